@@ -1,0 +1,38 @@
+"""Production: every secret from the environment; refuses to start unsafe."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import env
+
+KNOWN_INSECURE_KEYS = {
+    "",
+    "insecure-local-development-key-never-use-in-production",
+    "test-key-not-secret",
+    "change-me",
+}
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY")  # no default: a missing key stops the start
+if DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production.")
+if SECRET_KEY in KNOWN_INSECURE_KEYS or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("SECRET_KEY is a default or too short; set a long random one.")
+if env.bool("DEMO_MODE", default=False):
+    raise ImproperlyConfigured("DEMO_MODE shows second-factor codes; it cannot run in production.")
+DEMO_MODE = False
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405

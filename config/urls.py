@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from programs.views import healthz
+
+# Django admin is for platform superusers only; organization admins work in the app.
+admin.site.has_permission = lambda request: bool(  # type: ignore[method-assign]
+    request.user.is_active and request.user.is_superuser
+)
+admin.site.site_header = "PeerPath platform administration"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("platform-admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("programs.urls")),
+]

@@ -1,0 +1,95 @@
+"""The one place that decides who may see and do what.
+
+Two layers, both applied by `scope()`:
+1. Organization isolation, for every model: only rows of the member's active organization.
+   A model says where its organization is with `organization_lookup`. A row of another
+   organization is never returned, so views built on `scope()` answer 404 for it.
+2. Role rules inside the organization, registered per model with `@rule_for(Model)` by the
+   app that owns the model (a peer sees own clients, a supervisor supervisees' work...).
+
+Views never filter by organization or role themselves: they call
+`Model.objects.for_member(request.membership)` (or `scoped_object_or_404`) and `can()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from django.db import models
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from programs.models import Membership
+
+M = TypeVar("M", bound=models.Model)
+Rule = Callable[[models.QuerySet[Any], "Membership"], models.QuerySet[Any]]
+
+_RULES: dict[type[models.Model], Rule] = {}
+
+
+class ScopedQuerySet(models.QuerySet[M]):
+    def for_member(self, membership: Membership | None) -> Self:
+        """Rows of this queryset the member may see in their active organization."""
+        return scope(self, membership)
+
+
+def rule_for(model: type[models.Model]) -> Callable[[Rule], Rule]:
+    """Register the in-organization visibility rule for `model` (one per model)."""
+
+    def register(rule: Rule) -> Rule:
+        if model in _RULES and _RULES[model] is not rule:
+            raise RuntimeError(f"A visibility rule for {model.__name__} is already registered.")
+        _RULES[model] = rule
+        return rule
+
+    return register
+
+
+def scope(queryset: models.QuerySet[M], membership: Membership | None) -> Any:
+    if membership is None or not membership.is_active or not membership.user.is_active:
+        return queryset.none()
+    model = queryset.model
+    lookup = getattr(model, "organization_lookup", None)
+    if lookup is None:
+        raise TypeError(f"{model.__name__} has no organization_lookup; it cannot be scoped.")
+    scoped = queryset.filter(**{lookup: membership.organization_id})
+    rule = _RULES.get(model)
+    return rule(scoped, membership) if rule else scoped
+
+
+def scoped_object_or_404(
+    queryset: models.QuerySet[M], membership: Membership | None, **lookup: Any
+) -> M:
+    try:
+        obj: M = scope(queryset, membership).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc
+    return obj
+
+
+class Capability(StrEnum):
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_PROGRAMS = "manage_programs"
+    VIEW_PROGRAMS = "view_programs"
+    VIEW_AUDIT_LOG = "view_audit_log"
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    "org_admin": frozenset(Capability),
+    "program_manager": frozenset({Capability.MANAGE_PROGRAMS, Capability.VIEW_PROGRAMS}),
+    "clinical_supervisor": frozenset({Capability.VIEW_PROGRAMS}),
+    "peer_supporter": frozenset({Capability.VIEW_PROGRAMS}),
+}
+
+
+def can(membership: Membership | None, capability: Capability) -> bool:
+    if membership is None or not membership.is_active:
+        return False
+    return capability in ROLE_CAPABILITIES.get(membership.role, frozenset())
+
+
+def capabilities(membership: Membership | None) -> dict[str, bool]:
+    """Every capability as a flag, for role-aware navigation in templates."""
+    return {c.value: can(membership, c) for c in Capability}

@@ -1,0 +1,32 @@
+"""How allauth fits an invite-only, MFA-enforcing product."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.http import HttpRequest
+
+from programs.selectors import user_requires_mfa
+
+
+class InviteOnlyAccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # People join through an organization admin's invitation, never on their own.
+        return False
+
+
+class RequiredMFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        # A person whose role requires a second factor cannot remove their only one.
+        if authenticator.type == Authenticator.Type.TOTP and user_requires_mfa(
+            authenticator.user, settings.MFA_REQUIRED_ROLES
+        ):
+            return False
+        return super().can_delete_authenticator(authenticator)
+
+    def get_totp_label(self, user: Any) -> str:
+        return str(user.email)

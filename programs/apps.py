@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ProgramsConfig(AppConfig):
+    name = "programs"
+    verbose_name = "Organizations and programs"
+
+    def ready(self) -> None:
+        # Registers the visibility rules for this app's models.
+        from programs import selectors  # noqa: F401

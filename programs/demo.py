@@ -1,0 +1,107 @@
+"""Demo data for trying the product: one believable organization, every role, fixed logins.
+
+Each app adds its own part in `<app>/demo.py` with a `seed(context)` function; `seed_demo`
+runs them in order. Everything here is idempotent.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from config.accounts.models import User
+from programs.models import Membership, Organization, Program, Role, SettingType
+
+DEMO_ORG_SLUG = "big-sky-recovery"
+DEMO_ORG_NAME = "Big Sky Recovery Partners"
+DEMO_PROGRAMS = [
+    ("recovery-coaching", "Recovery Coaching", "Peer recovery coaches in the community."),
+    ("ed-bridge", "Emergency Department Bridge", "Peers on call for the regional hospital."),
+]
+# (email, first, last, role, programs)
+DEMO_STAFF: list[tuple[str, str, str, str, list[str]]] = [
+    ("admin@demo.peerpath.test", "Alex", "Morgan", Role.ORG_ADMIN, []),
+    ("manager@demo.peerpath.test", "Dana", "Whitehorse", Role.PROGRAM_MANAGER,
+     ["recovery-coaching", "ed-bridge"]),
+    ("supervisor@demo.peerpath.test", "Renee", "Lindqvist", Role.CLINICAL_SUPERVISOR,
+     ["recovery-coaching"]),
+    ("supervisor2@demo.peerpath.test", "Marcus", "Old Coyote", Role.CLINICAL_SUPERVISOR,
+     ["ed-bridge"]),
+    ("peer@demo.peerpath.test", "Jordan", "Baker", Role.PEER_SUPPORTER, ["recovery-coaching"]),
+    ("peer2@demo.peerpath.test", "Casey", "Running Crane", Role.PEER_SUPPORTER,
+     ["recovery-coaching"]),
+    ("peer3@demo.peerpath.test", "Sam", "Ostrander", Role.PEER_SUPPORTER, ["recovery-coaching"]),
+    ("peer4@demo.peerpath.test", "Taylor", "Nguyen", Role.PEER_SUPPORTER, ["ed-bridge"]),
+    ("peer5@demo.peerpath.test", "Riley", "Fisher", Role.PEER_SUPPORTER, ["ed-bridge"]),
+    ("peer6@demo.peerpath.test", "Jamie", "Two Bulls", Role.PEER_SUPPORTER, ["ed-bridge"]),
+]
+
+
+@dataclass
+class DemoContext:
+    organization: Organization
+    programs: dict[str, Program]
+    staff: dict[str, Membership] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def current_demo_code() -> str:
+    """The six-digit code the demo authenticator would show right now."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(time.time()) // 30
+    return format_hotp_value(hotp_value(settings.DEMO_TOTP_SECRET, counter))
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    return [(Role(role).label, email) for email, _f, _l, role, _p in DEMO_STAFF]
+
+
+def _enrol_demo_totp(user: User) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, settings.DEMO_TOTP_SECRET)
+    if not Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.RECOVERY_CODES
+    ).exists():
+        RecoveryCodes.activate(user)
+
+
+def seed(verbose: bool = False) -> DemoContext:
+    from programs.services import membership_ensure, organization_ensure, program_ensure
+
+    org, _ = organization_ensure(
+        slug=DEMO_ORG_SLUG,
+        name=DEMO_ORG_NAME,
+        setting_type=SettingType.BEHAVIORAL_HEALTH_CENTER,
+    )
+    programs: dict[str, Program] = {}
+    for slug, name, description in DEMO_PROGRAMS:
+        program, created = program_ensure(organization=org, slug=slug, name=name)
+        if created:
+            program.description = description
+            program.save(update_fields=["description"])
+        programs[slug] = program
+    ctx = DemoContext(organization=org, programs=programs)
+    for email, first, last, role, program_slugs in DEMO_STAFF:
+        membership, _ = membership_ensure(
+            organization=org,
+            email=email,
+            first_name=first,
+            last_name=last,
+            role=role,
+            programs=[programs[s] for s in program_slugs],
+        )
+        user = membership.user
+        if not user.check_password(settings.DEMO_PASSWORD):
+            user.set_password(settings.DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        _enrol_demo_totp(user)
+        ctx.staff[email] = membership
+    return ctx

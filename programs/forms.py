@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from programs.models import Membership, Organization, Program, Role
+
+PASSWORDS_DIFFER = "The two passwords do not match."
+
+
+class ProgramForm(forms.ModelForm[Program]):
+    class Meta:
+        model = Program
+        fields = ["name", "description", "is_active"]
+        labels = {"is_active": "Program is running"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class _ProgramChoiceMixin:
+    """A checkbox list of the organization's own programs, and no others."""
+
+    def _limit_programs(self, organization: Organization) -> None:
+        field = self.fields["programs"]  # type: ignore[attr-defined]
+        field.queryset = Program.objects.filter(organization=organization, is_active=True)
+        field.widget = forms.CheckboxSelectMultiple()
+        field.required = False
+        field.help_text = "Which programs this person works in."
+
+
+class InvitationForm(_ProgramChoiceMixin, forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(choices=Role.choices)
+    programs = forms.ModelMultipleChoiceField(queryset=Program.objects.none())
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._limit_programs(organization)
+
+
+class MembershipForm(_ProgramChoiceMixin, forms.ModelForm[Membership]):
+    class Meta:
+        model = Membership
+        fields = ["role", "programs", "is_active"]
+        labels = {"is_active": "Active member (can sign in to this organization)"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._limit_programs(self.instance.organization)
+
+
+class AcceptInvitationForm(forms.Form):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    password1 = forms.CharField(
+        label="Choose a password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+        strip=False,
+    )
+    password2 = forms.CharField(
+        label="Type it again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", PASSWORDS_DIFFER)
+        elif p1:
+            from config.accounts.models import User
+
+            probe = User(
+                email=self.email,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

@@ -1,0 +1,64 @@
+"""Per-request context: the active organization, and the second-factor requirement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import resolve
+from django.urls.exceptions import Resolver404
+
+from programs.selectors import active_memberships_for_user, user_requires_mfa
+
+ACTIVE_ORGANIZATION_SESSION_KEY = "active_organization_id"
+
+
+class ActiveMembershipMiddleware:
+    """Sets `request.membership`: the person's membership in the organization they are
+    working in now (chosen in the switcher, else their first), or None."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.membership = None  # type: ignore[attr-defined]
+        if request.user.is_authenticated:
+            memberships = list(active_memberships_for_user(request.user))  # type: ignore[arg-type]
+            wanted = request.session.get(ACTIVE_ORGANIZATION_SESSION_KEY)
+            chosen = next((m for m in memberships if m.organization_id == wanted), None)
+            request.membership = chosen or (memberships[0] if memberships else None)  # type: ignore[attr-defined]
+            request.memberships = memberships  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+# While enrolment is pending, only these pages answer.
+MFA_ENROLMENT_URL_NAMES = frozenset({"mfa_activate_totp", "account_logout", "healthz"})
+
+
+class RequireMFAMiddleware:
+    """Admins, managers and supervisors reach nothing but the enrolment page until they
+    have an authenticator app set up."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and not self._allowed_during_enrolment(request):
+            user = request.user
+            if user_requires_mfa(user, settings.MFA_REQUIRED_ROLES) and not (  # type: ignore[arg-type]
+                Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            ):
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+    @staticmethod
+    def _allowed_during_enrolment(request: HttpRequest) -> bool:
+        if request.path.startswith(settings.STATIC_URL):
+            return True
+        try:
+            return resolve(request.path_info).url_name in MFA_ENROLMENT_URL_NAMES
+        except Resolver404:
+            return False

@@ -1,0 +1,229 @@
+"""Organizations (agencies), their programs, who works there in which role, and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from programs.access import ScopedQuerySet
+
+
+class Role(models.TextChoices):
+    ORG_ADMIN = "org_admin", "Organization admin"
+    PROGRAM_MANAGER = "program_manager", "Program manager"
+    CLINICAL_SUPERVISOR = "clinical_supervisor", "Clinical supervisor"
+    PEER_SUPPORTER = "peer_supporter", "Peer supporter"
+
+
+class SettingType(models.TextChoices):
+    SUBSTANCE_USE_TREATMENT = "substance_use_treatment", "Substance use treatment"
+    COMMUNITY_HEALTH_CENTER = "community_health_center", "Community health center"
+    MENTAL_HEALTH_CENTER = "mental_health_center", "Mental health center"
+    BEHAVIORAL_HEALTH_CENTER = "behavioral_health_center", "Behavioral health center"
+    TRIBAL_HEALTH = "tribal_health", "Tribal health"
+    WELLNESS_CENTER = "wellness_center", "Wellness or drop-in center"
+    MAT_CLINIC = "mat_clinic", "Medication-assisted treatment clinic"
+    PRIVATE_PRACTICE = "private_practice", "Private practice"
+    DRUG_COURT = "drug_court", "Drug court"
+    VETERANS_AFFAIRS = "veterans_affairs", "Veterans Affairs"
+    STATE_HOSPITAL = "state_hospital", "State hospital"
+    CRISIS_RESPONSE = "crisis_response", "Crisis response team"
+    PACT_TEAM = "pact_team", "PACT team"
+    CRIMINAL_JUSTICE = "criminal_justice", "Criminal justice"
+    RECOVERY_HOME = "recovery_home", "Recovery home"
+    COMMUNITY = "community", "Community setting"
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    setting_type = models.CharField(
+        max_length=40, choices=SettingType.choices, default=SettingType.BEHAVIORAL_HEALTH_CENTER
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default=settings.TIME_ZONE,
+        help_text="Decides what 'today' means for this organization's records.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "pk"
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Program(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="programs")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "organization"
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="program_slug_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """One person's place in one organization: a role, and the programs they work in."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=32, choices=Role.choices)
+    programs = models.ManyToManyField(Program, blank=True, related_name="memberships")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "organization"
+
+    class Meta:
+        ordering = ["organization__name", "user__last_name", "user__first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organization}"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+class Invitation(models.Model):
+    """An e-mailed, expiring link that lets one person join an organization in one role.
+
+    Only a hash of the link's token is stored, so a copy of the database cannot be used
+    to accept invitations.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=32, choices=Role.choices)
+    programs = models.ManyToManyField(Program, blank=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "organization"
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.organization}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def status(self) -> InvitationStatus:
+        if self.accepted_at:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at:
+            return InvitationStatus.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == InvitationStatus.PENDING
+
+
+class AuditEventQuerySet(ScopedQuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditLogIsAppendOnly(AUDIT_LOG_IS_APPEND_ONLY)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly(AUDIT_LOG_IS_APPEND_ONLY)
+
+
+AUDIT_LOG_IS_APPEND_ONLY = "The audit log is append-only: its entries cannot be changed or deleted."
+
+
+class AuditLogIsAppendOnly(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when and from where. Written once, never changed.
+
+    On PostgreSQL a trigger refuses UPDATE and DELETE as well, so not even raw SQL from
+    the application can rewrite history.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    event = models.CharField(max_length=80)
+    subject_type = models.CharField(max_length=80, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "organization"
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["organization", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.event} {self.subject_type}#{self.subject_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AuditLogIsAppendOnly(AUDIT_LOG_IS_APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly(AUDIT_LOG_IS_APPEND_ONLY)

@@ -1,0 +1,95 @@
+"""Reads for organizations, programs and memberships, and who may see which of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from config.accounts.models import User
+from programs.access import rule_for
+from programs.models import AuditEvent, Invitation, Membership, Program, Role
+
+
+@rule_for(Program)
+def _programs_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    if membership.role == Role.ORG_ADMIN:
+        return qs
+    return qs.filter(memberships=membership)
+
+
+@rule_for(Membership)
+def _memberships_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    if membership.role == Role.ORG_ADMIN:
+        return qs
+    if membership.role in (Role.PROGRAM_MANAGER, Role.CLINICAL_SUPERVISOR):
+        shared = Q(programs__in=membership.programs.all()) | Q(pk=membership.pk)
+        return qs.filter(shared).distinct()
+    return qs.filter(pk=membership.pk)
+
+
+@rule_for(Invitation)
+def _invitations_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    return qs if membership.role == Role.ORG_ADMIN else qs.none()
+
+
+@rule_for(AuditEvent)
+def _audit_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    return qs if membership.role == Role.ORG_ADMIN else qs.none()
+
+
+def active_memberships_for_user(user: User) -> QuerySet[Membership]:
+    """The organizations a person can switch between."""
+    return (
+        Membership.objects.filter(user=user, is_active=True, user__is_active=True)
+        .select_related("organization", "user")
+        .order_by("organization__name")
+    )
+
+
+def members_for_listing(membership: Membership) -> QuerySet[Membership]:
+    return (
+        Membership.objects.for_member(membership)
+        .select_related("user")
+        .prefetch_related("programs")
+        .order_by("-is_active", "user__last_name", "user__first_name", "user__email")
+    )
+
+
+def programs_for_listing(membership: Membership) -> QuerySet[Program]:
+    return (
+        Program.objects.for_member(membership)
+        .annotate(
+            staff_count=Count("memberships", filter=Q(memberships__is_active=True), distinct=True)
+        )
+        .order_by("-is_active", "name")
+    )
+
+
+def pending_invitations(membership: Membership) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.for_member(membership)
+        .filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .select_related("invited_by")
+        .prefetch_related("programs")
+    )
+
+
+def role_counts(membership: Membership) -> dict[str, int]:
+    """Active staff per role in the organization, in one query."""
+    rows = (
+        Membership.objects.for_member(membership)
+        .filter(is_active=True)
+        .values("role")
+        .annotate(n=Count("pk"))
+    )
+    counts = {role.value: 0 for role in Role}
+    counts.update({row["role"]: row["n"] for row in rows})
+    return counts
+
+
+def user_requires_mfa(user: User, required_roles: list[str]) -> bool:
+    return Membership.objects.filter(
+        user=user, is_active=True, role__in=required_roles
+    ).exists()

@@ -1,0 +1,62 @@
+"""Background work for organizations: invitation e-mails and housekeeping."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from programs.models import Invitation
+
+
+@shared_task(
+    name="programs.send_invitation_email",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_invitation_email(*, invitation_id: int, token: str) -> bool:
+    """Send the invitation link once. A repeat run (retry, second worker) sends nothing.
+
+    The row lock makes two workers take turns; whoever comes second sees `sent_at`.
+    The e-mail names the organization and role only, never anything about clients.
+    """
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("organization")
+            .filter(pk=invitation_id)
+            .first()
+        )
+        if invitation is None or invitation.sent_at is not None or not invitation.is_usable:
+            return False
+        if invitation.token_hash != Invitation.hash_token(token):
+            return False  # superseded by a resend: that one carries its own link
+        context = {
+            "invitation": invitation,
+            "link": settings.SITE_URL + reverse("invitation_accept", args=[token]),
+        }
+        send_mail(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are invited to "
+            f"{invitation.organization.name}",
+            message=render_to_string("programs/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["sent_at"])
+    return True
+
+
+@shared_task(name="programs.expire_invitations", acks_late=True)
+def expire_invitations() -> int:
+    """Count invitations past their expiry; expiry itself is decided by the date on the row,
+    so this only keeps the periodic-task path exercised and reports the figure."""
+    return Invitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lte=timezone.now()
+    ).count()

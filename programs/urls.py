@@ -1,0 +1,27 @@
+from django.urls import path
+
+from programs import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("organization/switch/", views.organization_switch, name="organization_switch"),
+    path("programs/", views.ProgramListView.as_view(), name="program_list"),
+    path("programs/new/", views.ProgramFormView.as_view(), name="program_create"),
+    path("programs/<slug:slug>/", views.ProgramDetailView.as_view(), name="program_detail"),
+    path("programs/<slug:slug>/edit/", views.ProgramFormView.as_view(), name="program_edit"),
+    path("members/", views.MemberListView.as_view(), name="member_list"),
+    path("members/invite/", views.InvitationCreateView.as_view(), name="invitation_create"),
+    path("members/<int:pk>/", views.MemberUpdateView.as_view(), name="member_edit"),
+    path(
+        "invitations/<int:pk>/resend/",
+        views.InvitationActionView.as_view(action="resend"),
+        name="invitation_resend",
+    ),
+    path(
+        "invitations/<int:pk>/revoke/",
+        views.InvitationActionView.as_view(action="revoke"),
+        name="invitation_revoke",
+    ),
+    path("invite/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
+    path("audit/", views.AuditLogView.as_view(), name="audit_log"),
+]

@@ -1,0 +1,338 @@
+"""Organization pages: home, programs, members and invitations, the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView, FormView, ListView, TemplateView, UpdateView
+
+from programs import selectors, services
+from programs.access import Capability, can, scoped_object_or_404
+from programs.forms import AcceptInvitationForm, InvitationForm, MembershipForm, ProgramForm
+from programs.middleware import ACTIVE_ORGANIZATION_SESSION_KEY
+from programs.models import AuditEvent, Invitation, Membership, Program
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def add_service_errors(form: Form, error: ValidationError) -> None:
+    """Show a service's refusal next to the field it is about, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class MemberRequiredMixin(LoginRequiredMixin):
+    """Signed in, a member of an organization, and (if set) holding `capability`.
+
+    On object pages the object is looked up through the member's scope *before* the
+    capability check, so another organization's object is a 404, never a 403.
+    """
+
+    capability: Capability | None = None
+    request: HttpRequest
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.membership is None:  # type: ignore[attr-defined]
+            return render(request, "programs/no_membership.html", status=403)
+        self.kwargs = kwargs
+        if hasattr(self, "get_object") and (kwargs.get("pk") or kwargs.get("slug")):
+            self.object = self.get_object()
+        if self.capability and not can(request.membership, self.capability):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    @property
+    def membership(self) -> Membership:
+        return self.request.membership  # type: ignore[attr-defined,no-any-return]
+
+
+class ScopedObjectMixin(MemberRequiredMixin):
+    model: type[Model]
+    slug_field = "slug"
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.model.objects.for_member(self.membership)  # type: ignore[attr-defined,no-any-return]
+
+    def get_object(self, queryset: QuerySet[Any] | None = None) -> Any:
+        if getattr(self, "object", None) is not None:
+            return self.object
+        lookup = {"pk": self.kwargs["pk"]} if "pk" in self.kwargs else {"slug": self.kwargs["slug"]}
+        return scoped_object_or_404(self.model.objects.all(), self.membership, **lookup)  # type: ignore[attr-defined]
+
+
+class HomeView(MemberRequiredMixin, TemplateView):
+    template_name = "programs/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["programs"] = selectors.programs_for_listing(self.membership)
+        if can(self.membership, Capability.MANAGE_MEMBERS):
+            ctx["role_counts"] = selectors.role_counts(self.membership)
+            ctx["pending_invitations"] = selectors.pending_invitations(self.membership).count()
+        return ctx
+
+
+@require_POST
+def organization_switch(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    wanted = request.POST.get("organization", "")
+    for m in getattr(request, "memberships", []):
+        if str(m.organization_id) == wanted:
+            request.session[ACTIVE_ORGANIZATION_SESSION_KEY] = m.organization_id
+            messages.info(request, f"You are now working in {m.organization.name}.")
+            break
+    else:
+        messages.error(request, "You are not a member of that organization.")
+    return redirect("home")
+
+
+# --- Programs -----------------------------------------------------------------------------
+class ProgramListView(MemberRequiredMixin, ListView[Program]):
+    capability = Capability.VIEW_PROGRAMS
+    template_name = "programs/program_list.html"
+    context_object_name = "programs"
+
+    def get_queryset(self) -> QuerySet[Program]:
+        return selectors.programs_for_listing(self.membership)
+
+
+class ProgramDetailView(ScopedObjectMixin, DetailView[Program]):
+    model = Program
+    capability = Capability.VIEW_PROGRAMS
+    template_name = "programs/program_detail.html"
+    context_object_name = "program"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["staff"] = (
+            selectors.members_for_listing(self.membership)
+            .filter(programs=self.object, is_active=True)
+        )
+        return ctx
+
+
+class ProgramFormView(MemberRequiredMixin, FormView[ProgramForm]):
+    """Create a program, or edit one when the URL names it."""
+
+    capability = Capability.MANAGE_PROGRAMS
+    template_name = "programs/program_form.html"
+    form_class = ProgramForm
+    object: Program | None = None
+
+    def get_object(self) -> Program:
+        return scoped_object_or_404(Program.objects.all(), self.membership, slug=self.kwargs["slug"])
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.object
+        return kwargs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(program=self.object, **kwargs)
+
+    def form_valid(self, form: ProgramForm) -> HttpResponse:
+        try:
+            program = services.program_save(
+                organization=self.membership.organization,
+                actor=self.request.user,  # type: ignore[arg-type]
+                program=self.object,
+                ip_address=client_ip(self.request),
+                **{k: form.cleaned_data[k] for k in ("name", "description", "is_active")},
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Saved {program.name}.")
+        return redirect("program_detail", slug=program.slug)
+
+
+# --- Members and invitations --------------------------------------------------------------
+class MemberListView(MemberRequiredMixin, ListView[Membership]):
+    capability = Capability.MANAGE_MEMBERS
+    template_name = "programs/member_list.html"
+    context_object_name = "members"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        return selectors.members_for_listing(self.membership)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["invitations"] = selectors.pending_invitations(self.membership)
+        ctx["invite_form"] = InvitationForm(organization=self.membership.organization)
+        return ctx
+
+
+class MemberUpdateView(ScopedObjectMixin, UpdateView[Membership, MembershipForm]):
+    model = Membership
+    capability = Capability.MANAGE_MEMBERS
+    form_class = MembershipForm
+    template_name = "programs/member_form.html"
+    context_object_name = "member"
+
+    def form_valid(self, form: MembershipForm) -> HttpResponse:
+        try:
+            services.membership_update(
+                membership=self.object,
+                actor=self.request.user,  # type: ignore[arg-type]
+                role=form.cleaned_data["role"],
+                programs=form.cleaned_data["programs"],
+                is_active=form.cleaned_data["is_active"],
+                ip_address=client_ip(self.request),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Saved {self.object.user}.")
+        return redirect("member_list")
+
+
+class InvitationCreateView(MemberRequiredMixin, FormView[InvitationForm]):
+    capability = Capability.MANAGE_MEMBERS
+    template_name = "programs/invitation_form.html"
+    form_class = InvitationForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "organization": self.membership.organization}
+
+    def form_valid(self, form: InvitationForm) -> HttpResponse:
+        try:
+            invitation, _ = services.invitation_create(
+                organization=self.membership.organization,
+                invited_by=self.request.user,  # type: ignore[arg-type]
+                ip_address=client_ip(self.request),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Invitation sent to {invitation.email}.")
+        return redirect("member_list")
+
+
+class InvitationActionView(ScopedObjectMixin, View):
+    """POST-only: resend or withdraw a pending invitation."""
+
+    model = Invitation
+    capability = Capability.MANAGE_MEMBERS
+    action = "resend"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invitation = self.get_object()
+        actor = request.user
+        try:
+            if self.action == "resend":
+                services.invitation_resend(
+                    invitation=invitation, actor=actor, ip_address=client_ip(request)  # type: ignore[arg-type]
+                )
+                messages.success(request, f"A new link was sent to {invitation.email}.")
+            else:
+                services.invitation_revoke(
+                    invitation=invitation, actor=actor, ip_address=client_ip(request)  # type: ignore[arg-type]
+                )
+                messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("member_list")
+
+
+class InvitationAcceptView(View):
+    """The page an invitation link opens. Works signed out (new account) or signed in."""
+
+    template_name = "programs/invitation_accept.html"
+
+    def _invitation(self, token: str) -> Invitation | None:
+        invitation = services.invitation_by_token(token)
+        return invitation if invitation is not None and invitation.is_usable else None
+
+    def _render(self, request: HttpRequest, invitation: Invitation | None, **ctx: Any) -> HttpResponse:
+        from config.accounts.models import User
+
+        if invitation is None:
+            return render(request, "programs/invitation_invalid.html", status=410)
+        has_account = User.objects.filter(email=invitation.email).exists()
+        return render(
+            request,
+            self.template_name,
+            {"invitation": invitation, "has_account": has_account, **ctx},
+        )
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        invitation = self._invitation(token)
+        form = AcceptInvitationForm(email=invitation.email) if invitation else None
+        return self._render(request, invitation, form=form)
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        invitation = self._invitation(token)
+        if invitation is None:
+            return self._render(request, None)
+        if request.user.is_authenticated:
+            try:
+                membership = services.invitation_accept(
+                    invitation=invitation, user=request.user, ip_address=client_ip(request)  # type: ignore[arg-type]
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return self._render(request, invitation)
+            request.session[ACTIVE_ORGANIZATION_SESSION_KEY] = membership.organization_id
+            messages.success(request, f"Welcome to {membership.organization.name}.")
+            return redirect("home")
+        form = AcceptInvitationForm(request.POST, email=invitation.email)
+        if not form.is_valid():
+            return self._render(request, invitation, form=form)
+        try:
+            membership = services.invitation_accept(
+                invitation=invitation,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                password=form.cleaned_data["password1"],
+                ip_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self._render(request, invitation, form=form)
+        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session[ACTIVE_ORGANIZATION_SESSION_KEY] = membership.organization_id
+        messages.success(request, f"Welcome to {membership.organization.name}.")
+        return redirect("home")
+
+
+# --- Audit log ----------------------------------------------------------------------------
+class AuditLogView(MemberRequiredMixin, ListView[AuditEvent]):
+    capability = Capability.VIEW_AUDIT_LOG
+    template_name = "programs/audit_log.html"
+    context_object_name = "events"
+    paginate_by = 100
+
+    def get_queryset(self) -> QuerySet[AuditEvent]:
+        return AuditEvent.objects.for_member(self.membership).select_related("actor")
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and compose health checks: the app answers and the database too."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
