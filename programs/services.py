@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -344,17 +344,19 @@ def membership_ensure(
     role: str,
     programs: Iterable[Program],
     actor: User | None = None,
-) -> tuple[Membership, bool]:
+) -> tuple[Membership, Literal["created", "updated", "unchanged"]]:
     """Staff from an import or the demo: the account and membership, created or brought up
-    to date. A new account has no usable password; the person sets one through
-    'Forgot password' or an invitation."""
+    to date; programs are added to the ones the person already has. A new account has no
+    usable password: the person sets one with 'Forgot password' or through an invitation."""
     from allauth.account.models import EmailAddress
 
     email = email.strip().lower()
-    user, _ = User.objects.get_or_create(
+    program_list = _check_programs(organization, programs)
+    user, user_created = User.objects.get_or_create(
         email=email, defaults={"first_name": first_name, "last_name": last_name}
     )
-    if (user.first_name, user.last_name) != (first_name, last_name) and first_name:
+    renamed = bool(first_name) and (user.first_name, user.last_name) != (first_name, last_name)
+    if renamed:
         user.first_name, user.last_name = first_name, last_name
         user.save(update_fields=["first_name", "last_name"])
     EmailAddress.objects.get_or_create(
@@ -363,20 +365,20 @@ def membership_ensure(
     existing = Membership.objects.filter(user=user, organization=organization).first()
     if existing is None:
         membership = Membership.objects.create(user=user, organization=organization, role=role)
-        membership.programs.set(_check_programs(organization, programs))
+        membership.programs.set(program_list)
         audit_record(
             actor=actor,
             organization=organization,
             event="membership.created",
             subject=membership,
-            data={"role": role},
+            data={"role": role, "programs": sorted(p.slug for p in program_list)},
         )
-        return membership, True
+        return membership, "created"
+    current = set(existing.programs.all())
+    wanted = current | set(program_list)
+    if existing.role == role and existing.is_active and wanted == current:
+        return existing, "updated" if renamed else "unchanged"
     membership = membership_update(
-        membership=existing,
-        actor=actor,
-        role=role,
-        programs={*existing.programs.all(), *programs},
-        is_active=True,
+        membership=existing, actor=actor, role=role, programs=wanted, is_active=True
     )
-    return membership, False
+    return membership, "updated"
