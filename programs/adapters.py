@@ -18,6 +18,19 @@ class InviteOnlyAccountAdapter(DefaultAccountAdapter):
         # People join through an organization admin's invitation, never on their own.
         return False
 
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        # First enrolment comes straight after sign-in (the app sends people there), so
+        # asking for the password again adds nothing. Changing an existing second factor
+        # still requires it.
+        from allauth.core import context
+
+        request = getattr(context, "request", None)
+        user = getattr(request, "user", None)
+        if app == "allauth.mfa" and user is not None and user.is_authenticated:
+            if not Authenticator.objects.filter(user=user).exists():
+                return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
 
 class RequiredMFAAdapter(DefaultMFAAdapter):
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:

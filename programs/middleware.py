@@ -35,7 +35,10 @@ class ActiveMembershipMiddleware:
 
 
 # While enrolment is pending, only these pages answer.
-MFA_ENROLMENT_URL_NAMES = frozenset({"mfa_activate_totp", "account_logout", "healthz"})
+# (allauth asks for the password again before enrolment when the sign-in is not recent.)
+MFA_ENROLMENT_URL_NAMES = frozenset(
+    {"mfa_activate_totp", "account_reauthenticate", "account_logout", "healthz"}
+)
 
 
 class RequireMFAMiddleware:

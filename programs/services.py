@@ -352,9 +352,9 @@ def membership_ensure(
 
     email = email.strip().lower()
     program_list = _check_programs(organization, programs)
-    user, user_created = User.objects.get_or_create(
-        email=email, defaults={"first_name": first_name, "last_name": last_name}
-    )
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, first_name=first_name, last_name=last_name)
     renamed = bool(first_name) and (user.first_name, user.last_name) != (first_name, last_name)
     if renamed:
         user.first_name, user.last_name = first_name, last_name

@@ -1,0 +1,110 @@
+"""Who sees what inside one organization, tested from the outside."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from config.accounts.models import User
+from programs.models import Membership, Program, Role
+from tests.factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_pages_are_for_organization_admins_only(org, member_of, client_for):
+    for role in (Role.PROGRAM_MANAGER, Role.CLINICAL_SUPERVISOR, Role.PEER_SUPPORTER):
+        client = client_for(member_of(org, role))
+        for name in ("member_list", "invitation_create", "audit_log"):
+            assert client.get(reverse(name)).status_code == 403, (role, name)
+    admin_client = client_for(member_of(org, Role.ORG_ADMIN))
+    for name in ("member_list", "invitation_create", "audit_log"):
+        assert admin_client.get(reverse(name)).status_code == 200, name
+
+
+def test_a_peer_sees_only_own_programs_and_cannot_edit_them(
+    org, member_of, program_in, client_for
+):
+    mine, not_mine = program_in(org, name="Mine"), program_in(org, name="Not mine")
+    client = client_for(member_of(org, Role.PEER_SUPPORTER, programs=[mine]))
+    page = client.get(reverse("program_list")).content.decode()
+    assert "Mine" in page and "Not mine" not in page
+    assert client.get(reverse("program_detail", args=[not_mine.slug])).status_code == 404
+    assert client.get(reverse("program_detail", args=[mine.slug])).status_code == 200
+    assert client.post(reverse("program_edit", args=[mine.slug]),
+                       {"name": "Renamed"}).status_code == 403
+    mine.refresh_from_db()
+    assert mine.name == "Mine"
+
+
+def test_a_manager_edits_own_programs_and_creates_new_ones(
+    org, member_of, program_in, client_for
+):
+    mine, other = program_in(org, name="Mine"), program_in(org, name="Other")
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[mine]))
+    response = client.post(reverse("program_edit", args=[mine.slug]),
+                           {"name": "Mine renamed", "description": "", "is_active": "on"})
+    assert response.status_code == 302
+    assert client.get(reverse("program_edit", args=[other.slug])).status_code == 404
+    response = client.post(reverse("program_create"), {"name": "Rural Outreach",
+                                                       "is_active": "on"})
+    assert response.status_code == 302
+    assert Program.objects.filter(organization=org, slug="rural-outreach").exists()
+
+
+def test_a_program_form_with_a_taken_name_says_so_by_the_field(
+    org, member_of, program_in, client_for
+):
+    program_in(org, name="Drop-in", slug="drop-in")
+    client = client_for(member_of(org, Role.ORG_ADMIN))
+    response = client.post(reverse("program_create"), {"name": "Drop in", "is_active": "on"})
+    assert response.status_code == 200
+    assert "already uses this short name" in response.content.decode()
+    assert 'value="Drop in"' in response.content.decode()
+
+
+def test_the_last_admin_cannot_be_demoted_or_deactivated(org, member_of, client_for):
+    admin = member_of(org, Role.ORG_ADMIN)
+    client = client_for(admin)
+    response = client.post(reverse("member_edit", args=[admin.pk]),
+                           {"role": Role.PEER_SUPPORTER, "is_active": "on"})
+    assert response.status_code == 200
+    assert "at least one active organization admin" in response.content.decode()
+    admin.refresh_from_db()
+    assert admin.role == Role.ORG_ADMIN
+
+
+def test_an_admin_changes_a_role_and_it_is_audited(org, member_of, client_for):
+    admin = member_of(org, Role.ORG_ADMIN)
+    peer = member_of(org, Role.PEER_SUPPORTER)
+    client = client_for(admin)
+    response = client.post(reverse("member_edit", args=[peer.pk]),
+                           {"role": Role.PROGRAM_MANAGER, "is_active": "on"})
+    assert response.status_code == 302
+    peer.refresh_from_db()
+    assert peer.role == Role.PROGRAM_MANAGER
+    from programs.models import AuditEvent
+
+    event = AuditEvent.objects.get(event="membership.updated", subject_id=str(peer.pk))
+    assert event.actor == admin.user
+    assert event.data["before"]["role"] == "peer_supporter"
+    assert event.data["after"]["role"] == "program_manager"
+    assert event.ip_address == "127.0.0.1"
+
+
+def test_a_deactivated_member_reaches_nothing(org, member_of, client_for):
+    peer = member_of(org, Role.PEER_SUPPORTER)
+    client = client_for(peer)
+    Membership.objects.filter(pk=peer.pk).update(is_active=False)
+    assert client.get(reverse("home")).status_code == 403
+    assert client.get(reverse("program_list")).status_code == 403
+
+
+def test_django_admin_is_for_platform_superusers_only(org, member_of, client_for):
+    admin = member_of(org, Role.ORG_ADMIN)
+    assert client_for(admin).get("/platform-admin/").status_code == 302
+    User.objects.create_superuser("root@example.org", TEST_PASSWORD)
+    c = Client()
+    c.force_login(User.objects.get(email="root@example.org"))
+    assert c.get("/platform-admin/").status_code == 200

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from config.accounts.models import User
+from programs.demo import DEMO_ORG_SLUG, DEMO_STAFF, current_demo_code
+from programs.models import AuditEvent, Membership, Organization, Program, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_organization_is_idempotent():
+    out = StringIO()
+    call_command("create_organization", "valley", "--name", "Valley Peer Network", stdout=out)
+    call_command("create_organization", "valley", "--name", "Another name", stdout=out)
+    assert Organization.objects.filter(slug="valley").count() == 1
+    assert Organization.objects.get(slug="valley").name == "Valley Peer Network"
+    assert "Already there" in out.getvalue()
+    assert AuditEvent.objects.filter(event="organization.created").count() == 1
+
+
+def _counts() -> tuple[int, ...]:
+    return (Organization.objects.count(), Program.objects.count(), User.objects.count(),
+            Membership.objects.count(), Authenticator.objects.count())
+
+
+def test_seed_demo_is_idempotent_and_prints_every_login(settings):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    first = _counts()
+    call_command("seed_demo", stdout=StringIO())
+    assert _counts() == first
+    org = Organization.objects.get(slug=DEMO_ORG_SLUG)
+    assert org.programs.count() == 2
+    roles = list(Membership.objects.filter(organization=org).values_list("role", flat=True))
+    assert roles.count(Role.PEER_SUPPORTER) == 6
+    assert roles.count(Role.CLINICAL_SUPERVISOR) == 2
+    assert roles.count(Role.PROGRAM_MANAGER) == 1
+    for email, *_ in DEMO_STAFF:
+        assert email in out.getvalue()
+
+
+@pytest.mark.parametrize("email", ["admin@demo.peerpath.test", "peer@demo.peerpath.test"])
+def test_a_demo_login_works_with_the_shown_code(settings, email):
+    call_command("seed_demo", stdout=StringIO())
+    client = Client()
+    response = client.post(reverse("account_login"),
+                           {"login": email, "password": settings.DEMO_PASSWORD})
+    assert response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": current_demo_code()})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200

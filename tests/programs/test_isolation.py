@@ -1,0 +1,125 @@
+"""Nobody reaches another organization's objects: every object URL answers 404.
+
+The table below must name every URL that takes an object's key; a new URL without a row
+here fails `test_every_object_url_is_covered`, so isolation is tested for it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from programs.models import Invitation, Membership, Organization, Role
+from programs.services import invitation_create
+
+pytestmark = pytest.mark.django_db
+
+# url name -> (HTTP methods to try, how to get kwargs for an object of the given org)
+ObjectKwargs = Callable[[dict[str, Any]], dict[str, Any]]
+OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
+    "program_detail": (("get",), lambda o: {"slug": o["program"].slug}),
+    "program_edit": (("get", "post"), lambda o: {"slug": o["program"].slug}),
+    "member_edit": (("get", "post"), lambda o: {"pk": o["membership"].pk}),
+    "invitation_resend": (("post",), lambda o: {"pk": o["invitation"].pk}),
+    "invitation_revoke": (("post",), lambda o: {"pk": o["invitation"].pk}),
+}
+# URLs with arguments that are not an organization's objects.
+NOT_OBJECT_URLS = {"invitation_accept"}
+
+
+def _our_patterns() -> list[URLPattern]:
+    found: list[URLPattern] = []
+
+    def walk(patterns: list[Any], namespace: str = "") -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                module = getattr(p.urlconf_module, "__name__", "")
+                if module.startswith(("programs", "certification", "supervision", "encounters",
+                                      "training")):
+                    walk(p.url_patterns)
+            elif isinstance(p, URLPattern) and p.pattern.regex.groups:
+                found.append(p)
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def test_every_object_url_is_covered() -> None:
+    names = {p.name for p in _our_patterns()}
+    uncovered = names - set(OBJECT_URLS) - NOT_OBJECT_URLS
+    assert not uncovered, f"add these URLs to OBJECT_URLS: {sorted(uncovered)}"
+
+
+def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str, Any]:
+    program = program_in(org)
+    admin = member_of(org, Role.ORG_ADMIN)
+    membership = member_of(org, Role.PEER_SUPPORTER, programs=[program])
+    invitation, _ = invitation_create(
+        organization=org, email=f"invitee@{org.slug}.example", role=Role.PEER_SUPPORTER,
+        invited_by=admin.user,
+    )
+    return {"program": program, "membership": membership, "invitation": invitation,
+            "admin": admin}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_a_member_of_one_organization_gets_404_for_every_object_of_another(
+    org, other_org, member_of, program_in, client_for, role
+):
+    theirs = _objects_of(other_org, member_of, program_in)
+    visitor = member_of(org, role, programs=[program_in(org)])
+    client = client_for(visitor)
+    for name, (methods, kwargs) in OBJECT_URLS.items():
+        url = reverse(name, kwargs=kwargs(theirs))
+        for method in methods:
+            response = getattr(client, method)(url, {"name": "x", "role": "org_admin"})
+            assert response.status_code == 404, f"{role} {method.upper()} {name}"
+    # ...and nothing of theirs changed.
+    theirs["membership"].refresh_from_db()
+    assert theirs["membership"].role == Role.PEER_SUPPORTER
+    assert Invitation.objects.get(pk=theirs["invitation"].pk).is_usable
+
+
+def test_the_same_urls_work_for_the_owning_organization(
+    org, member_of, program_in, client_for
+):
+    ours = _objects_of(org, member_of, program_in)
+    client = client_for(ours["admin"])
+    for name, (methods, kwargs) in OBJECT_URLS.items():
+        if "get" in methods:
+            url = reverse(name, kwargs=kwargs(ours))
+            assert client.get(url).status_code == 200, name
+
+
+def test_switching_to_an_organization_you_do_not_belong_to_does_nothing(
+    org, other_org, member_of, client_for
+):
+    peer = member_of(org, Role.PEER_SUPPORTER)
+    client = client_for(peer)
+    client.post(reverse("organization_switch"), {"organization": other_org.pk})
+    response = client.get(reverse("home"))
+    assert response.context["membership"].organization == org
+
+
+def test_a_person_in_two_organizations_switches_and_sees_only_the_active_one(
+    org, other_org, member_of, program_in, client_for
+):
+    ours = program_in(org, name="Ours")
+    theirs = program_in(other_org, name="Theirs")
+    supervisor = member_of(org, Role.CLINICAL_SUPERVISOR, programs=[ours])
+    Membership.objects.create(user=supervisor.user, organization=other_org,
+                              role=Role.CLINICAL_SUPERVISOR).programs.set([theirs])
+    client = client_for(supervisor)
+
+    client.post(reverse("organization_switch"), {"organization": org.pk})
+    page = client.get(reverse("program_list")).content.decode()
+    assert "Ours" in page and "Theirs" not in page
+    assert client.get(reverse("program_detail", args=[theirs.slug])).status_code == 404
+
+    client.post(reverse("organization_switch"), {"organization": other_org.pk})
+    page = client.get(reverse("program_list")).content.decode()
+    assert "Theirs" in page and "Ours" not in page
+    assert client.get(reverse("program_detail", args=[ours.slug])).status_code == 404

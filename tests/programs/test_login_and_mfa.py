@@ -1,0 +1,140 @@
+"""Sign-in by e-mail, lockout after repeated failures, no public sign-up, and the
+second-factor requirement per role. All through HTTP, as a browser would."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from config.accounts.models import User
+from programs.models import Role
+from tests.factories import TEST_PASSWORD, enrol_totp, totp_code
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("account_login")
+MFA_REQUIRED = [Role.ORG_ADMIN, Role.PROGRAM_MANAGER, Role.CLINICAL_SUPERVISOR]
+
+
+def _login(client: Client, email: str, password: str = TEST_PASSWORD):
+    return client.post(LOGIN, {"login": email, "password": password})
+
+
+def test_a_peer_signs_in_with_email_and_password(org, member_of):
+    peer = member_of(org, Role.PEER_SUPPORTER, mfa=False)
+    client = Client()
+    response = _login(client, peer.user.email.upper())  # addresses are not case-sensitive
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_wrong_password_signs_nobody_in(org, member_of):
+    peer = member_of(org, Role.PEER_SUPPORTER, mfa=False)
+    client = Client()
+    response = _login(client, peer.user.email, "wrong-password")
+    assert response.status_code == 200
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_repeated_failures_lock_the_address_out_even_with_the_right_password(
+    org, member_of, settings
+):
+    peer = member_of(org, Role.PEER_SUPPORTER, mfa=False)
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        assert _login(Client(), peer.user.email, "wrong-password").status_code == 200
+    client = Client()
+    response = _login(client, peer.user.email)
+    assert response.status_code in (200, 429)
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_one_failure_fewer_than_the_limit_still_lets_the_person_in(org, member_of, settings):
+    peer = member_of(org, Role.PEER_SUPPORTER, mfa=False)
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+        _login(Client(), peer.user.email, "wrong-password")
+    assert _login(Client(), peer.user.email).status_code == 302
+
+
+def test_there_is_no_public_sign_up():
+    client = Client()
+    client.post(
+        reverse("account_signup"),
+        {"email": "walk.in@example.org", "password1": "x-long-passphrase-1",
+         "password2": "x-long-passphrase-1"},
+    )
+    assert not User.objects.filter(email="walk.in@example.org").exists()
+
+
+def test_password_reset_sends_a_link_to_a_known_address(org, member_of):
+    peer = member_of(org, Role.PEER_SUPPORTER, mfa=False)
+    response = Client().post(reverse("account_reset_password"), {"email": peer.user.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("role", MFA_REQUIRED)
+def test_roles_that_require_mfa_reach_only_the_enrolment_page_until_enrolled(
+    org, member_of, client_for, role
+):
+    member = member_of(org, role, mfa=False)
+    client = client_for(member)
+    for name in ("home", "program_list", "member_list", "audit_log", "mfa_index"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302, name
+        assert response["Location"] == reverse("mfa_activate_totp"), name
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+
+    enrol_totp(member.user)
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_peer_is_not_forced_to_enrol(org, member_of, client_for):
+    peer = member_of(org, Role.PEER_SUPPORTER, mfa=False)
+    assert client_for(peer).get(reverse("home")).status_code == 200
+
+
+def test_enrolling_through_the_page_unlocks_the_app(org, member_of, client_for):
+    manager = member_of(org, Role.PROGRAM_MANAGER, mfa=False)
+    client = client_for(manager)
+    page = client.get(reverse("mfa_activate_totp"))
+    secret = page.context["form"].secret
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=manager.user, type="totp").exists()
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_an_enrolled_person_must_give_a_code_after_the_password(org, member_of):
+    supervisor = member_of(org, Role.CLINICAL_SUPERVISOR, mfa=False)
+    secret = enrol_totp(supervisor.user)
+    client = Client()
+    response = _login(client, supervisor.user.email)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert client.get(reverse("home")).status_code == 302  # not in yet
+    assert client.post(reverse("mfa_authenticate"), {"code": "000000"}).status_code == 200
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_required_second_factor_cannot_be_removed(org, member_of, client_for):
+    admin = member_of(org, Role.ORG_ADMIN)
+    client = client_for(admin)
+    client.post(reverse("mfa_deactivate_totp"))
+    assert Authenticator.objects.filter(user=admin.user, type="totp").exists()
+
+
+def test_the_demo_code_is_shown_only_in_demo_mode(settings):
+    settings.DEMO_MODE = False
+    assert "demo-code" not in Client().get(LOGIN).content.decode()
+    settings.DEMO_MODE = True
+    from programs.demo import current_demo_code
+
+    body = Client().get(LOGIN).content.decode()
+    assert f'data-testid="demo-code">{current_demo_code()}<' in body

@@ -1,0 +1,95 @@
+"""Settings by environment: the embedded default needs nothing; production refuses to start
+unsafe and passes Django's deployment checks. Each case runs in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STRONG_KEY = "k" * 20 + "-9f8e7d6c5b4a39281706f5e4d3c2b1a0-strong"
+CONFIG_VARS = ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "REDIS_URL",
+               "EMAIL_URL", "DEBUG", "SECRET_KEY", "DEMO_MODE", "CELERY_TASK_ALWAYS_EAGER",
+               "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE")
+
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+from config.celery import app
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "celery_eager": app.conf.task_always_eager,
+    "broker": settings.CELERY_BROKER_URL,
+    "email": settings.EMAIL_BACKEND,
+    "debug": settings.DEBUG,
+    "demo": settings.DEMO_MODE,
+}))
+"""
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def _probe(**env: str) -> dict[str, object]:
+    result = _run(["-c", PROBE], **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_with_nothing_set_the_app_runs_embedded():
+    found = _probe(DJANGO_SETTINGS_MODULE="config.settings.local")
+    assert found["engine"] == "django.db.backends.sqlite3"
+    assert found["eager"] is True and found["celery_eager"] is True
+    assert found["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert found["debug"] is True and found["demo"] is True
+
+
+def test_with_a_database_and_broker_set_it_uses_them():
+    found = _probe(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DATABASE_URL="postgres://peer:pw@db.internal:5432/peerpath",
+        REDIS_URL="redis://cache.internal:6379/0",
+        EMAIL_URL="smtp://mailer.internal:25",
+    )
+    assert found["engine"] == "django.db.backends.postgresql"
+    assert found["broker"] == "redis://cache.internal:6379/0"
+    assert found["eager"] is False and found["celery_eager"] is False
+    assert found["email"] == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def _deploy_check(**env: str) -> subprocess.CompletedProcess[str]:
+    base = {"DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "ALLOWED_HOSTS": "peerpath.example.org", "DATABASE_URL": "sqlite:///:memory:"}
+    return _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **{**base, **env})
+
+
+def test_production_passes_the_deployment_checks():
+    result = _deploy_check(SECRET_KEY=STRONG_KEY)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "SECRET_KEY"),
+        ({"SECRET_KEY": "insecure-local-development-key-never-use-in-production"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"SECRET_KEY": STRONG_KEY, "DEBUG": "true"}, "DEBUG must be off"),
+        ({"SECRET_KEY": STRONG_KEY, "DEMO_MODE": "true"}, "DEMO_MODE"),
+    ],
+)
+def test_production_refuses_to_start_unsafe(env, message):
+    result = _deploy_check(**env)
+    assert result.returncode != 0
+    assert message in result.stderr
