@@ -62,10 +62,9 @@ def scope(queryset: models.QuerySet[M], membership: Membership | None) -> Any:
 def scoped_object_or_404(
     queryset: models.QuerySet[M], membership: Membership | None, **lookup: Any
 ) -> M:
-    try:
-        obj: M = scope(queryset, membership).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
-        raise Http404 from exc
+    obj: M | None = scope(queryset, membership).filter(**lookup).first()
+    if obj is None:
+        raise Http404
     return obj
 
 

@@ -26,9 +26,13 @@ class InviteOnlyAccountAdapter(DefaultAccountAdapter):
 
         request = getattr(context, "request", None)
         user = getattr(request, "user", None)
-        if app == "allauth.mfa" and user is not None and user.is_authenticated:
-            if not Authenticator.objects.filter(user=user).exists():
-                return False
+        if (
+            app == "allauth.mfa"
+            and user is not None
+            and user.is_authenticated
+            and not Authenticator.objects.filter(user=user).exists()
+        ):
+            return False
         return super().is_reauthentication_required(app=app, **kwargs)
 
 

@@ -23,4 +23,10 @@ def demo(request: HttpRequest) -> dict[str, Any]:
         return {}
     from programs.demo import current_demo_code, demo_logins
 
-    return {"demo": {"code": current_demo_code, "logins": demo_logins, "password": settings.DEMO_PASSWORD}}
+    return {
+        "demo": {
+            "code": current_demo_code,
+            "logins": demo_logins,
+            "password": settings.DEMO_PASSWORD,
+        }
+    }

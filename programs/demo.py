@@ -24,15 +24,35 @@ DEMO_PROGRAMS = [
 # (email, first, last, role, programs)
 DEMO_STAFF: list[tuple[str, str, str, str, list[str]]] = [
     ("admin@demo.peerpath.test", "Alex", "Morgan", Role.ORG_ADMIN, []),
-    ("manager@demo.peerpath.test", "Dana", "Whitehorse", Role.PROGRAM_MANAGER,
-     ["recovery-coaching", "ed-bridge"]),
-    ("supervisor@demo.peerpath.test", "Renee", "Lindqvist", Role.CLINICAL_SUPERVISOR,
-     ["recovery-coaching"]),
-    ("supervisor2@demo.peerpath.test", "Marcus", "Old Coyote", Role.CLINICAL_SUPERVISOR,
-     ["ed-bridge"]),
+    (
+        "manager@demo.peerpath.test",
+        "Dana",
+        "Whitehorse",
+        Role.PROGRAM_MANAGER,
+        ["recovery-coaching", "ed-bridge"],
+    ),
+    (
+        "supervisor@demo.peerpath.test",
+        "Renee",
+        "Lindqvist",
+        Role.CLINICAL_SUPERVISOR,
+        ["recovery-coaching"],
+    ),
+    (
+        "supervisor2@demo.peerpath.test",
+        "Marcus",
+        "Old Coyote",
+        Role.CLINICAL_SUPERVISOR,
+        ["ed-bridge"],
+    ),
     ("peer@demo.peerpath.test", "Jordan", "Baker", Role.PEER_SUPPORTER, ["recovery-coaching"]),
-    ("peer2@demo.peerpath.test", "Casey", "Running Crane", Role.PEER_SUPPORTER,
-     ["recovery-coaching"]),
+    (
+        "peer2@demo.peerpath.test",
+        "Casey",
+        "Running Crane",
+        Role.PEER_SUPPORTER,
+        ["recovery-coaching"],
+    ),
     ("peer3@demo.peerpath.test", "Sam", "Ostrander", Role.PEER_SUPPORTER, ["recovery-coaching"]),
     ("peer4@demo.peerpath.test", "Taylor", "Nguyen", Role.PEER_SUPPORTER, ["ed-bridge"]),
     ("peer5@demo.peerpath.test", "Riley", "Fisher", Role.PEER_SUPPORTER, ["ed-bridge"]),
@@ -67,9 +87,7 @@ def _enrol_demo_totp(user: User) -> None:
 
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, settings.DEMO_TOTP_SECRET)
-    if not Authenticator.objects.filter(
-        user=user, type=Authenticator.Type.RECOVERY_CODES
-    ).exists():
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).exists():
         RecoveryCodes.activate(user)
 
 

@@ -145,8 +145,9 @@ class Cells:
             self.error(column, f"{value!r} is not one of: {', '.join(allowed)}")
         return value
 
-    def choices(self, column: str, choices: Iterable[str], *, required: bool = False,
-                sep: str = ";") -> list[str]:
+    def choices(
+        self, column: str, choices: Iterable[str], *, required: bool = False, sep: str = ";"
+    ) -> list[str]:
         value = self._raw(column, required)
         if value is None:
             return []
@@ -180,8 +181,14 @@ class Cells:
             self.error(column, BAD_TIME)
             return None
 
-    def decimal(self, column: str, *, required: bool = False, minimum: Decimal | None = None,
-                maximum: Decimal | None = None) -> Decimal | None:
+    def decimal(
+        self,
+        column: str,
+        *,
+        required: bool = False,
+        minimum: Decimal | None = None,
+        maximum: Decimal | None = None,
+    ) -> Decimal | None:
         value = self._raw(column, required)
         if value is None:
             return None
@@ -199,8 +206,14 @@ class Cells:
             self.error(column, f"must be at most {maximum}")
         return number
 
-    def integer(self, column: str, *, required: bool = False, minimum: int | None = None,
-                maximum: int | None = None) -> int | None:
+    def integer(
+        self,
+        column: str,
+        *,
+        required: bool = False,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
         value = self._raw(column, required)
         if value is None:
             return None
@@ -298,8 +311,11 @@ class CsvImporter(Generic[RowT]):
                 continue
             if key in seen:
                 errors.append(
-                    RowError(line, "", DUPLICATE_IN_FILE.format(what=self.key_description,
-                                                                line=seen[key]))
+                    RowError(
+                        line,
+                        "",
+                        DUPLICATE_IN_FILE.format(what=self.key_description, line=seen[key]),
+                    )
                 )
             else:
                 seen[key] = line

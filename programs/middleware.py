@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import resolve
 from django.urls.exceptions import Resolver404
 
+from config.accounts.models import User
 from programs.selectors import active_memberships_for_user, user_requires_mfa
 
 ACTIVE_ORGANIZATION_SESSION_KEY = "active_organization_id"
@@ -26,7 +27,8 @@ class ActiveMembershipMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.membership = None  # type: ignore[attr-defined]
         if request.user.is_authenticated:
-            memberships = list(active_memberships_for_user(request.user))  # type: ignore[arg-type]
+            assert isinstance(request.user, User)
+            memberships = list(active_memberships_for_user(request.user))
             wanted = request.session.get(ACTIVE_ORGANIZATION_SESSION_KEY)
             chosen = next((m for m in memberships if m.organization_id == wanted), None)
             request.membership = chosen or (memberships[0] if memberships else None)  # type: ignore[attr-defined]
@@ -51,7 +53,8 @@ class RequireMFAMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and not self._allowed_during_enrolment(request):
             user = request.user
-            if user_requires_mfa(user, settings.MFA_REQUIRED_ROLES) and not (  # type: ignore[arg-type]
+            assert isinstance(user, User)
+            if user_requires_mfa(user, settings.MFA_REQUIRED_ROLES) and not (
                 Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
             ):
                 return redirect("mfa_activate_totp")

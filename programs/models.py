@@ -62,7 +62,9 @@ class Organization(models.Model):
 
 
 class Program(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="programs")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="programs"
+    )
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60)
     description = models.TextField(blank=True)

@@ -90,6 +90,4 @@ def role_counts(membership: Membership) -> dict[str, int]:
 
 
 def user_requires_mfa(user: User, required_roles: list[str]) -> bool:
-    return Membership.objects.filter(
-        user=user, is_active=True, role__in=required_roles
-    ).exists()
+    return Membership.objects.filter(user=user, is_active=True, role__in=required_roles).exists()

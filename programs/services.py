@@ -16,7 +16,9 @@ from config.accounts.models import User
 from programs.models import AuditEvent, Invitation, Membership, Organization, Program, Role
 
 ALREADY_A_MEMBER = "This person is already an active member of the organization."
-ALREADY_INVITED = "An invitation to this address is already waiting; resend it from the list instead."
+ALREADY_INVITED = (
+    "An invitation to this address is already waiting; resend it from the list instead."
+)
 INVITATION_NOT_USABLE = "This invitation has expired or was already used or withdrawn."
 INVITATION_FOR_OTHER_EMAIL = "This invitation was sent to a different e-mail address."
 SIGN_IN_TO_ACCEPT = "An account with this e-mail address exists: sign in, then open the link again."
@@ -207,7 +209,9 @@ def invitation_resend(
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor: User, ip_address: str | None = None) -> None:
+def invitation_revoke(
+    *, invitation: Invitation, actor: User, ip_address: str | None = None
+) -> None:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at or invitation.revoked_at:
         return

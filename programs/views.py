@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView, TemplateView, UpdateView
 
+from config.accounts.models import User
 from programs import selectors, services
 from programs.access import Capability, can, scoped_object_or_404
 from programs.forms import AcceptInvitationForm, InvitationForm, MembershipForm, ProgramForm
@@ -28,7 +28,7 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def add_service_errors(form: Form, error: ValidationError) -> None:
+def add_service_errors(form: BaseForm, error: ValidationError) -> None:
     """Show a service's refusal next to the field it is about, or above the form."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -57,11 +57,16 @@ class MemberRequiredMixin(LoginRequiredMixin):
             self.object = self.get_object()
         if self.capability and not can(request.membership, self.capability):  # type: ignore[attr-defined]
             raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return super().dispatch(request, *args, **kwargs)
 
     @property
     def membership(self) -> Membership:
-        return self.request.membership  # type: ignore[attr-defined,no-any-return]
+        """The active membership; dispatch() has made sure there is one."""
+        return cast(Membership, self.request.membership)  # type: ignore[attr-defined]
+
+    @property
+    def actor(self) -> User:
+        return cast(User, self.request.user)
 
 
 class ScopedObjectMixin(MemberRequiredMixin):
@@ -69,13 +74,13 @@ class ScopedObjectMixin(MemberRequiredMixin):
     slug_field = "slug"
 
     def get_queryset(self) -> QuerySet[Any]:
-        return self.model.objects.for_member(self.membership)  # type: ignore[attr-defined,no-any-return]
+        return self.model.objects.for_member(self.membership)  # type: ignore[attr-defined]
 
     def get_object(self, queryset: QuerySet[Any] | None = None) -> Any:
         if getattr(self, "object", None) is not None:
             return self.object
         lookup = {"pk": self.kwargs["pk"]} if "pk" in self.kwargs else {"slug": self.kwargs["slug"]}
-        return scoped_object_or_404(self.model.objects.all(), self.membership, **lookup)  # type: ignore[attr-defined]
+        return scoped_object_or_404(self.model._default_manager.all(), self.membership, **lookup)
 
 
 class HomeView(MemberRequiredMixin, TemplateView):
@@ -123,9 +128,8 @@ class ProgramDetailView(ScopedObjectMixin, DetailView[Program]):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["staff"] = (
-            selectors.members_for_listing(self.membership)
-            .filter(programs=self.object, is_active=True)
+        ctx["staff"] = selectors.members_for_listing(self.membership).filter(
+            programs=self.object, is_active=True
         )
         return ctx
 
@@ -139,7 +143,9 @@ class ProgramFormView(MemberRequiredMixin, FormView[ProgramForm]):
     object: Program | None = None
 
     def get_object(self) -> Program:
-        return scoped_object_or_404(Program.objects.all(), self.membership, slug=self.kwargs["slug"])
+        return scoped_object_or_404(
+            Program.objects.all(), self.membership, slug=self.kwargs["slug"]
+        )
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
@@ -153,7 +159,7 @@ class ProgramFormView(MemberRequiredMixin, FormView[ProgramForm]):
         try:
             program = services.program_save(
                 organization=self.membership.organization,
-                actor=self.request.user,  # type: ignore[arg-type]
+                actor=self.actor,
                 program=self.object,
                 ip_address=client_ip(self.request),
                 **{k: form.cleaned_data[k] for k in ("name", "description", "is_active")},
@@ -193,7 +199,7 @@ class MemberUpdateView(ScopedObjectMixin, UpdateView[Membership, MembershipForm]
         try:
             services.membership_update(
                 membership=self.object,
-                actor=self.request.user,  # type: ignore[arg-type]
+                actor=self.actor,
                 role=form.cleaned_data["role"],
                 programs=form.cleaned_data["programs"],
                 is_active=form.cleaned_data["is_active"],
@@ -218,7 +224,7 @@ class InvitationCreateView(MemberRequiredMixin, FormView[InvitationForm]):
         try:
             invitation, _ = services.invitation_create(
                 organization=self.membership.organization,
-                invited_by=self.request.user,  # type: ignore[arg-type]
+                invited_by=self.actor,
                 ip_address=client_ip(self.request),
                 **form.cleaned_data,
             )
@@ -238,16 +244,20 @@ class InvitationActionView(ScopedObjectMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         invitation = self.get_object()
-        actor = request.user
+        actor = self.actor
         try:
             if self.action == "resend":
                 services.invitation_resend(
-                    invitation=invitation, actor=actor, ip_address=client_ip(request)  # type: ignore[arg-type]
+                    invitation=invitation,
+                    actor=actor,
+                    ip_address=client_ip(request),
                 )
                 messages.success(request, f"A new link was sent to {invitation.email}.")
             else:
                 services.invitation_revoke(
-                    invitation=invitation, actor=actor, ip_address=client_ip(request)  # type: ignore[arg-type]
+                    invitation=invitation,
+                    actor=actor,
+                    ip_address=client_ip(request),
                 )
                 messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
         except ValidationError as exc:
@@ -264,7 +274,9 @@ class InvitationAcceptView(View):
         invitation = services.invitation_by_token(token)
         return invitation if invitation is not None and invitation.is_usable else None
 
-    def _render(self, request: HttpRequest, invitation: Invitation | None, **ctx: Any) -> HttpResponse:
+    def _render(
+        self, request: HttpRequest, invitation: Invitation | None, **ctx: Any
+    ) -> HttpResponse:
         from config.accounts.models import User
 
         if invitation is None:
@@ -288,7 +300,9 @@ class InvitationAcceptView(View):
         if request.user.is_authenticated:
             try:
                 membership = services.invitation_accept(
-                    invitation=invitation, user=request.user, ip_address=client_ip(request)  # type: ignore[arg-type]
+                    invitation=invitation,
+                    user=request.user,
+                    ip_address=client_ip(request),
                 )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
@@ -334,5 +348,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
-
-

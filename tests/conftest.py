@@ -34,24 +34,31 @@ def _fresh_cache() -> None:
 
 @pytest.fixture
 def org() -> Organization:
-    return OrganizationFactory(name="Prairie Hope", slug="prairie-hope")
+    return OrganizationFactory.create(name="Prairie Hope", slug="prairie-hope")
 
 
 @pytest.fixture
 def other_org() -> Organization:
-    return OrganizationFactory(name="Elsewhere Agency", slug="elsewhere")
+    return OrganizationFactory.create(name="Elsewhere Agency", slug="elsewhere")
 
 
 @pytest.fixture
 def member_of() -> Callable[..., Membership]:
     """Make a member with a role; roles that require MFA are enrolled unless told not to."""
 
-    def make(organization: Organization, role: str = Role.PEER_SUPPORTER, *, mfa: bool = True,
-             programs: Any = None, **user: Any) -> Membership:
-        membership = MembershipFactory(
-            organization=organization, role=role, programs=programs or [], **{
-                f"user__{k}": v for k, v in user.items()
-            }
+    def make(
+        organization: Organization,
+        role: str = Role.PEER_SUPPORTER,
+        *,
+        mfa: bool = True,
+        programs: Any = None,
+        **user: Any,
+    ) -> Membership:
+        membership = MembershipFactory.create(
+            organization=organization,
+            role=role,
+            programs=programs or [],
+            **{f"user__{k}": v for k, v in user.items()},
         )
         membership.totp_secret = enrol_totp(membership.user) if mfa else None  # type: ignore[attr-defined]
         return membership
@@ -81,4 +88,4 @@ def client_for() -> Callable[[Membership], Client]:
 
 @pytest.fixture
 def program_in() -> Callable[..., Any]:
-    return lambda organization, **kw: ProgramFactory(organization=organization, **kw)
+    return lambda organization, **kw: ProgramFactory.create(organization=organization, **kw)

@@ -13,9 +13,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k" * 20 + "-9f8e7d6c5b4a39281706f5e4d3c2b1a0-strong"
-CONFIG_VARS = ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "REDIS_URL",
-               "EMAIL_URL", "DEBUG", "SECRET_KEY", "DEMO_MODE", "CELERY_TASK_ALWAYS_EAGER",
-               "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE")
+CONFIG_VARS = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "REDIS_URL",
+    "EMAIL_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "DEMO_MODE",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "ALLOWED_HOSTS",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests in this process
+)
 
 PROBE = """
 import json, django
@@ -36,14 +47,22 @@ print(json.dumps({
 
 def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _probe(**env: str) -> dict[str, object]:
     result = _run(["-c", PROBE], **env)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    found: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return found
 
 
 def test_with_nothing_set_the_app_runs_embedded():
@@ -68,8 +87,11 @@ def test_with_a_database_and_broker_set_it_uses_them():
 
 
 def _deploy_check(**env: str) -> subprocess.CompletedProcess[str]:
-    base = {"DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "ALLOWED_HOSTS": "peerpath.example.org", "DATABASE_URL": "sqlite:///:memory:"}
+    base = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "ALLOWED_HOSTS": "peerpath.example.org",
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
     return _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **{**base, **env})
 
 

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,95 +15,252 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('setting_type', models.CharField(choices=[('substance_use_treatment', 'Substance use treatment'), ('community_health_center', 'Community health center'), ('mental_health_center', 'Mental health center'), ('behavioral_health_center', 'Behavioral health center'), ('tribal_health', 'Tribal health'), ('wellness_center', 'Wellness or drop-in center'), ('mat_clinic', 'Medication-assisted treatment clinic'), ('private_practice', 'Private practice'), ('drug_court', 'Drug court'), ('veterans_affairs', 'Veterans Affairs'), ('state_hospital', 'State hospital'), ('crisis_response', 'Crisis response team'), ('pact_team', 'PACT team'), ('criminal_justice', 'Criminal justice'), ('recovery_home', 'Recovery home'), ('community', 'Community setting')], default='behavioral_health_center', max_length=40)),
-                ('time_zone', models.CharField(default='America/Denver', help_text="Decides what 'today' means for this organization's records.", max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                (
+                    "setting_type",
+                    models.CharField(
+                        choices=[
+                            ("substance_use_treatment", "Substance use treatment"),
+                            ("community_health_center", "Community health center"),
+                            ("mental_health_center", "Mental health center"),
+                            ("behavioral_health_center", "Behavioral health center"),
+                            ("tribal_health", "Tribal health"),
+                            ("wellness_center", "Wellness or drop-in center"),
+                            ("mat_clinic", "Medication-assisted treatment clinic"),
+                            ("private_practice", "Private practice"),
+                            ("drug_court", "Drug court"),
+                            ("veterans_affairs", "Veterans Affairs"),
+                            ("state_hospital", "State hospital"),
+                            ("crisis_response", "Crisis response team"),
+                            ("pact_team", "PACT team"),
+                            ("criminal_justice", "Criminal justice"),
+                            ("recovery_home", "Recovery home"),
+                            ("community", "Community setting"),
+                        ],
+                        default="behavioral_health_center",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="America/Denver",
+                        help_text="Decides what 'today' means for this organization's records.",
+                        max_length=64,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=60)),
-                ('description', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programs', to='programs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=60)),
+                ("description", models.TextField(blank=True)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programs",
+                        to="programs.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('org_admin', 'Organization admin'), ('program_manager', 'Program manager'), ('clinical_supervisor', 'Clinical supervisor'), ('peer_supporter', 'Peer supporter')], max_length=32)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='programs.organization')),
-                ('programs', models.ManyToManyField(blank=True, related_name='memberships', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("org_admin", "Organization admin"),
+                            ("program_manager", "Program manager"),
+                            ("clinical_supervisor", "Clinical supervisor"),
+                            ("peer_supporter", "Peer supporter"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="programs.organization",
+                    ),
+                ),
+                (
+                    "programs",
+                    models.ManyToManyField(
+                        blank=True, related_name="memberships", to="programs.program"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organization__name', 'user__last_name', 'user__first_name'],
+                "ordering": ["organization__name", "user__last_name", "user__first_name"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('role', models.CharField(choices=[('org_admin', 'Organization admin'), ('program_manager', 'Program manager'), ('clinical_supervisor', 'Clinical supervisor'), ('peer_supporter', 'Peer supporter')], max_length=32)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invitations', to='programs.organization')),
-                ('programs', models.ManyToManyField(blank=True, related_name='+', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("org_admin", "Organization admin"),
+                            ("program_manager", "Program manager"),
+                            ("clinical_supervisor", "Clinical supervisor"),
+                            ("peer_supporter", "Peer supporter"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invitations",
+                        to="programs.organization",
+                    ),
+                ),
+                (
+                    "programs",
+                    models.ManyToManyField(blank=True, related_name="+", to="programs.program"),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(max_length=80)),
-                ('subject_type', models.CharField(blank=True, max_length=80)),
-                ('subject_id', models.CharField(blank=True, max_length=64)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event", models.CharField(max_length=80)),
+                ("subject_type", models.CharField(blank=True, max_length=80)),
+                ("subject_id", models.CharField(blank=True, max_length=64)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programs.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['organization', '-at'], name='programs_au_organiz_6393a5_idx')],
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["organization", "-at"], name="programs_au_organiz_6393a5_idx"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.UniqueConstraint(fields=('organization', 'slug'), name='program_slug_per_org'),
+            model_name="program",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "slug"), name="program_slug_per_org"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'organization'), name='one_membership_per_org'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "organization"), name="one_membership_per_org"
+            ),
         ),
     ]

@@ -23,32 +23,31 @@ def test_staff_pages_are_for_organization_admins_only(org, member_of, client_for
         assert admin_client.get(reverse(name)).status_code == 200, name
 
 
-def test_a_peer_sees_only_own_programs_and_cannot_edit_them(
-    org, member_of, program_in, client_for
-):
+def test_a_peer_sees_only_own_programs_and_cannot_edit_them(org, member_of, program_in, client_for):
     mine, not_mine = program_in(org, name="Mine"), program_in(org, name="Not mine")
     client = client_for(member_of(org, Role.PEER_SUPPORTER, programs=[mine]))
     page = client.get(reverse("program_list")).content.decode()
     assert "Mine" in page and "Not mine" not in page
     assert client.get(reverse("program_detail", args=[not_mine.slug])).status_code == 404
     assert client.get(reverse("program_detail", args=[mine.slug])).status_code == 200
-    assert client.post(reverse("program_edit", args=[mine.slug]),
-                       {"name": "Renamed"}).status_code == 403
+    assert (
+        client.post(reverse("program_edit", args=[mine.slug]), {"name": "Renamed"}).status_code
+        == 403
+    )
     mine.refresh_from_db()
     assert mine.name == "Mine"
 
 
-def test_a_manager_edits_own_programs_and_creates_new_ones(
-    org, member_of, program_in, client_for
-):
+def test_a_manager_edits_own_programs_and_creates_new_ones(org, member_of, program_in, client_for):
     mine, other = program_in(org, name="Mine"), program_in(org, name="Other")
     client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[mine]))
-    response = client.post(reverse("program_edit", args=[mine.slug]),
-                           {"name": "Mine renamed", "description": "", "is_active": "on"})
+    response = client.post(
+        reverse("program_edit", args=[mine.slug]),
+        {"name": "Mine renamed", "description": "", "is_active": "on"},
+    )
     assert response.status_code == 302
     assert client.get(reverse("program_edit", args=[other.slug])).status_code == 404
-    response = client.post(reverse("program_create"), {"name": "Rural Outreach",
-                                                       "is_active": "on"})
+    response = client.post(reverse("program_create"), {"name": "Rural Outreach", "is_active": "on"})
     assert response.status_code == 302
     assert Program.objects.filter(organization=org, slug="rural-outreach").exists()
 
@@ -67,8 +66,9 @@ def test_a_program_form_with_a_taken_name_says_so_by_the_field(
 def test_the_last_admin_cannot_be_demoted_or_deactivated(org, member_of, client_for):
     admin = member_of(org, Role.ORG_ADMIN)
     client = client_for(admin)
-    response = client.post(reverse("member_edit", args=[admin.pk]),
-                           {"role": Role.PEER_SUPPORTER, "is_active": "on"})
+    response = client.post(
+        reverse("member_edit", args=[admin.pk]), {"role": Role.PEER_SUPPORTER, "is_active": "on"}
+    )
     assert response.status_code == 200
     assert "at least one active organization admin" in response.content.decode()
     admin.refresh_from_db()
@@ -79,8 +79,9 @@ def test_an_admin_changes_a_role_and_it_is_audited(org, member_of, client_for):
     admin = member_of(org, Role.ORG_ADMIN)
     peer = member_of(org, Role.PEER_SUPPORTER)
     client = client_for(admin)
-    response = client.post(reverse("member_edit", args=[peer.pk]),
-                           {"role": Role.PROGRAM_MANAGER, "is_active": "on"})
+    response = client.post(
+        reverse("member_edit", args=[peer.pk]), {"role": Role.PROGRAM_MANAGER, "is_active": "on"}
+    )
     assert response.status_code == 302
     peer.refresh_from_db()
     assert peer.role == Role.PROGRAM_MANAGER

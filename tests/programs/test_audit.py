@@ -32,9 +32,14 @@ def test_an_entry_cannot_be_changed_or_deleted_through_the_orm(org):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="database trigger is PostgreSQL's")
 def test_raw_sql_cannot_rewrite_the_log_on_postgresql(org):
     event = _event(org)
-    for sql in ("UPDATE programs_auditevent SET event = 'x' WHERE id = %s",
-                "DELETE FROM programs_auditevent WHERE id = %s"):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [event.pk])
+    for sql in (
+        "UPDATE programs_auditevent SET event = 'x' WHERE id = %s",
+        "DELETE FROM programs_auditevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).event == "test.event"

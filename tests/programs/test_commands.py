@@ -26,8 +26,13 @@ def test_create_organization_is_idempotent():
 
 
 def _counts() -> tuple[int, ...]:
-    return (Organization.objects.count(), Program.objects.count(), User.objects.count(),
-            Membership.objects.count(), Authenticator.objects.count())
+    return (
+        Organization.objects.count(),
+        Program.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+        Authenticator.objects.count(),
+    )
 
 
 def test_seed_demo_is_idempotent_and_prints_every_login(settings):
@@ -50,8 +55,9 @@ def test_seed_demo_is_idempotent_and_prints_every_login(settings):
 def test_a_demo_login_works_with_the_shown_code(settings, email):
     call_command("seed_demo", stdout=StringIO())
     client = Client()
-    response = client.post(reverse("account_login"),
-                           {"login": email, "password": settings.DEMO_PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": email, "password": settings.DEMO_PASSWORD}
+    )
     assert response["Location"] == reverse("mfa_authenticate")
     response = client.post(reverse("mfa_authenticate"), {"code": current_demo_code()})
     assert response.status_code == 302

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from config.accounts.models import User
 from programs.models import AuditEvent, Invitation, Membership, Role
-from programs.services import ALREADY_INVITED, ALREADY_A_MEMBER
+from programs.services import ALREADY_A_MEMBER, ALREADY_INVITED
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,14 +28,19 @@ def _invite(client, email="new.peer@example.org", role=Role.PEER_SUPPORTER, prog
 
 
 def _link_from_last_email() -> str:
-    match = re.search(r"https?://\S+/invite/(\S+)/", mail.outbox[-1].body)
+    match = re.search(r"https?://\S+/invite/(\S+)/", str(mail.outbox[-1].body))
     assert match, mail.outbox[-1].body
     return reverse("invitation_accept", args=[match.group(1)])
 
 
 def _accept_as_new(client, link, **overrides):
-    data = {"first_name": "Robin", "last_name": "Hale", "password1": NEW_PASSWORD,
-            "password2": NEW_PASSWORD, **overrides}
+    data = {
+        "first_name": "Robin",
+        "last_name": "Hale",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+        **overrides,
+    }
     return client.post(link, data)
 
 
@@ -172,8 +177,9 @@ def test_a_person_with_an_account_joins_a_second_organization_after_signing_in(
     # Signed in as that person: joins.
     response = client_for(supervisor).post(link)
     assert response.status_code == 302
-    assert Membership.objects.filter(user=supervisor.user, organization=org,
-                                     role=Role.CLINICAL_SUPERVISOR).exists()
+    assert Membership.objects.filter(
+        user=supervisor.user, organization=org, role=Role.CLINICAL_SUPERVISOR
+    ).exists()
 
 
 def test_only_organization_admins_can_invite(org, member_of, client_for):

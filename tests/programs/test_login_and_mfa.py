@@ -63,8 +63,11 @@ def test_there_is_no_public_sign_up():
     client = Client()
     client.post(
         reverse("account_signup"),
-        {"email": "walk.in@example.org", "password1": "x-long-passphrase-1",
-         "password2": "x-long-passphrase-1"},
+        {
+            "email": "walk.in@example.org",
+            "password1": "x-long-passphrase-1",
+            "password2": "x-long-passphrase-1",
+        },
     )
     assert not User.objects.filter(email="walk.in@example.org").exists()
 

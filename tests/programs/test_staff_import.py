@@ -15,8 +15,10 @@ from programs.models import Membership, Program, Role
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ("email,first_name,last_name,role,program,certification_number,certified_on,"
-          "hire_date,license_type,license_number,licensed_on")
+HEADER = (
+    "email,first_name,last_name,role,program,certification_number,certified_on,"
+    "hire_date,license_type,license_number,licensed_on"
+)
 GOOD_ROWS = [
     "ana@example.org,Ana,Reyes,peer_supporter,recovery-coaching,MT-1234,2024-03-15,2024-01-08,,,",
     "ben@example.org,Ben,Cole,clinical_supervisor,recovery-coaching,,,2020-05-01,social_worker,LCSW-77,2015-06-30",
@@ -27,8 +29,9 @@ GOOD_ROWS = [
 
 def _write(tmp_path: Path, lines: list[str], name: str = "staff.csv", bom: bool = False) -> Path:
     path = tmp_path / name
-    path.write_text(("\ufeff" if bom else "") + "\n".join([HEADER, *lines]) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        ("\ufeff" if bom else "") + "\n".join([HEADER, *lines]) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -44,7 +47,9 @@ def test_a_good_file_creates_people_memberships_and_programs(org, tmp_path):
     out, _ = _run(_write(tmp_path, GOOD_ROWS, bom=True), org.slug)
     assert "4 row(s): 4 created, 0 updated, 0 unchanged" in out
     assert set(Program.objects.filter(organization=org).values_list("slug", flat=True)) == {
-        "recovery-coaching", "ed-bridge"}
+        "recovery-coaching",
+        "ed-bridge",
+    }
     ben = Membership.objects.get(user__email="ben@example.org", organization=org)
     assert ben.role == Role.CLINICAL_SUPERVISOR
     assert [p.slug for p in ben.programs.all()] == ["recovery-coaching"]
@@ -64,12 +69,12 @@ def test_importing_the_same_file_twice_changes_nothing(org, tmp_path):
 def test_every_bad_row_is_reported_and_nothing_is_written(org, tmp_path):
     rows = [
         GOOD_ROWS[0],
-        "not-an-email,Bo,Lee,peer_supporter,,,,,,,",                       # line 3
-        "bo@example.org,Bo,Lee,wizard,,,,,,,",                              # line 4
-        "cat@example.org,,Hu,peer_supporter,,,2024-02-30,,,,",              # line 5
+        "not-an-email,Bo,Lee,peer_supporter,,,,,,,",  # line 3
+        "bo@example.org,Bo,Lee,wizard,,,,,,,",  # line 4
+        "cat@example.org,,Hu,peer_supporter,,,2024-02-30,,,,",  # line 5
         "dee@example.org,Dee,Fox,clinical_supervisor,,,,,surgeon,,06/30/2015",  # line 6
-        "ana@example.org,Ana,Reyes,peer_supporter,,,,,,,",                  # line 7: duplicate
-        "eve@example.org,Eve,Ng,peer_supporter,Bad Slug!,,,,,,",            # line 8
+        "ana@example.org,Ana,Reyes,peer_supporter,,,,,,,",  # line 7: duplicate
+        "eve@example.org,Eve,Ng,peer_supporter,Bad Slug!,,,,,,",  # line 8
     ]
     with pytest.raises(CommandError) as failed:
         _run(_write(tmp_path, rows), org.slug)
@@ -95,8 +100,9 @@ def test_errors_carry_line_column_and_reason(org, tmp_path, capsys):
         StaffImporter(organization=org).run(stream)
     errors = failed.value.errors
     assert RowError(3, "email", "not a valid e-mail address") in errors
-    assert any(e.line == 4 and e.column == "role" and "'wizard' is not one of" in e.message
-               for e in errors)
+    assert any(
+        e.line == 4 and e.column == "role" and "'wizard' is not one of" in e.message for e in errors
+    )
     assert RowError(5, "first_name", REQUIRED) in errors
     assert any(e.line == 5 and e.column == "certified_on" for e in errors)
     assert any(e.line == 6 and "line 2" in e.message for e in errors)
@@ -106,7 +112,9 @@ def test_the_command_prints_each_error_and_exits_non_zero(org, tmp_path):
     from io import StringIO
 
     err = StringIO()
-    path = _write(tmp_path, ["x@example.org,X,Y,wizard,,,,,,,", "y@example.org,,Z,peer_supporter,,,,,,,"])
+    path = _write(
+        tmp_path, ["x@example.org,X,Y,wizard,,,,,,,", "y@example.org,,Z,peer_supporter,,,,,,,"]
+    )
     with pytest.raises(CommandError) as failed:
         call_command("import_staff", "--organization", org.slug, str(path), stderr=err)
     # Django turns a CommandError into exit status `returncode` when run from the shell.
@@ -134,8 +142,11 @@ def test_an_unknown_organization_is_a_clear_error(tmp_path):
 
 def test_a_second_import_updates_a_changed_role_and_adds_a_program(org, tmp_path):
     _run(_write(tmp_path, GOOD_ROWS), org.slug)
-    changed = [GOOD_ROWS[0].replace("recovery-coaching", "ed-bridge").replace(
-        "peer_supporter", "program_manager")]
+    changed = [
+        GOOD_ROWS[0]
+        .replace("recovery-coaching", "ed-bridge")
+        .replace("peer_supporter", "program_manager")
+    ]
     out, _ = _run(_write(tmp_path, changed, name="again.csv"), org.slug)
     assert "1 updated" in out
     ana = Membership.objects.get(user__email="ana@example.org")
