@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -9,6 +10,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 from programs.selectors import user_requires_mfa
 
@@ -19,20 +21,19 @@ class InviteOnlyAccountAdapter(DefaultAccountAdapter):
         return False
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
-        # First enrolment comes straight after sign-in (the app sends people there), so
-        # asking for the password again adds nothing. Changing an existing second factor
-        # still requires it.
+        # Setting up the first authenticator comes straight after sign-in (the app sends
+        # people there), and typing its code proves presence as well as a password would.
+        # So the first enrolment, and seeing its recovery codes just after, need no
+        # password again; changing an established second factor still does.
+        from allauth.account import app_settings as account_settings
         from allauth.core import context
 
         request = getattr(context, "request", None)
         user = getattr(request, "user", None)
-        if (
-            app == "allauth.mfa"
-            and user is not None
-            and user.is_authenticated
-            and not Authenticator.objects.filter(user=user).exists()
-        ):
-            return False
+        if app == "allauth.mfa" and user is not None and user.is_authenticated:
+            window = timezone.now() - timedelta(seconds=account_settings.REAUTHENTICATION_TIMEOUT)
+            if not Authenticator.objects.filter(user=user, created_at__lt=window).exists():
+                return False
         return super().is_reauthentication_required(app=app, **kwargs)
 
 

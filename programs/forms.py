@@ -23,8 +23,9 @@ class _ProgramChoiceMixin:
 
     def _limit_programs(self, organization: Organization) -> None:
         field = self.fields["programs"]  # type: ignore[attr-defined]
-        field.queryset = Program.objects.filter(organization=organization, is_active=True)
+        # The widget first: setting the queryset is what hands the choices to the widget.
         field.widget = forms.CheckboxSelectMultiple()
+        field.queryset = Program.objects.filter(organization=organization, is_active=True)
         field.required = False
         field.help_text = "Which programs this person works in."
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -219,6 +220,9 @@ class InvitationCreateView(MemberRequiredMixin, FormView[InvitationForm]):
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "organization": self.membership.organization}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(valid_days=settings.INVITATION_VALID_FOR.days, **kwargs)
 
     def form_valid(self, form: InvitationForm) -> HttpResponse:
         try:

@@ -17,7 +17,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # git-ignored
 
 
 @pytest.fixture(scope="session")
@@ -55,10 +55,10 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 def screenshot(page: Any) -> Any:
     """Save a full-page screenshot under test-results/screenshots/ for a person to look at."""
 
-    def take(name: str) -> Path:
+    def take(name: str, of: Any = None) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (of or page).screenshot(path=str(path), full_page=True)
         return path
 
     return take
@@ -66,5 +66,8 @@ def screenshot(page: Any) -> Any:
 
 def assert_fits_phone(page: Any) -> None:
     """Nothing on the page forces sideways scrolling at the phone's width."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    overflow = page.evaluate(
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - window.innerWidth"
+    )
     assert overflow <= 0, f"page is {overflow}px wider than the screen"

@@ -200,3 +200,15 @@ def test_the_invitation_email_repeats_nothing_when_the_task_runs_twice(org, memb
     assert len(mail.outbox) == 1  # sent once on commit
     assert send_invitation_email(invitation_id=invitation.pk, token=token) is False
     assert len(mail.outbox) == 1
+
+
+def test_the_invitation_form_offers_only_this_organizations_programs(
+    org, other_org, member_of, client_for, program_in
+):
+    program_in(org, name="Street Outreach")
+    program_in(other_org, name="Their Secret Program")
+    page = client_for(member_of(org, Role.ORG_ADMIN)).get(reverse("invitation_create"))
+    body = page.content.decode()
+    assert re.search(r'<input[^>]*type="checkbox"[^>]*name="programs"', body)
+    assert "Street Outreach" in body
+    assert "Their Secret Program" not in body

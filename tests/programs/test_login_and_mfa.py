@@ -141,3 +141,22 @@ def test_the_demo_code_is_shown_only_in_demo_mode(settings):
 
     body = Client().get(LOGIN).content.decode()
     assert f'data-testid="demo-code">{current_demo_code()}<' in body
+
+
+def test_recovery_codes_need_no_password_right_after_enrolment_but_do_later(
+    org, member_of, client_for
+):
+    from datetime import timedelta
+
+    import time_machine
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from django.utils import timezone
+
+    supervisor = member_of(org, Role.CLINICAL_SUPERVISOR)  # enrolled just now
+    RecoveryCodes.activate(supervisor.user)
+    client = client_for(supervisor)
+    assert client.get(reverse("mfa_view_recovery_codes")).status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        response = client.get(reverse("mfa_view_recovery_codes"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_reauthenticate"))
