@@ -227,7 +227,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The defaults below are written into that table when beat starts.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "expire-invitations": {"task": "programs.expire_invitations", "schedule": 60 * 60},
+    "clear-expired-sessions": {"task": "accounts.clear_expired_sessions", "schedule": 60 * 60},
 }
 
 # --- Logging ------------------------------------------------------------------------------
