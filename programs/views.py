@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +24,8 @@ from programs.access import Capability, can, scoped_object_or_404
 from programs.forms import AcceptInvitationForm, InvitationForm, MembershipForm, ProgramForm
 from programs.middleware import ACTIVE_ORGANIZATION_SESSION_KEY
 from programs.models import AuditEvent, Invitation, Membership, Program
+
+T = TypeVar("T")
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -68,6 +71,15 @@ class MemberRequiredMixin(LoginRequiredMixin):
     @property
     def actor(self) -> User:
         return cast(User, self.request.user)
+
+    def call_service(self, form: BaseForm, service: Callable[..., T], **kwargs: Any) -> T | None:
+        """Run a write for this request. A refusal is shown on the form, by field where the
+        service named one, and None comes back so the view re-renders what was typed."""
+        try:
+            return service(ip_address=client_ip(self.request), **kwargs)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return None
 
 
 class ScopedObjectMixin(MemberRequiredMixin):
@@ -157,16 +169,15 @@ class ProgramFormView(MemberRequiredMixin, FormView[ProgramForm]):
         return super().get_context_data(program=self.object, **kwargs)
 
     def form_valid(self, form: ProgramForm) -> HttpResponse:
-        try:
-            program = services.program_save(
-                organization=self.membership.organization,
-                actor=self.actor,
-                program=self.object,
-                ip_address=client_ip(self.request),
-                **{k: form.cleaned_data[k] for k in ("name", "description", "is_active")},
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+        program = self.call_service(
+            form,
+            services.program_save,
+            organization=self.membership.organization,
+            actor=self.actor,
+            program=self.object,
+            **{k: form.cleaned_data[k] for k in ("name", "description", "is_active")},
+        )
+        if program is None:
             return self.form_invalid(form)
         messages.success(self.request, f"Saved {program.name}.")
         return redirect("program_detail", slug=program.slug)
@@ -185,7 +196,6 @@ class MemberListView(MemberRequiredMixin, ListView[Membership]):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["invitations"] = selectors.pending_invitations(self.membership)
-        ctx["invite_form"] = InvitationForm(organization=self.membership.organization)
         return ctx
 
 
@@ -197,17 +207,16 @@ class MemberUpdateView(ScopedObjectMixin, UpdateView[Membership, MembershipForm]
     context_object_name = "member"
 
     def form_valid(self, form: MembershipForm) -> HttpResponse:
-        try:
-            services.membership_update(
-                membership=self.object,
-                actor=self.actor,
-                role=form.cleaned_data["role"],
-                programs=form.cleaned_data["programs"],
-                is_active=form.cleaned_data["is_active"],
-                ip_address=client_ip(self.request),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+        saved = self.call_service(
+            form,
+            services.membership_update,
+            membership=self.object,
+            actor=self.actor,
+            role=form.cleaned_data["role"],
+            programs=form.cleaned_data["programs"],
+            is_active=form.cleaned_data["is_active"],
+        )
+        if saved is None:
             return self.form_invalid(form)
         messages.success(self.request, f"Saved {self.object.user}.")
         return redirect("member_list")
@@ -225,16 +234,16 @@ class InvitationCreateView(MemberRequiredMixin, FormView[InvitationForm]):
         return super().get_context_data(valid_days=settings.INVITATION_VALID_FOR.days, **kwargs)
 
     def form_valid(self, form: InvitationForm) -> HttpResponse:
-        try:
-            invitation, _ = services.invitation_create(
-                organization=self.membership.organization,
-                invited_by=self.actor,
-                ip_address=client_ip(self.request),
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+        created = self.call_service(
+            form,
+            services.invitation_create,
+            organization=self.membership.organization,
+            invited_by=self.actor,
+            **form.cleaned_data,
+        )
+        if created is None:
             return self.form_invalid(form)
+        invitation, _token = created
         messages.success(self.request, f"Invitation sent to {invitation.email}.")
         return redirect("member_list")
 
