@@ -185,6 +185,21 @@ class AuditEventQuerySet(ScopedQuerySet):
         raise AuditLogIsAppendOnly(AUDIT_LOG_IS_APPEND_ONLY)
 
 
+AUDIT_EVENT_LABELS: dict[str, str] = {
+    "organization.created": "Organization created",
+    "program.created": "Program created",
+    "program.updated": "Program changed",
+    "membership.created": "Staff member added",
+    "membership.updated": "Role, programs or access changed",
+    "invitation.created": "Invitation sent",
+    "invitation.resent": "Invitation sent again",
+    "invitation.revoked": "Invitation withdrawn",
+    "invitation.accepted": "Invitation accepted",
+    "account.signed_in": "Signed in",
+    "account.signed_out": "Signed out",
+    "account.sign_in_failed": "Failed sign-in",
+}
+
 AUDIT_LOG_IS_APPEND_ONLY = "The audit log is append-only: its entries cannot be changed or deleted."
 
 
@@ -229,3 +244,8 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditLogIsAppendOnly(AUDIT_LOG_IS_APPEND_ONLY)
+
+    @property
+    def label(self) -> str:
+        """A reader's name for the event; apps add theirs to AUDIT_EVENT_LABELS."""
+        return AUDIT_EVENT_LABELS.get(self.event, self.event.replace(".", " ").replace("_", " "))

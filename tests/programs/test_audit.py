@@ -43,3 +43,21 @@ def test_raw_sql_cannot_rewrite_the_log_on_postgresql(org):
         ):
             cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).event == "test.event"
+
+
+def test_sign_ins_and_failures_are_recorded_without_the_password(org, member_of):
+    from django.test import Client
+    from django.urls import reverse
+
+    from programs.models import Role
+    from tests.factories import TEST_PASSWORD
+
+    peer = member_of(org, Role.PEER_SUPPORTER, mfa=False)
+    Client().post(reverse("account_login"), {"login": peer.user.email, "password": "wrong-one"})
+    Client().post(reverse("account_login"), {"login": peer.user.email, "password": TEST_PASSWORD})
+    failed = AuditEvent.objects.get(event="account.sign_in_failed")
+    assert failed.data == {"email": peer.user.email}
+    assert "wrong-one" not in str(failed.data)
+    signed_in = AuditEvent.objects.get(event="account.signed_in")
+    assert signed_in.actor == peer.user
+    assert signed_in.ip_address == "127.0.0.1"

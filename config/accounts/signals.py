@@ -1,0 +1,58 @@
+"""Sign-in, failed sign-in and sign-out go to the audit log.
+
+Django's auth signals are the only hook for these events, so the receivers do nothing but
+write the audit row. They belong to no single organization (a person may work for several),
+so they are platform-level rows that superusers read in the platform admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from programs.services import audit_record
+
+
+def _ip(request: HttpRequest | None) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+@receiver(user_logged_in)
+def _signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    audit_record(
+        actor=user,
+        organization=None,
+        event="account.signed_in",
+        subject=user,
+        ip_address=_ip(request),
+    )
+
+
+@receiver(user_logged_out)
+def _signed_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(
+            actor=user,
+            organization=None,
+            event="account.signed_out",
+            subject=user,
+            ip_address=_ip(request),
+        )
+
+
+@receiver(user_login_failed)
+def _sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    # Only the address that was tried; never the password.
+    tried = str(credentials.get("email") or credentials.get("username") or "")[:254]
+    audit_record(
+        actor=None,
+        organization=None,
+        event="account.sign_in_failed",
+        ip_address=_ip(request),
+        data={"email": tried},
+    )
