@@ -257,24 +257,29 @@ class InvitationActionView(ScopedObjectMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         invitation = self.get_object()
-        actor = self.actor
         try:
             if self.action == "resend":
                 services.invitation_resend(
-                    invitation=invitation,
-                    actor=actor,
-                    ip_address=client_ip(request),
+                    invitation=invitation, actor=self.actor, ip_address=client_ip(request)
                 )
                 messages.success(request, f"A new link was sent to {invitation.email}.")
             else:
                 services.invitation_revoke(
-                    invitation=invitation,
-                    actor=actor,
-                    ip_address=client_ip(request),
+                    invitation=invitation, actor=self.actor, ip_address=client_ip(request)
                 )
                 messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        if request.htmx:  # type: ignore[attr-defined]
+            # Only the list is replaced; its messages are shown inside it.
+            return render(
+                request,
+                "programs/_invitation_list.html",
+                {
+                    "invitations": selectors.pending_invitations(self.membership),
+                    "invitation_messages": list(messages.get_messages(request)),
+                },
+            )
         return redirect("member_list")
 
 

@@ -109,3 +109,9 @@ def test_django_admin_is_for_platform_superusers_only(org, member_of, client_for
     c = Client()
     c.force_login(User.objects.get(email="root@example.org"))
     assert c.get("/platform-admin/").status_code == 200
+
+
+def test_an_unknown_address_gets_our_own_not_found_page(org, member_of, client_for):
+    response = client_for(member_of(org, Role.PEER_SUPPORTER)).get("/no-such-page/")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()

@@ -212,3 +212,18 @@ def test_the_invitation_form_offers_only_this_organizations_programs(
     assert re.search(r'<input[^>]*type="checkbox"[^>]*name="programs"', body)
     assert "Street Outreach" in body
     assert "Their Secret Program" not in body
+
+
+def test_withdrawing_with_htmx_returns_only_the_refreshed_list(org, member_of, client_for):
+    admin = member_of(org, Role.ORG_ADMIN)
+    c = client_for(admin)
+    _invite(c, email="first@example.org")
+    _invite(c, email="second@example.org")
+    first = Invitation.objects.get(email="first@example.org")
+    response = c.post(reverse("invitation_revoke", args=[first.pk]), HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="invitation-list"' in body
+    assert "<html" not in body
+    assert "second@example.org" in body and "first@example.org was withdrawn" in body
+    assert "first@example.org ·" not in body
