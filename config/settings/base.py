@@ -5,6 +5,7 @@ in-process, e-mail printed to the console.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import django_stubs_ext
@@ -241,3 +242,13 @@ LOGGING = {
 # Absolute links in e-mails (invitations, reminders) start with this.
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 MFA_ADAPTER = "programs.adapters.RequiredMFAAdapter"
+
+# --- Certification rules (Montana Board of Behavioral Health defaults; other states differ) ---
+CEU_HOURS_PER_YEAR = Decimal(env.str("CEU_HOURS_PER_YEAR", default="20"))
+CEU_CARRY_OVER_CAP = Decimal(env.str("CEU_CARRY_OVER_CAP", default="20"))
+# Reminders before a certification expires, in days.
+CERTIFICATION_RENEWAL_REMINDER_DAYS = env.list(
+    "CERTIFICATION_RENEWAL_REMINDER_DAYS", cast=int, default=[60, 30, 7]
+)
+# Months (1-12) on whose first day a peer still short of CEUs is escalated to the manager.
+CEU_ESCALATION_MONTHS = env.list("CEU_ESCALATION_MONTHS", cast=int, default=[10, 12])

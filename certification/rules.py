@@ -1,0 +1,116 @@
+"""The CEU year rule: what a certified peer owes each calendar year, and where they stand.
+
+Pure functions with no database access, so every edge case is cheap to test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+ZERO = Decimal("0")
+
+
+class CeuStatus(StrEnum):
+    NOT_REQUIRED = "not_required"
+    COMPLETE = "complete"
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class CeuYear:
+    year: int
+    required: Decimal
+    earned: Decimal
+    carried_in: Decimal
+    status: CeuStatus
+    carry_out: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.carried_in + self.earned
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(ZERO, self.required - self.available)
+
+    @property
+    def percent(self) -> int:
+        if not self.required:
+            return 100
+        return min(100, int(self.available * 100 / self.required))
+
+
+def ceu_hours_required(*, certified_on: dt.date | None, year: int, per_year: Decimal) -> Decimal:
+    """No hours are due before or in the certification year; from the January 1 after it
+    (year two, whatever the certification date) `per_year` hours are due each year."""
+    if certified_on is None or year <= certified_on.year:
+        return ZERO
+    return per_year
+
+
+def pace_needed(*, required: Decimal, year: int, today: dt.date) -> Decimal:
+    """Hours an even pace needs by `today`: a twelfth of the year's hours for each whole
+    month already passed (on July 1, six twelfths: 10 of 20)."""
+    if today.year < year:
+        return ZERO
+    months_passed = 12 if today.year > year else today.month - 1
+    return required * months_passed / 12
+
+
+def ceu_standing(
+    *,
+    certified_on: dt.date | None,
+    entries: Iterable[tuple[dt.date, Decimal]],
+    year: int,
+    today: dt.date,
+    per_year: Decimal,
+    carry_cap: Decimal,
+) -> CeuYear:
+    """Standing for one calendar year, carrying surplus forward from the first year with hours.
+
+    Hours beyond a year's requirement carry into the next year, at most `carry_cap`. The
+    oldest hours are used first, so what carries is the newest surplus; hours earned in the
+    certification year are all surplus and may carry (capped) into year two. A year that has
+    ended is only ever not_required, complete or overdue.
+    """
+    by_year: dict[int, Decimal] = {}
+    for day, hours in entries:
+        by_year[day.year] = by_year.get(day.year, ZERO) + hours
+    start = min([*by_year, year])
+    carried = ZERO
+    for y in range(start, year + 1):
+        required = ceu_hours_required(certified_on=certified_on, year=y, per_year=per_year)
+        earned = by_year.get(y, ZERO)
+        available = carried + earned
+        # Hours from before the certification year are not CEUs toward any year.
+        counts = certified_on is not None and y >= certified_on.year
+        carry_out = min(carry_cap, max(ZERO, available - required)) if counts else ZERO
+        if y == year:
+            return CeuYear(
+                year=y,
+                required=required,
+                earned=earned,
+                carried_in=carried,
+                status=_status(required=required, available=available, year=y, today=today),
+                carry_out=carry_out,
+            )
+        carried = carry_out
+    raise AssertionError("unreachable: the loop always reaches `year`")
+
+
+def _status(*, required: Decimal, available: Decimal, year: int, today: dt.date) -> CeuStatus:
+    if not required:
+        return CeuStatus.NOT_REQUIRED
+    if available >= required:
+        return CeuStatus.COMPLETE
+    if today > dt.date(year, 12, 31):
+        return CeuStatus.OVERDUE
+    if available < pace_needed(required=required, year=year, today=today):
+        return CeuStatus.BEHIND
+    return CeuStatus.ON_TRACK
