@@ -114,3 +114,77 @@ def _status(*, required: Decimal, available: Decimal, year: int, today: dt.date)
     if available < pace_needed(required=required, year=year, today=today):
         return CeuStatus.BEHIND
     return CeuStatus.ON_TRACK
+
+
+# --- Reminders ----------------------------------------------------------------------------
+class Reminder(StrEnum):
+    PROGRESS = "ceu_progress"
+    BEHIND = "ceu_behind"
+    ESCALATION = "ceu_escalation"
+    RENEWAL = "renewal"
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    kind: Reminder
+    period: str  # with the kind, what makes the reminder unique for a person
+
+
+def reminders_due(
+    *,
+    standing: CeuYear,
+    today: dt.date,
+    expires_on: dt.date | None,
+    escalation_months: Iterable[int],
+    renewal_days: Iterable[int],
+) -> list[DueReminder]:
+    """Which reminders a peer is due today; each is sent once per kind and period.
+
+    - progress: once a month while the year's hours are owed and not yet complete;
+    - behind: once a year, the first day the status is behind;
+    - escalation (to the manager): in each escalation month, while still short;
+    - renewal: before expiry, at the nearest threshold already reached (60, 30, 7 days),
+      so a late first run sends one reminder, not three.
+    """
+    due: list[DueReminder] = []
+    owed = standing.status in (CeuStatus.ON_TRACK, CeuStatus.BEHIND)
+    if owed and standing.year == today.year:
+        due.append(DueReminder(Reminder.PROGRESS, f"{today:%Y-%m}"))
+        if standing.status == CeuStatus.BEHIND:
+            due.append(DueReminder(Reminder.BEHIND, f"{today:%Y}"))
+        if today.month in set(escalation_months):
+            due.append(DueReminder(Reminder.ESCALATION, f"{today:%Y-%m}"))
+    if expires_on is not None and today <= expires_on:
+        days_left = (expires_on - today).days
+        reached = [n for n in renewal_days if days_left <= n]
+        if reached:
+            due.append(DueReminder(Reminder.RENEWAL, f"{expires_on.isoformat()}/{min(reached)}"))
+    return due
+
+
+# --- The certification checklist ----------------------------------------------------------
+COMMON_REQUIREMENTS = (
+    "application",
+    "fee",
+    "training_hours",
+    "exam",
+    "supervision_agreement",
+    "background_check",
+    "recovery_two_years",
+    "attestation",
+)
+TRAIL_REQUIREMENTS = {
+    "employment": ("employment_verified",),
+    "self_pay": ("training_fee",),
+    "transfer": ("transfer_certificate",),
+    "volunteer": ("volunteer_hours", "additional_training"),
+}
+
+
+def requirements_for_trail(trail: str) -> tuple[str, ...]:
+    """Every route ends in the same state steps; each route adds its own first steps."""
+    return TRAIL_REQUIREMENTS.get(trail, ()) + COMMON_REQUIREMENTS
+
+
+def is_quarter_hours(hours: Decimal) -> bool:
+    return (hours * 4) == (hours * 4).to_integral_value()

@@ -8,7 +8,14 @@ from decimal import Decimal as D
 
 import pytest
 
-from certification.rules import CeuStatus, ceu_standing, pace_needed
+from certification.rules import (
+    CeuStatus,
+    Reminder,
+    ceu_standing,
+    pace_needed,
+    reminders_due,
+    requirements_for_trail,
+)
 
 d = dt.date
 
@@ -115,3 +122,63 @@ def test_pace_is_a_twelfth_per_whole_month_passed():
     assert pace_needed(required=D(20), year=2025, today=d(2025, 7, 1)) == 10
     assert pace_needed(required=D(20), year=2025, today=d(2024, 12, 1)) == 0
     assert pace_needed(required=D(20), year=2025, today=d(2026, 1, 1)) == 20
+
+
+# --- reminders_due ------------------------------------------------------------------------
+
+
+CERTIFIED = d(2024, 6, 1)
+
+
+def due(hours, today, expires_on=None, certified_on=CERTIFIED):
+    s = standing(certified_on, [(d(today.year, 1, 2), hours)] if hours else [], today.year, today)
+    return {
+        (r.kind, r.period)
+        for r in reminders_due(
+            standing=s,
+            today=today,
+            expires_on=expires_on,
+            escalation_months=[10, 12],
+            renewal_days=[60, 30, 7],
+        )
+    }
+
+
+def test_progress_monthly_while_hours_are_owed_and_none_once_complete():
+    assert due(12, d(2025, 3, 10)) == {(Reminder.PROGRESS, "2025-03")}
+    assert due(20, d(2025, 3, 10)) == set()
+    assert due(0, d(2025, 3, 10), certified_on=d(2025, 1, 5)) == set()  # certification year
+
+
+def test_behind_is_once_a_year_and_escalation_only_in_october_and_december():
+    assert due(2, d(2025, 7, 1)) == {(Reminder.PROGRESS, "2025-07"), (Reminder.BEHIND, "2025")}
+    october = due(2, d(2025, 10, 1))
+    assert (Reminder.ESCALATION, "2025-10") in october
+    assert not any(k == Reminder.ESCALATION for k, _ in due(2, d(2025, 11, 3)))
+    assert (Reminder.ESCALATION, "2025-12") in due(2, d(2025, 12, 1))
+    assert not any(k == Reminder.ESCALATION for k, _ in due(20, d(2025, 10, 1)))
+
+
+def test_renewal_reminders_at_60_30_and_7_days_and_the_nearest_one_on_a_late_run():
+    expiry = d(2025, 6, 30)
+    renewal = lambda today: {p for k, p in due(20, today, expiry) if k == Reminder.RENEWAL}  # noqa: E731
+    assert renewal(d(2025, 4, 30)) == set()  # 61 days before
+    assert renewal(d(2025, 5, 1)) == {"2025-06-30/60"}
+    assert renewal(d(2025, 5, 31)) == {"2025-06-30/30"}
+    assert renewal(d(2025, 6, 23)) == {"2025-06-30/7"}
+    assert renewal(d(2025, 6, 25)) == {"2025-06-30/7"}  # same period: deduplicated later
+    assert renewal(d(2025, 7, 1)) == set()  # expired: the lapse shows elsewhere
+
+
+def test_each_trail_has_its_own_first_steps_and_the_same_state_steps():
+    assert requirements_for_trail("volunteer")[:2] == ("volunteer_hours", "additional_training")
+    assert requirements_for_trail("transfer")[0] == "transfer_certificate"
+    assert set(requirements_for_trail("employment")) > {"exam", "background_check", "attestation"}
+
+
+def test_every_checklist_code_is_a_requirement_the_app_knows():
+    from certification.models import Requirement
+    from certification.rules import COMMON_REQUIREMENTS, TRAIL_REQUIREMENTS
+
+    codes = set(COMMON_REQUIREMENTS).union(*TRAIL_REQUIREMENTS.values())
+    assert codes <= set(Requirement.values)

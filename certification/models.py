@@ -1,0 +1,273 @@
+"""Peer supporters' profiles, the path to certification, certifications, and CEU hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.db import models
+
+from certification.rules import Reminder
+from programs.access import ScopedQuerySet
+from programs.models import Membership
+
+
+def private_storage() -> Any:
+    # Evidence and certificates are never served from a public URL: only through
+    # access-checked views (see certification.views.EvidenceDownloadView).
+    return storages["private"]
+
+
+class CertificationStatus(models.TextChoices):
+    TRAINEE = "trainee", "Trainee"
+    APPLICANT = "applicant", "Applicant"
+    CERTIFIED = "certified", "Certified"
+    LAPSED = "lapsed", "Lapsed"
+    INACTIVE = "inactive", "Inactive"
+    SEPARATED = "separated", "Separated"
+
+
+class Trail(models.TextChoices):
+    EMPLOYMENT = "employment", "Employment or job offer"
+    SELF_PAY = "self_pay", "Self-pay"
+    TRANSFER = "transfer", "Transfer from another state"
+    VOLUNTEER = "volunteer", "Volunteer experience and training"
+
+
+class SeparationReason(models.TextChoices):
+    RELAPSE_OR_CRISIS = "relapse_or_crisis", "Relapse or crisis"
+    ETHICS_TERMINATION = "ethics_termination", "Terminated for ethics or policy violations"
+    EMPLOYER_PLANNING = "employer_planning", "Employer's lack of planning"
+    POOR_FIT = "poor_fit", "Poor fit or unstable recovery"
+    ROLE_REPLACED = "role_replaced", "Position replaced by another role"
+    FUNDING_OR_WAGE = "funding_or_wage", "Funding ended or wage too low"
+    PROFESSIONAL_GROWTH = "professional_growth", "Professional growth (e.g. became a counselor)"
+    OTHER = "other", "Other"
+
+
+class Topic(models.TextChoices):
+    """Core competencies: the subjects of the initial training and of CEUs."""
+
+    SAMHSA_CORE = "samhsa_core", "SAMHSA core competencies"
+    BOUNDARIES_ETHICS = "boundaries_ethics", "Boundaries and ethics"
+    CONFIDENTIALITY = "confidentiality", "Confidentiality"
+    SCOPE_OF_PRACTICE = "scope_of_practice", "Scope of practice"
+    COMMUNICATION = "communication", "Communication"
+    SELF_CARE = "self_care", "Self-care"
+    SUICIDE_AWARENESS = "suicide_awareness", "Suicide awareness"
+    STAGES_OF_CHANGE = "stages_of_change", "Stages of change"
+    TRAUMA_INFORMED_CARE = "trauma_informed_care", "Trauma-informed care"
+    CULTURAL_AWARENESS = "cultural_awareness", "Cultural awareness"
+    PATHWAYS_OF_RECOVERY = "pathways_of_recovery", "Pathways of recovery"
+    RECOVERY_STORY = "recovery_story", "Telling your recovery story"
+    CLINICAL_SUPERVISION = "clinical_supervision", "Clinical supervision"
+    COMMUNITY_RESOURCES = "community_resources", "Community resources"
+    EMOTIONAL_INTELLIGENCE = "emotional_intelligence", "Emotional intelligence"
+    SUPPORTING_OTHERS = "supporting_others", "Supporting others"
+    GROUP_FACILITATION = "group_facilitation", "One-on-one and group facilitation"
+    RECOVERY_PLANNING = "recovery_planning", "Recovery planning"
+
+
+class PeerProfile(models.Model):
+    """A peer supporter's working record in one organization."""
+
+    membership = models.OneToOneField(
+        Membership, on_delete=models.PROTECT, related_name="peer_profile"
+    )
+    job_title = models.CharField(
+        max_length=80, blank=True, help_text="Local title, e.g. Recovery Coach or Peer Mentor."
+    )
+    certification_number = models.CharField(max_length=40, blank=True)
+    status = models.CharField(
+        max_length=16, choices=CertificationStatus.choices, default=CertificationStatus.TRAINEE
+    )
+    trail = models.CharField(
+        "route to certification", max_length=16, choices=Trail.choices, default=Trail.EMPLOYMENT
+    )
+    hire_date = models.DateField(null=True, blank=True)
+    hours_per_week = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    # Sensitive: shown only to the peer, and to a manager who records why they look.
+    recovery_since = models.DateField("in recovery since", null=True, blank=True)
+    separated_on = models.DateField(null=True, blank=True)
+    separation_reason = models.CharField(
+        max_length=32, choices=SeparationReason.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "membership__organization"
+
+    class Meta:
+        ordering = ["membership__user__last_name", "membership__user__first_name"]
+
+    def __str__(self) -> str:
+        return str(self.membership.user)
+
+    def clean(self) -> None:
+        if self.status == CertificationStatus.SEPARATED and not (
+            self.separated_on and self.separation_reason
+        ):
+            raise ValidationError(
+                {"separation_reason": "A separation needs its date and a reason."}
+            )
+
+
+class Certification(models.Model):
+    """A state certification. With no expiry recorded it counts as active until a lapse is."""
+
+    profile = models.ForeignKey(
+        PeerProfile, on_delete=models.PROTECT, related_name="certifications"
+    )
+    number = models.CharField(max_length=40)
+    issued_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    lapsed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "profile__membership__organization"
+
+    class Meta:
+        ordering = ["-issued_on"]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.issued_on})"
+
+    def is_active_on(self, day: dt.date) -> bool:
+        if day < self.issued_on:
+            return False
+        if self.lapsed_on is not None and day >= self.lapsed_on:
+            return False
+        return self.expires_on is None or day <= self.expires_on
+
+
+class Renewal(models.Model):
+    certification = models.ForeignKey(
+        Certification, on_delete=models.PROTECT, related_name="renewals"
+    )
+    renewed_on = models.DateField()
+    fee = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("93.00"))
+    expires_on = models.DateField(help_text="The new expiry date after this renewal.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-renewed_on"]
+
+    def __str__(self) -> str:
+        return f"Renewed {self.renewed_on}"
+
+
+class Requirement(models.TextChoices):
+    APPLICATION = "application", "Application submitted"
+    FEE = "fee", "Application fee paid"
+    TRAINING_HOURS = "training_hours", "40 hours of core-competency training"
+    EXAM = "exam", "Exam passed at 80% or higher"
+    SUPERVISION_AGREEMENT = "supervision_agreement", "Written agreement with a clinical supervisor"
+    BACKGROUND_CHECK = "background_check", "Fingerprints and background check"
+    RECOVERY_TWO_YEARS = "recovery_two_years", "Two years in recovery"
+    ATTESTATION = "attestation", "Attestation of diagnosis, treatment and recovery"
+    EMPLOYMENT_VERIFIED = "employment_verified", "Employment or job offer verified by employer"
+    TRAINING_FEE = "training_fee", "Training fee paid"
+    TRANSFER_CERTIFICATE = "transfer_certificate", "Active certification from another state"
+    VOLUNTEER_HOURS = "volunteer_hours", "100 hours of volunteer experience"
+    ADDITIONAL_TRAINING = "additional_training", "12 or more hours of additional training"
+
+
+class ChecklistItem(models.Model):
+    """One requirement of a peer's certification application, with its date and evidence."""
+
+    profile = models.ForeignKey(PeerProfile, on_delete=models.PROTECT, related_name="checklist")
+    requirement = models.CharField(max_length=32, choices=Requirement.choices)
+    completed_on = models.DateField(null=True, blank=True)
+    evidence = models.FileField(
+        upload_to="evidence/%Y/%m/", storage=private_storage, blank=True, max_length=255
+    )
+    note = models.CharField(max_length=200, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "profile__membership__organization"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "requirement"], name="one_item_per_requirement"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_requirement_display()
+
+
+class CeuSource(models.TextChoices):
+    MANUAL = "manual", "Entered"
+    IMPORT = "import", "Imported"
+    TRAINING = "training", "Course completed in PeerPath"
+
+
+class CeuEntry(models.Model):
+    profile = models.ForeignKey(PeerProfile, on_delete=models.PROTECT, related_name="ceus")
+    date = models.DateField()
+    hours = models.DecimalField(max_digits=5, decimal_places=2)
+    title = models.CharField(max_length=200)
+    provider = models.CharField(max_length=200, blank=True)
+    topic = models.CharField(max_length=32, choices=Topic.choices, blank=True)
+    certificate = models.FileField(
+        upload_to="ceu-certificates/%Y/%m/", storage=private_storage, blank=True, max_length=255
+    )
+    source = models.CharField(max_length=16, choices=CeuSource.choices, default=CeuSource.MANUAL)
+    # Makes a credit from an import row or a completed course land once, however often retried.
+    source_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "profile__membership__organization"
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = "CEU entry"
+        verbose_name_plural = "CEU entries"
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.hours}h {self.title}"
+
+
+REMINDER_LABELS = {
+    Reminder.PROGRESS: "Monthly CEU progress",
+    Reminder.BEHIND: "Behind on CEUs",
+    Reminder.ESCALATION: "Manager told: peer short of CEUs",
+    Reminder.RENEWAL: "Certification renewal due",
+}
+
+
+class SentReminder(models.Model):
+    """A reminder that went out. The unique key makes a second send of the same reminder
+    impossible, even from two workers at the same moment."""
+
+    profile = models.ForeignKey(PeerProfile, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(
+        max_length=24, choices=[(k.value, v) for k, v in REMINDER_LABELS.items()]
+    )
+    period = models.CharField(max_length=20)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "kind", "period"], name="one_reminder_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period}"
