@@ -13,5 +13,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("platform-admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("certification/", include("certification.urls")),
     path("", include("programs.urls")),
 ]

@@ -73,13 +73,25 @@ class Capability(StrEnum):
     MANAGE_PROGRAMS = "manage_programs"
     VIEW_PROGRAMS = "view_programs"
     VIEW_AUDIT_LOG = "view_audit_log"
+    VIEW_TEAM_CERTIFICATION = "view_team_certification"
+    MANAGE_CERTIFICATION = "manage_certification"
+    KEEP_OWN_CERTIFICATION = "keep_own_certification"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    "org_admin": frozenset(Capability),
-    "program_manager": frozenset({Capability.MANAGE_PROGRAMS, Capability.VIEW_PROGRAMS}),
-    "clinical_supervisor": frozenset({Capability.VIEW_PROGRAMS}),
-    "peer_supporter": frozenset({Capability.VIEW_PROGRAMS}),
+    "org_admin": frozenset(Capability) - {Capability.KEEP_OWN_CERTIFICATION},
+    "program_manager": frozenset(
+        {
+            Capability.MANAGE_PROGRAMS,
+            Capability.VIEW_PROGRAMS,
+            Capability.VIEW_TEAM_CERTIFICATION,
+            Capability.MANAGE_CERTIFICATION,
+        }
+    ),
+    "clinical_supervisor": frozenset(
+        {Capability.VIEW_PROGRAMS, Capability.VIEW_TEAM_CERTIFICATION}
+    ),
+    "peer_supporter": frozenset({Capability.VIEW_PROGRAMS, Capability.KEEP_OWN_CERTIFICATION}),
 }
 
 

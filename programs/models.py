@@ -249,3 +249,29 @@ class AuditEvent(models.Model):
     def label(self) -> str:
         """A reader's name for the event; apps add theirs to AUDIT_EVENT_LABELS."""
         return AUDIT_EVENT_LABELS.get(self.event, self.event.replace(".", " ").replace("_", " "))
+
+
+class Notification(models.Model):
+    """A message to one person in the app, usually also e-mailed. Never carries client
+    details: it says what to look at and links to it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "organization"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from config.accounts.models import User
 from programs.access import rule_for
-from programs.models import AuditEvent, Invitation, Membership, Program, Role
+from programs.models import AuditEvent, Invitation, Membership, Notification, Program, Role
 
 
 @rule_for(Program)
@@ -37,6 +37,11 @@ def _invitations_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[
 @rule_for(AuditEvent)
 def _audit_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
     return qs if membership.role == Role.ORG_ADMIN else qs.none()
+
+
+@rule_for(Notification)
+def _notifications_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    return qs.filter(user=membership.user_id)  # one's own, always
 
 
 def active_memberships_for_user(user: User) -> QuerySet[Membership]:
@@ -91,3 +96,22 @@ def role_counts(membership: Membership) -> dict[str, int]:
 
 def user_requires_mfa(user: User, required_roles: list[str]) -> bool:
     return Membership.objects.filter(user=user, is_active=True, role__in=required_roles).exists()
+
+
+def unread_notification_count(membership: Membership) -> int:
+    return Notification.objects.for_member(membership).filter(read_at__isnull=True).count()
+
+
+def managers_of(membership: Membership) -> QuerySet[Membership]:
+    """Who manages this person: program managers of their programs, or else the admins."""
+    managers = Membership.objects.filter(
+        organization=membership.organization_id,
+        role=Role.PROGRAM_MANAGER,
+        is_active=True,
+        programs__in=membership.programs.all(),
+    ).distinct()
+    if managers.exists():
+        return managers.select_related("user")
+    return Membership.objects.filter(
+        organization=membership.organization_id, role=Role.ORG_ADMIN, is_active=True
+    ).select_related("user")

@@ -13,7 +13,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from config.accounts.models import User
-from programs.models import AuditEvent, Invitation, Membership, Organization, Program, Role
+from programs.models import (
+    AuditEvent,
+    Invitation,
+    Membership,
+    Notification,
+    Organization,
+    Program,
+    Role,
+)
 
 ALREADY_A_MEMBER = "This person is already an active member of the organization."
 ALREADY_INVITED = (
@@ -386,3 +394,24 @@ def membership_ensure(
         membership=existing, actor=actor, role=role, programs=wanted, is_active=True
     )
     return membership, "updated"
+
+
+def notification_send(
+    *, user: User, organization: Organization, title: str, body: str = "", link: str = ""
+) -> Notification:
+    """An in-app notification, e-mailed once after the surrounding transaction commits."""
+    note = Notification.objects.create(
+        user=user, organization=organization, title=title, body=body, link=link
+    )
+    from programs.tasks import email_notification
+
+    transaction.on_commit(lambda: email_notification.delay(notification_id=note.pk))
+    return note
+
+
+def notifications_mark_read(*, membership: Membership) -> int:
+    return (
+        Notification.objects.for_member(membership)
+        .filter(read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )

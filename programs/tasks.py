@@ -51,3 +51,37 @@ def send_invitation_email(*, invitation_id: int, token: str) -> bool:
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
     return True
+
+
+@shared_task(
+    name="programs.email_notification",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def email_notification(*, notification_id: int) -> bool:
+    """E-mail a notification once; a repeat run finds `emailed_at` and sends nothing."""
+    from programs.models import Notification
+
+    with transaction.atomic():
+        note = (
+            Notification.objects.select_for_update()
+            .select_related("user", "organization")
+            .filter(pk=notification_id, emailed_at__isnull=True)
+            .first()
+        )
+        if note is None:
+            return False
+        send_mail(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{note.title}",
+            message=render_to_string(
+                "programs/email/notification.txt",
+                {"note": note, "link": settings.SITE_URL + note.link if note.link else ""},
+            ),
+            from_email=None,
+            recipient_list=[note.user.email],
+        )
+        note.emailed_at = timezone.now()
+        note.save(update_fields=["emailed_at"])
+    return True

@@ -6,7 +6,9 @@ here fails `test_every_object_url_is_covered`, so isolation is tested for it too
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,6 +27,15 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "member_edit": (("get", "post"), lambda o: {"pk": o["membership"].pk}),
     "invitation_resend": (("post",), lambda o: {"pk": o["invitation"].pk}),
     "invitation_revoke": (("post",), lambda o: {"pk": o["invitation"].pk}),
+    "certification_peer": (("get", "post"), lambda o: {"pk": o["profile"].pk}),
+    "ceu_add_for_peer": (("get", "post"), lambda o: {"pk": o["profile"].pk}),
+    "ceu_certificate": (("get",), lambda o: {"pk": o["ceu"].pk}),
+    "ceu_delete": (("post",), lambda o: {"pk": o["ceu"].pk}),
+    "checklist_evidence": (("get",), lambda o: {"pk": o["checklist_item"].pk}),
+    "checklist_item": (
+        ("post",),
+        lambda o: {"pk": o["profile"].pk, "requirement": "application"},
+    ),
 }
 # URLs with arguments that are not an organization's objects.
 NOT_OBJECT_URLS = {"invitation_accept"}
@@ -64,7 +75,35 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
         role=Role.PEER_SUPPORTER,
         invited_by=admin.user,
     )
-    return {"program": program, "membership": membership, "invitation": invitation, "admin": admin}
+    from django.core.files.base import ContentFile
+
+    from certification import services as cert
+
+    profile = cert.profile_for(membership)
+    ceu, _ = cert.ceu_add(
+        profile=profile,
+        actor=membership.user,
+        date=dt.date(2025, 1, 2),
+        hours=Decimal("2"),
+        title="Ethics refresher",
+        certificate=ContentFile(b"%PDF-1.4 cert", name="cert.pdf"),
+    )
+    item = cert.checklist_mark(
+        profile=profile,
+        requirement="application",
+        actor=admin.user,
+        completed_on=dt.date(2025, 1, 3),
+        evidence=ContentFile(b"%PDF-1.4 ev", name="ev.pdf"),
+    )
+    return {
+        "program": program,
+        "membership": membership,
+        "invitation": invitation,
+        "admin": admin,
+        "profile": profile,
+        "ceu": ceu,
+        "checklist_item": item,
+    }
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from certification.models import PeerProfile, Topic
+
+
+class CeuForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    hours = forms.DecimalField(
+        min_value=Decimal("0.25"),
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
+        help_text="In quarter hours: 1.5 is an hour and a half.",
+    )
+    title = forms.CharField(max_length=200, label="Course or event")
+    provider = forms.CharField(max_length=200, required=False, label="Given by")
+    topic = forms.ChoiceField(
+        choices=[("", "—"), *Topic.choices], required=False, label="Core competency"
+    )
+    certificate = forms.FileField(
+        required=False,
+        label="Certificate (photo or PDF)",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+    )
+    # A fresh key with each blank form: a double tap or a resend of the same form
+    # records the hours once.
+    submission_key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4().hex)
+
+    def clean_submission_key(self) -> str:
+        key = self.cleaned_data["submission_key"]
+        try:
+            return uuid.UUID(key).hex
+        except ValueError:
+            raise forms.ValidationError("Reload the page and try again.") from None
+
+
+class ChecklistItemForm(forms.Form):
+    completed_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Done on"
+    )
+    evidence = forms.FileField(required=False, label="Evidence (photo or PDF)")
+    note = forms.CharField(max_length=200, required=False)
+
+
+class CertificationForm(forms.Form):
+    number = forms.CharField(max_length=40, label="Certification number")
+    issued_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave blank if not known: the certification then counts as active.",
+    )
+
+
+class ProfileForm(forms.ModelForm[PeerProfile]):
+    class Meta:
+        model = PeerProfile
+        fields = [
+            "job_title",
+            "status",
+            "trail",
+            "hire_date",
+            "hours_per_week",
+            "separated_on",
+            "separation_reason",
+        ]
+        widgets = {
+            "hire_date": forms.DateInput(attrs={"type": "date"}),
+            "separated_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class RecoveryRevealForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200,
+        label="Why do you need to see it?",
+        help_text="Recorded in the audit log with your name.",
+    )

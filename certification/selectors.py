@@ -1,0 +1,126 @@
+"""Reads for certification: who may see which records, CEU standing, the team view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Min, Q, QuerySet, Sum
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+
+from certification import rules
+from certification.models import (
+    Certification,
+    CertificationStatus,
+    CeuEntry,
+    ChecklistItem,
+    PeerProfile,
+)
+from programs.access import rule_for
+from programs.models import Membership, Organization, Role
+
+
+@rule_for(PeerProfile)
+def _profiles_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    # Exactly the people whose membership the viewer may see (programs.selectors).
+    return qs.filter(membership__in=Membership.objects.for_member(membership))
+
+
+def _through_profile(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    return qs.filter(profile__in=PeerProfile.objects.for_member(membership))
+
+
+for _model in (Certification, ChecklistItem, CeuEntry):
+    rule_for(_model)(_through_profile)
+
+
+def organization_today(organization: Organization) -> dt.date:
+    """'Today' in the organization's own time zone."""
+    return timezone.now().astimezone(ZoneInfo(organization.time_zone)).date()
+
+
+def certified_on(profile: PeerProfile) -> dt.date | None:
+    """The date of the first certification: it decides when CEUs start to be due."""
+    first = profile.certifications.aggregate(first=Min("issued_on"))["first"]
+    return first
+
+
+def ceu_year_for(profile: PeerProfile, *, year: int, today: dt.date) -> rules.CeuYear:
+    hours_by_year = (
+        profile.ceus.filter(date__year__lte=year)
+        .annotate(y=ExtractYear("date"))
+        .values("y")
+        .annotate(h=Sum("hours"))
+    )
+    return rules.ceu_standing(
+        certified_on=certified_on(profile),
+        entries=[(dt.date(row["y"], 1, 1), row["h"]) for row in hours_by_year],
+        year=year,
+        today=today,
+        per_year=settings.CEU_HOURS_PER_YEAR,
+        carry_cap=settings.CEU_CARRY_OVER_CAP,
+    )
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    profile: PeerProfile
+    standing: rules.CeuYear
+    expires_on: dt.date | None
+    lapsed: bool
+
+
+def team_standings(membership: Membership, *, year: int, today: dt.date) -> list[TeamRow]:
+    """Every visible peer's standing for `year`, in three queries whatever the team size:
+    the profiles, their CEU hours summed per year, and their certifications."""
+    profiles = list(
+        PeerProfile.objects.for_member(membership)
+        .filter(membership__is_active=True, membership__role=Role.PEER_SUPPORTER)
+        .exclude(status=CertificationStatus.SEPARATED)
+        .select_related("membership__user")
+        .order_by("membership__user__last_name", "membership__user__first_name")
+    )
+    ids = [p.pk for p in profiles]
+    hours: dict[int, list[tuple[dt.date, Decimal]]] = {pk: [] for pk in ids}
+    for row in (
+        CeuEntry.objects.filter(profile__in=ids, date__year__lte=year)
+        .annotate(y=ExtractYear("date"))
+        .values("profile", "y")
+        .annotate(h=Sum("hours"))
+    ):
+        hours[row["profile"]].append((dt.date(row["y"], 1, 1), row["h"]))
+    certs: dict[int, list[Certification]] = {pk: [] for pk in ids}
+    for cert in Certification.objects.filter(profile__in=ids).order_by("issued_on"):
+        certs[cert.profile_id].append(cert)
+    rows = []
+    for profile in profiles:
+        mine = certs[profile.pk]
+        current = next((c for c in reversed(mine) if c.lapsed_on is None), None)
+        standing = rules.ceu_standing(
+            certified_on=mine[0].issued_on if mine else None,
+            entries=hours[profile.pk],
+            year=year,
+            today=today,
+            per_year=settings.CEU_HOURS_PER_YEAR,
+            carry_cap=settings.CEU_CARRY_OVER_CAP,
+        )
+        lapsed = profile.status == CertificationStatus.LAPSED or (
+            bool(mine) and not any(c.is_active_on(today) for c in mine)
+        )
+        rows.append(TeamRow(profile, standing, current.expires_on if current else None, lapsed))
+    return rows
+
+
+def active_certification_on(profile: PeerProfile, day: dt.date) -> Certification | None:
+    """The certification in force on `day`, if any (billing asks this of each encounter)."""
+    candidates = (
+        profile.certifications.filter(issued_on__lte=day)
+        .filter(Q(lapsed_on__isnull=True) | Q(lapsed_on__gt=day))
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
+    )
+    return candidates.order_by("-issued_on").first()

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from certification import views
+
+urlpatterns = [
+    path("", views.MyCertificationView.as_view(), name="certification_mine"),
+    path("ceus/new/", views.CeuAddView.as_view(), name="ceu_add"),
+    path("ceus/<int:pk>/delete/", views.CeuDeleteView.as_view(), name="ceu_delete"),
+    path("ceus/<int:pk>/certificate/", views.CeuCertificateView.as_view(), name="ceu_certificate"),
+    path("checklist/<int:pk>/evidence/", views.EvidenceView.as_view(), name="checklist_evidence"),
+    path("team/", views.TeamView.as_view(), name="certification_team"),
+    path("peers/<int:pk>/", views.PeerRecordView.as_view(), name="certification_peer"),
+    path("peers/<int:pk>/ceus/new/", views.CeuAddView.as_view(), name="ceu_add_for_peer"),
+    path(
+        "peers/<int:pk>/checklist/<slug:requirement>/",
+        views.ChecklistItemView.as_view(),
+        name="checklist_item",
+    ),
+]

@@ -1,0 +1,346 @@
+"""Certification pages: a peer's own standing and CEUs; the team view; a peer's record."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from certification import rules, selectors, services
+from certification.forms import (
+    CertificationForm,
+    CeuForm,
+    ChecklistItemForm,
+    ProfileForm,
+    RecoveryRevealForm,
+)
+from certification.models import CeuEntry, CeuSource, ChecklistItem, PeerProfile, Requirement
+from programs.access import Capability, can, scoped_object_or_404
+from programs.services import audit_record
+from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
+
+
+def _record_context(profile: PeerProfile, *, today: Any) -> dict[str, Any]:
+    """What a peer's record page shows, for the peer or for a manager."""
+    done = {i.requirement: i for i in profile.checklist.all()}
+    checklist = [
+        (code, Requirement(code).label, done.get(code))
+        for code in rules.requirements_for_trail(profile.trail)
+    ]
+    return {
+        "profile": profile,
+        "standing": selectors.ceu_year_for(profile, year=today.year, today=today),
+        "last_year": selectors.ceu_year_for(profile, year=today.year - 1, today=today),
+        "certifications": profile.certifications.prefetch_related("renewals"),
+        "ceus": profile.ceus.select_related("added_by")[:50],
+        "checklist": checklist,
+        "today": today,
+    }
+
+
+class MyCertificationView(MemberRequiredMixin, TemplateView):
+    """A peer's own standing: progress, what is still owed, checklist and CEU list."""
+
+    template_name = "certification/mine.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can(self.membership, Capability.KEEP_OWN_CERTIFICATION):
+            return redirect("certification_team")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        profile = services.profile_for(self.membership)
+        today = selectors.organization_today(self.membership.organization)
+        return {**super().get_context_data(**kwargs), **_record_context(profile, today=today)}
+
+
+class CeuAddView(MemberRequiredMixin, View):
+    """Add CEU hours: a peer for themself, or a manager for one of their peers."""
+
+    template_name = "certification/ceu_form.html"
+
+    def _profile(self) -> PeerProfile:
+        if "pk" in self.kwargs:
+            if not can(self.membership, Capability.MANAGE_CERTIFICATION):
+                raise Http404
+            return scoped_object_or_404(
+                PeerProfile.objects.select_related("membership__user"),
+                self.membership,
+                pk=self.kwargs["pk"],
+            )
+        if not can(self.membership, Capability.KEEP_OWN_CERTIFICATION):
+            raise Http404
+        return services.profile_for(self.membership)
+
+    def _back(self, profile: PeerProfile) -> str:
+        if "pk" in self.kwargs:
+            return reverse("certification_peer", args=[profile.pk])
+        return reverse("certification_mine")
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        profile = self._profile()
+        today = selectors.organization_today(self.membership.organization)
+        form = CeuForm(initial={"date": today})
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "profile": profile, "back": self._back(profile)},
+        )
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        profile = self._profile()
+        form = CeuForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            result = self.call_service(
+                form,
+                services.ceu_add,
+                profile=profile,
+                actor=self.actor,
+                date=data["date"],
+                hours=data["hours"],
+                title=data["title"],
+                provider=data["provider"],
+                topic=data["topic"],
+                certificate=data["certificate"],
+                source=CeuSource.MANUAL,
+                source_key=f"form:{data['submission_key']}",
+            )
+            if result is not None:
+                entry, _new = result
+                messages.success(request, f"Added {entry.hours} hours: {entry.title}.")
+                return redirect(self._back(profile))
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "profile": profile, "back": self._back(profile)},
+            status=200,
+        )
+
+
+class CeuDeleteView(ScopedObjectMixin, View):
+    model = CeuEntry
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        entry: CeuEntry = self.get_object()
+        own = entry.profile.membership_id == self.membership.pk
+        if not (own or can(self.membership, Capability.MANAGE_CERTIFICATION)):
+            raise Http404
+        if entry.source == CeuSource.TRAINING:
+            messages.error(request, "Hours from a course completed in PeerPath stay on record.")
+        else:
+            services.ceu_delete(entry=entry, actor=self.actor, ip_address=client_ip(request))
+            messages.success(request, f"Removed {entry.hours} hours: {entry.title}.")
+        if own:
+            return redirect("certification_mine")
+        return redirect("certification_peer", pk=entry.profile_id)
+
+
+class _PrivateFileView(ScopedObjectMixin, View):
+    """Streams an uploaded file after the scoped lookup; every download is audited."""
+
+    field = ""
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        obj = self.get_object()
+        stored = getattr(obj, self.field)
+        if not stored:
+            raise Http404
+        audit_record(
+            actor=self.actor,
+            organization=self.membership.organization,
+            event=f"{self.field}.downloaded",
+            subject=obj,
+            ip_address=client_ip(request),
+        )
+        return FileResponse(
+            stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1]
+        )
+
+
+class CeuCertificateView(_PrivateFileView):
+    model = CeuEntry
+    field = "certificate"
+
+
+class EvidenceView(_PrivateFileView):
+    model = ChecklistItem
+    field = "evidence"
+
+
+class TeamView(MemberRequiredMixin, TemplateView):
+    """Who is behind? Every visible peer's CEU standing for a year, exportable as CSV."""
+
+    capability = Capability.VIEW_TEAM_CERTIFICATION
+    template_name = "certification/team.html"
+    COLUMNS = (
+        "name",
+        "email",
+        "status",
+        "required",
+        "earned",
+        "carried_in",
+        "available",
+        "remaining",
+        "certification_expires",
+        "lapsed",
+    )
+
+    def _year(self, today: Any) -> int:
+        try:
+            year = int(self.request.GET.get("year", today.year))
+        except ValueError:
+            return int(today.year)
+        return year if 2000 <= year <= today.year + 1 else int(today.year)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        today = selectors.organization_today(self.membership.organization)
+        year = self._year(today)
+        rows = selectors.team_standings(self.membership, year=year, today=today)
+        if request.GET.get("format") == "csv":
+            return self._csv(rows, year)
+        order = {
+            s: i
+            for i, s in enumerate(["overdue", "behind", "on_track", "complete", "not_required"])
+        }
+        rows.sort(key=lambda r: order[r.standing.status])
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r.standing.status] = counts.get(r.standing.status, 0) + 1
+        return render(
+            request,
+            self.template_name,
+            {
+                "rows": rows,
+                "year": year,
+                "today": today,
+                "counts": counts,
+                "years": range(today.year, today.year - 5, -1),
+            },
+        )
+
+    def _csv(self, rows: list[selectors.TeamRow], year: int) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="ceu-standing-{year}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(self.COLUMNS)
+        for r in rows:
+            s = r.standing
+            writer.writerow(
+                [
+                    r.profile.membership.user.get_full_name(),
+                    r.profile.membership.user.email,
+                    s.status,
+                    s.required,
+                    s.earned,
+                    s.carried_in,
+                    s.available,
+                    s.remaining,
+                    r.expires_on or "",
+                    "yes" if r.lapsed else "no",
+                ]
+            )
+        audit_record(
+            actor=self.actor,
+            organization=self.membership.organization,
+            event="ceu_standing.exported",
+            data={"year": year, "rows": len(rows)},
+        )
+        return response
+
+
+class PeerRecordView(ScopedObjectMixin, TemplateView):
+    """A manager's view of one peer: standing, checklist, certification, profile."""
+
+    model = PeerProfile
+    capability = Capability.MANAGE_CERTIFICATION
+    template_name = "certification/peer.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        profile: PeerProfile = self.get_object()
+        today = selectors.organization_today(self.membership.organization)
+        return {
+            **super().get_context_data(**kwargs),
+            **_record_context(profile, today=today),
+            "profile_form": kwargs.get("profile_form") or ProfileForm(instance=profile),
+            "certification_form": kwargs.get("certification_form") or CertificationForm(),
+            "reveal_form": RecoveryRevealForm(),
+            "item_form": ChecklistItemForm(),
+        }
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        profile: PeerProfile = self.get_object()
+        action = request.POST.get("action")
+        if action == "profile":
+            form: Any = ProfileForm(request.POST, instance=PeerProfile.objects.get(pk=profile.pk))
+            if form.is_valid() and self.call_service(
+                form,
+                services.profile_update,
+                profile=profile,
+                actor=self.actor,
+                **{f: form.cleaned_data[f] for f in ProfileForm.Meta.fields},
+            ):
+                messages.success(request, "Saved.")
+                return redirect("certification_peer", pk=profile.pk)
+            return self.render_to_response(self.get_context_data(profile_form=form))
+        if action == "certification":
+            form = CertificationForm(request.POST)
+            if form.is_valid() and self.call_service(
+                form,
+                services.certification_record,
+                profile=profile,
+                actor=self.actor,
+                **form.cleaned_data,
+            ):
+                messages.success(request, "Certification recorded.")
+                return redirect("certification_peer", pk=profile.pk)
+            return self.render_to_response(self.get_context_data(certification_form=form))
+        if action == "reveal":
+            form = RecoveryRevealForm(request.POST)
+            if form.is_valid():
+                audit_record(
+                    actor=self.actor,
+                    organization=self.membership.organization,
+                    event="profile.recovery_date_viewed",
+                    subject=profile,
+                    ip_address=client_ip(request),
+                    data={"reason": form.cleaned_data["reason"]},
+                )
+                return self.render_to_response(self.get_context_data(revealed=True))
+            messages.error(request, "Say why you need to see the date.")
+        return redirect("certification_peer", pk=profile.pk)
+
+
+class ChecklistItemView(MemberRequiredMixin, View):
+    """Mark one checklist step done (date, evidence): the peer for themself, or a manager."""
+
+    def post(self, request: HttpRequest, pk: int, requirement: str) -> HttpResponse:
+        profile = scoped_object_or_404(PeerProfile.objects.all(), self.membership, pk=pk)
+        own = profile.membership_id == self.membership.pk
+        if not (own or can(self.membership, Capability.MANAGE_CERTIFICATION)):
+            raise Http404
+        form = ChecklistItemForm(request.POST, request.FILES)
+        saved = None
+        if form.is_valid():
+            saved = self.call_service(
+                form,
+                services.checklist_mark,
+                profile=profile,
+                requirement=requirement,
+                actor=self.actor,
+                **form.cleaned_data,
+            )
+        if saved:
+            messages.success(request, f"Saved: {Requirement(requirement).label}.")
+        else:
+            problems = [str(e) for errors in form.errors.values() for e in errors]
+            messages.error(request, " ".join(problems) or "Not saved.")
+        if own:
+            return redirect("certification_mine")
+        return redirect("certification_peer", pk=profile.pk)
