@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,6 +9,8 @@ admin.site.has_permission = lambda request: bool(  # type: ignore[method-assign]
     request.user.is_active and request.user.is_superuser
 )
 admin.site.site_header = "PeerPath platform administration"
+# Platform admins sign in through the app's own pages: second factor and lockout included.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

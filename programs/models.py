@@ -154,6 +154,14 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per address and organization, even under a race.
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_address",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Invitation for {self.email} to {self.organization}"

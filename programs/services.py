@@ -125,6 +125,13 @@ def program_save(
     return program
 
 
+def _lock_organization(organization_id: int) -> Organization:
+    """Serialize membership and invitation writes within one organization: rules such as
+    'at least one admin' and 'one open invitation per address' read other rows, and two
+    concurrent writes must not both pass the same check."""
+    return Organization.objects.select_for_update().get(pk=organization_id)
+
+
 def _check_programs(organization: Organization, programs: Iterable[Program]) -> list[Program]:
     programs = list(programs)
     if any(p.organization_id != organization.pk for p in programs):
@@ -147,6 +154,7 @@ def invitation_create(
     One live invitation per address and organization: a repeat is refused, not duplicated.
     """
     email = email.strip().lower()
+    _lock_organization(organization.pk)
     program_list = _check_programs(organization, programs)
     if Membership.objects.filter(
         organization=organization, user__email=email, is_active=True
@@ -255,6 +263,7 @@ def invitation_accept(
     """Join the organization: an existing account (signed in) or a new one made here."""
     from allauth.account.models import EmailAddress
 
+    _lock_organization(invitation.organization_id)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_usable:
         raise ValidationError(INVITATION_NOT_USABLE)
@@ -275,11 +284,15 @@ def invitation_accept(
     EmailAddress.objects.update_or_create(
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
-    membership, _ = Membership.objects.update_or_create(
-        user=user,
-        organization=invitation.organization,
-        defaults={"role": invitation.role, "is_active": True},
-    )
+    membership = Membership.objects.filter(user=user, organization=invitation.organization).first()
+    if membership is not None and membership.is_active:
+        # An invitation never rewrites a current member's role; an admin does that.
+        raise ValidationError(ALREADY_A_MEMBER)
+    if membership is None:
+        membership = Membership(user=user, organization=invitation.organization)
+    membership.role = invitation.role
+    membership.is_active = True  # a former member, re-invited after leaving
+    membership.save()
     membership.programs.set(invitation.programs.all())
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
@@ -293,6 +306,13 @@ def invitation_accept(
         data={"role": invitation.role},
     )
     return membership
+
+
+def _withdraw_open_invitations(organization_id: int, email: str) -> None:
+    """A membership decided by an admin or an import outranks an older invitation."""
+    Invitation.objects.filter(
+        organization=organization_id, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
 
 
 def _ensure_an_admin_remains(membership: Membership, *, new_role: str, active: bool) -> None:
@@ -316,6 +336,7 @@ def membership_update(
     is_active: bool = True,
     ip_address: str | None = None,
 ) -> Membership:
+    _lock_organization(membership.organization_id)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     program_list = _check_programs(membership.organization, programs)
     _ensure_an_admin_remains(membership, new_role=role, active=is_active)
@@ -334,6 +355,8 @@ def membership_update(
         "is_active": is_active,
         "programs": sorted(p.slug for p in program_list),
     }
+    if not is_active:
+        _withdraw_open_invitations(membership.organization_id, membership.user.email)
     if before != after:
         audit_record(
             actor=actor,
@@ -374,9 +397,11 @@ def membership_ensure(
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
+    _lock_organization(organization.pk)
     existing = Membership.objects.filter(user=user, organization=organization).first()
     if existing is None:
         membership = Membership.objects.create(user=user, organization=organization, role=role)
+        _withdraw_open_invitations(organization.pk, email)
         membership.programs.set(program_list)
         audit_record(
             actor=actor,

@@ -28,7 +28,9 @@ def send_invitation_email(*, invitation_id: int, token: str) -> bool:
     """
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            # Lock this row only: a join would also lock the organization row, which
+            # membership and invitation writes lock first (deadlock).
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("organization")
             .filter(pk=invitation_id)
             .first()
@@ -66,7 +68,7 @@ def email_notification(*, notification_id: int) -> bool:
 
     with transaction.atomic():
         note = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("user", "organization")
             .filter(pk=notification_id, emailed_at__isnull=True)
             .first()

@@ -91,6 +91,8 @@ def _deploy_check(**env: str) -> subprocess.CompletedProcess[str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "ALLOWED_HOSTS": "peerpath.example.org",
         "DATABASE_URL": "sqlite:///:memory:",
+        "EMAIL_URL": "smtp+tls://mailer.internal:587",
+        "REDIS_URL": "redis://cache.internal:6379/0",
     }
     return _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **{**base, **env})
 
@@ -109,9 +111,25 @@ def test_production_passes_the_deployment_checks():
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"SECRET_KEY": STRONG_KEY, "DEBUG": "true"}, "DEBUG must be off"),
         ({"SECRET_KEY": STRONG_KEY, "DEMO_MODE": "true"}, "DEMO_MODE"),
+        ({"SECRET_KEY": STRONG_KEY, "EMAIL_URL": "consolemail://"}, "EMAIL_URL"),
+        ({"SECRET_KEY": STRONG_KEY, "REDIS_URL": ""}, "REDIS_URL"),
     ],
 )
 def test_production_refuses_to_start_unsafe(env, message):
     result = _deploy_check(**env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_production_has_no_demo_password_or_secret_and_seed_demo_refuses():
+    result = _run(
+        ["manage.py", "seed_demo"],
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="x.example.org",
+        DATABASE_URL="sqlite:///:memory:",
+        EMAIL_URL="smtp://mailer.internal:25",
+        REDIS_URL="redis://cache.internal:6379/0",
+    )
+    assert result.returncode != 0
+    assert "runs only with DEMO_MODE on" in result.stderr

@@ -160,9 +160,11 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 # --- Demo ---------------------------------------------------------------------------------
 # DEMO_MODE shows the demo logins and the current demo second-factor code on the login pages.
 # Production refuses to start with it on.
+# The demo's shared password and authenticator secret are public (README), so they exist
+# only where DEMO_MODE is on; seed_demo refuses to run anywhere else.
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
-DEMO_TOTP_SECRET = env("DEMO_TOTP_SECRET", default="JBSWY3DPEHPK3PXPPEERPATHDEMO2345")
-DEMO_PASSWORD = env("DEMO_PASSWORD", default="peerpath-demo")
+DEMO_TOTP_SECRET = ""
+DEMO_PASSWORD = ""
 
 # --- Front end ----------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

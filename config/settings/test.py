@@ -5,7 +5,9 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="test-key-not-secret")
-DEMO_MODE = False
+DEMO_MODE = False  # tests that need the demo switch it on
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPPEERPATHDEMO2345"
+DEMO_PASSWORD = "peerpath-demo"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

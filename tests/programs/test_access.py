@@ -104,14 +104,61 @@ def test_a_deactivated_member_reaches_nothing(org, member_of, client_for):
 
 def test_django_admin_is_for_platform_superusers_only(org, member_of, client_for):
     admin = member_of(org, Role.ORG_ADMIN)
-    assert client_for(admin).get("/platform-admin/").status_code == 302
-    User.objects.create_superuser("root@example.org", TEST_PASSWORD)
-    c = Client()
-    c.force_login(User.objects.get(email="root@example.org"))
-    assert c.get("/platform-admin/").status_code == 200
+    assert client_for(admin).get("/platform-admin/").status_code in (302, 403)
+    # Staff status alone is not enough: only superusers.
+    staff = member_of(org, Role.PEER_SUPPORTER)
+    User.objects.filter(pk=staff.user.pk).update(is_staff=True)
+    assert client_for(staff).get("/platform-admin/").status_code in (302, 403)
+    root = member_of(org, Role.PEER_SUPPORTER, email="root@example.org")
+    User.objects.filter(pk=root.user.pk).update(is_staff=True, is_superuser=True)
+    assert client_for(root).get("/platform-admin/").status_code == 200
+
+
+def test_the_platform_admin_sign_in_is_the_apps_own_with_its_second_factor(org, member_of):
+    root = member_of(org, Role.PEER_SUPPORTER, email="root@example.org")
+    User.objects.filter(pk=root.user.pk).update(is_staff=True, is_superuser=True)
+    response = Client().get("/platform-admin/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    client = Client()
+    client.post("/platform-admin/login/", {"username": root.user.email, "password": TEST_PASSWORD})
+    assert client.get("/platform-admin/").status_code == 302  # that form signs nobody in
+
+
+def test_a_superuser_must_enrol_a_second_factor(org):
+    root = User.objects.create_superuser("root2@example.org", TEST_PASSWORD)
+    client = Client()
+    client.post(reverse("account_login"), {"login": root.email, "password": TEST_PASSWORD})
+    response = client.get("/platform-admin/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
 
 
 def test_an_unknown_address_gets_our_own_not_found_page(org, member_of, client_for):
     response = client_for(member_of(org, Role.PEER_SUPPORTER)).get("/no-such-page/")
     assert response.status_code == 404
     assert "We could not find that page" in response.content.decode()
+
+
+def test_the_last_admin_cannot_be_deactivated_either(org, member_of, client_for):
+    admin = member_of(org, Role.ORG_ADMIN)
+    response = client_for(admin).post(
+        reverse("member_edit", args=[admin.pk]), {"role": Role.ORG_ADMIN}
+    )  # is_active unticked
+    assert response.status_code == 200
+    admin.refresh_from_db()
+    assert admin.is_active
+
+
+def test_who_sees_which_staff(org, member_of, program_in, client_for):
+    from programs.models import Membership as M
+
+    east, west = program_in(org, name="East"), program_in(org, name="West")
+    peer_east = member_of(org, Role.PEER_SUPPORTER, programs=[east])
+    peer_west = member_of(org, Role.PEER_SUPPORTER, programs=[west])
+    manager_east = member_of(org, Role.PROGRAM_MANAGER, programs=[east])
+    admin = member_of(org, Role.ORG_ADMIN)
+    seen = lambda m: set(M.objects.for_member(m))  # noqa: E731
+    assert seen(peer_east) == {peer_east}
+    assert seen(manager_east) == {manager_east, peer_east}
+    assert seen(admin) == {peer_east, peer_west, manager_east, admin}

@@ -35,7 +35,20 @@ def _counts() -> tuple[int, ...]:
     )
 
 
+def test_seed_demo_refuses_without_demo_mode(settings):
+    from django.core.management.base import CommandError
+
+    from programs.management.commands.seed_demo import DEMO_ONLY
+
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError, match="runs only with DEMO_MODE on"):
+        call_command("seed_demo", stdout=StringIO())
+    assert DEMO_ONLY.startswith("seed_demo")
+    assert not User.objects.exists()
+
+
 def test_seed_demo_is_idempotent_and_prints_every_login(settings):
+    settings.DEMO_MODE = True
     out = StringIO()
     call_command("seed_demo", stdout=out)
     first = _counts()
@@ -53,6 +66,7 @@ def test_seed_demo_is_idempotent_and_prints_every_login(settings):
 
 @pytest.mark.parametrize("email", ["admin@demo.peerpath.test", "peer@demo.peerpath.test"])
 def test_a_demo_login_works_with_the_shown_code(settings, email):
+    settings.DEMO_MODE = True
     call_command("seed_demo", stdout=StringIO())
     client = Client()
     response = client.post(

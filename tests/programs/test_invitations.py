@@ -227,3 +227,64 @@ def test_withdrawing_with_htmx_returns_only_the_refreshed_list(org, member_of, c
     assert "<html" not in body
     assert "second@example.org" in body and "first@example.org was withdrawn" in body
     assert "first@example.org ·" not in body
+
+
+def test_an_invitation_never_rewrites_a_current_members_role(org, member_of, client_for):
+    from programs.services import invitation_accept, invitation_create
+
+    admin = member_of(org, Role.ORG_ADMIN)
+    invitation, _ = invitation_create(
+        organization=org,
+        email="later.admin@example.org",
+        role=Role.PEER_SUPPORTER,
+        invited_by=admin.user,
+    )
+    # Meanwhile the person becomes a member some other way (an import, say).
+    from programs.services import membership_ensure
+
+    member, _ = membership_ensure(
+        organization=org,
+        email="later.admin@example.org",
+        first_name="L",
+        last_name="A",
+        role=Role.PROGRAM_MANAGER,
+        programs=[],
+    )
+    invitation.refresh_from_db()
+    assert not invitation.is_usable  # the import withdrew the older invitation
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        invitation_accept(invitation=invitation, user=member.user)
+    member.refresh_from_db()
+    assert member.role == Role.PROGRAM_MANAGER
+
+
+def test_deactivating_a_person_withdraws_their_open_invitation(org, member_of, client_for):
+    from programs.services import invitation_create, membership_update
+
+    admin = member_of(org, Role.ORG_ADMIN)
+    peer = member_of(org, Role.PEER_SUPPORTER)
+    membership_update(
+        membership=peer, actor=admin.user, role=peer.role, programs=[], is_active=False
+    )
+    invitation, _ = invitation_create(
+        organization=org, email=peer.user.email, role=Role.ORG_ADMIN, invited_by=admin.user
+    )
+    membership_update(
+        membership=peer, actor=admin.user, role=peer.role, programs=[], is_active=False
+    )
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+
+
+def test_a_signed_in_person_cannot_accept_someone_elses_invitation(
+    org, other_org, member_of, client_for
+):
+    admin = member_of(org, Role.ORG_ADMIN)
+    _invite(client_for(admin), email="intended@example.org")
+    link = _link_from_last_email()
+    outsider = member_of(other_org, Role.PEER_SUPPORTER)
+    response = client_for(outsider).post(link)
+    assert response.status_code == 200
+    assert not Membership.objects.filter(user=outsider.user, organization=org).exists()

@@ -2,11 +2,15 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from programs import demo
 
+DEMO_ONLY = (
+    "seed_demo creates accounts with a published password and authenticator secret; "
+    "it runs only with DEMO_MODE on (the laptop settings), never in production."
+)
 # Each app that has demo data provides `<app>/demo.py` with `seed(context)`.
 DEMO_APPS = ("certification", "supervision", "encounters", "training")
 
@@ -16,6 +20,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError(DEMO_ONLY)
         context = demo.seed()
         for app in DEMO_APPS:
             try:
