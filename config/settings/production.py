@@ -24,7 +24,7 @@ DEMO_MODE = False
 
 # Invitation and password-reset links must not land in logs, and the lockout counters and
 # used one-time codes must be shared by every worker: both need real services.
-if EMAIL_BACKEND.rsplit(".", 2)[-2] in {"console", "locmem", "dummy", "filebased"}:  # noqa: F405
+if EMAIL_CONFIG["EMAIL_BACKEND"].rsplit(".", 2)[-2] in {"console", "locmem", "dummy", "filebased"}:  # noqa: F405
     raise ImproperlyConfigured("Set EMAIL_URL to a real mail server (smtp://...) in production.")
 if not REDIS_URL:  # noqa: F405
     raise ImproperlyConfigured("Set REDIS_URL in production: rate limits need a shared cache.")

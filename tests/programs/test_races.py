@@ -35,7 +35,9 @@ def _in_thread(target, errors):
 def test_two_admins_demoting_each_other_at_once_leave_one_admin(org, member_of):
     a = member_of(org, Role.ORG_ADMIN)
     b = member_of(org, Role.ORG_ADMIN)
-    a_wrote, errors_a, errors_b = threading.Event(), [], []
+    a_wrote = threading.Event()
+    errors_a: list[Exception] = []
+    errors_b: list[Exception] = []
 
     def first():
         # Demote B and hold the transaction open until the other side is waiting.
@@ -60,7 +62,8 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(org, member_of):
 
 def test_two_simultaneous_invitations_to_one_address_make_one(org, member_of):
     admin = member_of(org, Role.ORG_ADMIN)
-    barrier, errors = threading.Barrier(2), []
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
 
     def invite():
         barrier.wait(5)
