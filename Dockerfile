@@ -20,7 +20,7 @@ COPY --from=assets /src/static/vendor static/vendor
 # collectstatic needs settings to load, not real secrets.
 RUN SECRET_KEY=build-only-$(head -c 48 /dev/urandom | base64 | tr -d '/+=') \
     python manage.py collectstatic --no-input \
- && mkdir -p /app/media && chown -R peerpath /app/media
+ && mkdir -p /app/media /app/private-media && chown -R peerpath /app/media /app/private-media
 USER peerpath
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

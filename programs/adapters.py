@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -23,16 +24,21 @@ class InviteOnlyAccountAdapter(DefaultAccountAdapter):
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         # Setting up the first authenticator comes straight after sign-in (the app sends
         # people there), and typing its code proves presence as well as a password would.
-        # So the first enrolment, and seeing its recovery codes just after, need no
-        # password again; changing an established second factor still does.
+        # So if the sign-in itself is recent and no authenticator is older than that
+        # window, no password again; changing an established second factor still needs it.
         from allauth.account import app_settings as account_settings
+        from allauth.account.authentication import get_authentication_records
         from allauth.core import context
 
         request = getattr(context, "request", None)
         user = getattr(request, "user", None)
-        if app == "allauth.mfa" and user is not None and user.is_authenticated:
-            window = timezone.now() - timedelta(seconds=account_settings.REAUTHENTICATION_TIMEOUT)
-            if not Authenticator.objects.filter(user=user, created_at__lt=window).exists():
+        if app == "allauth.mfa" and request is not None and user and user.is_authenticated:
+            window = account_settings.REAUTHENTICATION_TIMEOUT
+            records = get_authentication_records(request, user)
+            signed_in_recently = bool(records) and time.time() - records[-1]["at"] < window
+            cutoff = timezone.now() - timedelta(seconds=window)
+            established = Authenticator.objects.filter(user=user, created_at__lt=cutoff)
+            if signed_in_recently and not established.exists():
                 return False
         return super().is_reauthentication_required(app=app, **kwargs)
 

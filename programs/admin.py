@@ -20,8 +20,21 @@ class ProgramAdmin(admin.ModelAdmin[Program]):
     list_filter = ["organization", "is_active"]
 
 
+class ViewOnlyAdmin:
+    """Changes go through the app's services (audit, organization rules), never here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin[Membership]):
+class MembershipAdmin(ViewOnlyAdmin, admin.ModelAdmin[Membership]):
     list_display = ["user", "organization", "role", "is_active"]
     list_filter = ["organization", "role", "is_active"]
     search_fields = ["user__email"]
@@ -29,14 +42,14 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin[Invitation]):
+class InvitationAdmin(ViewOnlyAdmin, admin.ModelAdmin[Invitation]):
     list_display = ["email", "organization", "role", "created_at", "expires_at", "accepted_at"]
     exclude = ["token_hash"]
     readonly_fields = ["accepted_at", "accepted_by", "sent_at"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+class AuditEventAdmin(ViewOnlyAdmin, admin.ModelAdmin[AuditEvent]):
     """Read-only: the log is append-only everywhere."""
 
     list_display = [
@@ -50,12 +63,3 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     ]
     list_filter = ["event", "organization"]
     search_fields = ["event", "subject_id", "actor__email"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -21,11 +21,12 @@ class ProgramForm(forms.ModelForm[Program]):
 class _ProgramChoiceMixin:
     """A checkbox list of the organization's own programs, and no others."""
 
-    def _limit_programs(self, organization: Organization) -> None:
+    def _limit_programs(self, organization: Organization, *, closed_too: bool = False) -> None:
         field = self.fields["programs"]  # type: ignore[attr-defined]
         # The widget first: setting the queryset is what hands the choices to the widget.
         field.widget = forms.CheckboxSelectMultiple()
-        field.queryset = Program.objects.filter(organization=organization, is_active=True)
+        programs = Program.objects.filter(organization=organization)
+        field.queryset = programs if closed_too else programs.filter(is_active=True)
         field.required = False
         field.help_text = "Which programs this person works in."
 
@@ -48,7 +49,8 @@ class MembershipForm(_ProgramChoiceMixin, forms.ModelForm[Membership]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._limit_programs(self.instance.organization)
+        # Closed programs stay listed, or saving would silently drop them from the person.
+        self._limit_programs(self.instance.organization, closed_too=True)
 
 
 class AcceptInvitationForm(forms.Form):

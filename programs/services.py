@@ -33,6 +33,8 @@ SIGN_IN_TO_ACCEPT = "An account with this e-mail address exists: sign in, then o
 LAST_ADMIN = "The organization needs at least one active organization admin."
 PROGRAM_OF_OTHER_ORG = "A program must belong to the same organization."
 PROGRAM_SLUG_TAKEN = "Another program in this organization already uses this short name."
+# Words the program URLs already use (programs/new/).
+RESERVED_PROGRAM_SLUGS = frozenset({"new"})
 
 
 def audit_record(
@@ -109,12 +111,19 @@ def program_save(
     program.description = description
     program.is_active = is_active
     if creating:
-        program.slug = slug or slugify(name)[:60]
+        program.slug = slug or slugify(name)[:52] or "program"
+        if program.slug in RESERVED_PROGRAM_SLUGS:
+            program.slug = f"{program.slug}-program"
     clash = Program.objects.filter(organization=organization, slug=program.slug)
     if clash.exclude(pk=program.pk).exists():
         raise ValidationError({"name": PROGRAM_SLUG_TAKEN})
     program.full_clean(validate_constraints=False)
     program.save()
+    if creating:
+        # A manager who creates a program works in it (an admin sees every program anyway).
+        creator = Membership.objects.filter(user=actor, organization=organization).first()
+        if creator is not None and creator.role == Role.PROGRAM_MANAGER:
+            creator.programs.add(program)
     audit_record(
         actor=actor,
         organization=organization,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from programs.imports import Cells, CsvImporter, Outcome
+from programs.imports import Cells, CsvImporter, Outcome, RowError
 from programs.models import Role
-from programs.services import membership_ensure, program_ensure
+from programs.services import RESERVED_PROGRAM_SLUGS, membership_ensure, program_ensure
 
 LICENSE_TYPES = (
     "physician",
@@ -65,6 +65,13 @@ class StaffImporter(CsvImporter[StaffRow]):
             license_number=cells.text("license_number", max_length=40),
             licensed_on=cells.date("licensed_on"),
         )
+
+    def check(self, rows: list[tuple[int, StaffRow]]) -> list[RowError]:
+        return [
+            RowError(line, "program", f"{row.program!r} is a reserved word; choose another")
+            for line, row in rows
+            if row.program in RESERVED_PROGRAM_SLUGS
+        ]
 
     def key(self, row: StaffRow) -> object:
         return row.email

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from allauth.account.internal.flows.login import record_authentication
+from allauth.account.utils import perform_login
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView, TemplateView, UpdateView
@@ -29,7 +31,13 @@ T = TypeVar("T")
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    """The visitor's address as the rate limits see it (honours TRUSTED_PROXY_COUNT)."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return str(get_adapter(request).get_client_ip(request))
+    except Exception:  # a malformed forwarding header must not break a page
+        return request.META.get("REMOTE_ADDR")
 
 
 def add_service_errors(form: BaseForm, error: ValidationError) -> None:
@@ -342,10 +350,14 @@ class InvitationAcceptView(View):
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self._render(request, invitation, form=form)
-        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
-        request.session[ACTIVE_ORGANIZATION_SESSION_KEY] = membership.organization_id
         messages.success(request, f"Welcome to {membership.organization.name}.")
-        return redirect("home")
+        # allauth's own sign-in, so the session records how and when the person signed in
+        # (the first second-factor enrolment relies on that).
+        response = perform_login(request, membership.user, redirect_url=reverse("home"))
+        # They just chose and typed their password: record it as this session's sign-in.
+        record_authentication(request, membership.user, method="password")
+        request.session[ACTIVE_ORGANIZATION_SESSION_KEY] = membership.organization_id
+        return response
 
 
 # --- Audit log ----------------------------------------------------------------------------

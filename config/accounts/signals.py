@@ -17,7 +17,9 @@ from programs.services import audit_record
 
 
 def _ip(request: HttpRequest | None) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    from programs.views import client_ip
+
+    return client_ip(request) if request is not None else None
 
 
 @receiver(user_logged_in)
@@ -47,8 +49,11 @@ def _signed_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: A
 def _sign_in_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
-    # Only the address that was tried; never the password.
+    # Only the address that was tried, and only if it looks like one: people sometimes
+    # type a password into the e-mail field.
     tried = str(credentials.get("email") or credentials.get("username") or "")[:254]
+    if "@" not in tried or " " in tried:
+        tried = "(not an e-mail address)"
     audit_record(
         actor=None,
         organization=None,

@@ -141,6 +141,11 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": f"20/m/ip,{LOGIN_FAILURE_LIMIT}/{LOGIN_LOCKOUT_SECONDS}s/key",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PeerPath] "
+# Behind a reverse proxy, the client's address comes from X-Forwarded-For: say how many
+# proxies to trust (or which header carries the address), or every visitor shares the
+# proxy's address in rate limits and the audit log.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default=None)
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="PeerPath")
@@ -151,8 +156,9 @@ MFA_REQUIRED_ROLES = env.list(
 
 INVITATION_VALID_FOR = timedelta(days=env.int("INVITATION_VALID_DAYS", default=7))
 
-# Health information: short sessions that end with the browser.
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+# Health information: a sign-in ends after an hour without activity, and with the browser.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True  # each request restarts the idle clock
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
@@ -176,7 +182,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 # Uploaded evidence and certificates: no URL at all; served only by access-checked views.
-PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(MEDIA_ROOT / "private")))
+# Kept apart from MEDIA_ROOT so that no web server mapping of /media/ can ever expose them.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {"BACKEND": "programs.storage.PrivateStorage"},

@@ -162,3 +162,30 @@ def test_who_sees_which_staff(org, member_of, program_in, client_for):
     assert seen(peer_east) == {peer_east}
     assert seen(manager_east) == {manager_east, peer_east}
     assert seen(admin) == {peer_east, peer_west, manager_east, admin}
+
+
+def test_a_program_called_new_gets_an_address_that_works(org, member_of, client_for):
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER))
+    response = client.post(reverse("program_create"), {"name": "New", "is_active": "on"})
+    assert response.status_code == 302
+    program = Program.objects.get(organization=org, name="New")
+    assert program.slug != "new"
+    # The manager who made it works in it, so its page opens for them.
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_saving_a_member_keeps_their_closed_programs(org, member_of, client_for, program_in):
+    closed = program_in(org, name="Old Pilot", is_active=False)
+    peer = member_of(org, Role.PEER_SUPPORTER, programs=[closed])
+    client = client_for(member_of(org, Role.ORG_ADMIN))
+    form = client.get(reverse("member_edit", args=[peer.pk])).context["form"]
+    response = client.post(
+        reverse("member_edit", args=[peer.pk]),
+        {
+            "role": Role.PEER_SUPPORTER,
+            "is_active": "on",
+            "programs": [p.pk for p in form.initial["programs"]],
+        },
+    )
+    assert response.status_code == 302
+    assert list(peer.programs.all()) == [closed]

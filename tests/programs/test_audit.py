@@ -65,3 +65,26 @@ def test_sign_ins_and_failures_are_recorded_without_the_password(org, member_of)
     signed_in = AuditEvent.objects.get(event="account.signed_in")
     assert signed_in.actor == peer.user
     assert signed_in.ip_address == "127.0.0.1"
+
+
+def test_behind_a_trusted_proxy_the_visitors_address_is_recorded(org, member_of, settings):
+    from django.test import Client
+    from django.urls import reverse
+
+    from programs.models import Role
+    from tests.factories import TEST_PASSWORD
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    peer = member_of(org, Role.PEER_SUPPORTER, mfa=False)
+    Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7").post(
+        reverse("account_login"), {"login": peer.user.email, "password": TEST_PASSWORD}
+    )
+    assert AuditEvent.objects.get(event="account.signed_in").ip_address == "203.0.113.7"
+
+
+def test_a_password_typed_into_the_email_field_is_not_logged(org):
+    from django.contrib.auth.signals import user_login_failed
+
+    user_login_failed.send(sender=None, credentials={"username": "hunter2 secret"})
+    event = AuditEvent.objects.get(event="account.sign_in_failed")
+    assert event.data == {"email": "(not an e-mail address)"}
