@@ -76,11 +76,17 @@ class TeamRow:
 
 
 def team_standings(membership: Membership, *, year: int, today: dt.date) -> list[TeamRow]:
-    """Every visible peer's standing for `year`, in three queries whatever the team size:
-    the profiles, their CEU hours summed per year, and their certifications."""
+    """Every peer the member may see, with their standing for `year`."""
+    return standings_for(PeerProfile.objects.for_member(membership), year=year, today=today)
+
+
+def standings_for(
+    profiles_qs: QuerySet[PeerProfile], *, year: int, today: dt.date
+) -> list[TeamRow]:
+    """Standing of each active peer in `profiles_qs`, in three queries whatever the team
+    size: the profiles, their CEU hours summed per year, and their certifications."""
     profiles = list(
-        PeerProfile.objects.for_member(membership)
-        .filter(membership__is_active=True, membership__role=Role.PEER_SUPPORTER)
+        profiles_qs.filter(membership__is_active=True, membership__role=Role.PEER_SUPPORTER)
         .exclude(status=CertificationStatus.SEPARATED)
         .select_related("membership__user")
         .order_by("membership__user__last_name", "membership__user__first_name")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from programs.access import capabilities
+from programs.selectors import unread_notification_count
 
 
 def membership(request: HttpRequest) -> dict[str, Any]:
@@ -14,6 +15,8 @@ def membership(request: HttpRequest) -> dict[str, Any]:
         "membership": active,
         "memberships": getattr(request, "memberships", []),
         "can": capabilities(active),
+        # Lazy: counted only when a page shows the bell.
+        "unread_notifications": (lambda: unread_notification_count(active)) if active else 0,
     }
 
 

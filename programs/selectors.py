@@ -56,7 +56,7 @@ def active_memberships_for_user(user: User) -> QuerySet[Membership]:
 def members_for_listing(membership: Membership) -> QuerySet[Membership]:
     return (
         Membership.objects.for_member(membership)
-        .select_related("user")
+        .select_related("user", "peer_profile")
         .prefetch_related("programs")
         .order_by("-is_active", "user__last_name", "user__first_name", "user__email")
     )

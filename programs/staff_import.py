@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from programs.imports import Cells, CsvImporter, Outcome, RowError
-from programs.models import Role
+from programs.models import Membership, Role
 from programs.services import RESERVED_PROGRAM_SLUGS, membership_ensure, program_ensure
+
+CERTIFICATION_NEEDS_BOTH = "give the certification number and the date certified together"
 
 LICENSE_TYPES = (
     "physician",
@@ -67,11 +69,18 @@ class StaffImporter(CsvImporter[StaffRow]):
         )
 
     def check(self, rows: list[tuple[int, StaffRow]]) -> list[RowError]:
-        return [
+        errors = [
             RowError(line, "program", f"{row.program!r} is a reserved word; choose another")
             for line, row in rows
             if row.program in RESERVED_PROGRAM_SLUGS
         ]
+        for line, row in rows:
+            if row.role == Role.PEER_SUPPORTER and bool(row.certification_number) != bool(
+                row.certified_on
+            ):
+                column = "certified_on" if row.certification_number else "certification_number"
+                errors.append(RowError(line, column, CERTIFICATION_NEEDS_BOTH))
+        return errors
 
     def key(self, row: StaffRow) -> object:
         return row.email
@@ -83,7 +92,7 @@ class StaffImporter(CsvImporter[StaffRow]):
                 organization=self.organization, slug=row.program, actor=self.actor
             )
             programs.append(program)
-        _, outcome = membership_ensure(
+        membership, outcome = membership_ensure(
             organization=self.organization,
             email=row.email,
             first_name=row.first_name,
@@ -92,4 +101,30 @@ class StaffImporter(CsvImporter[StaffRow]):
             programs=programs,
             actor=self.actor,
         )
+        if row.role == Role.PEER_SUPPORTER and self._fill_peer_profile(membership, row):
+            outcome = "updated" if outcome == "unchanged" else outcome
         return outcome
+
+    def _fill_peer_profile(self, membership: Membership, row: StaffRow) -> bool:
+        """The certification issue's part of a staff row; True if anything changed."""
+        from certification.services import certification_record, profile_for
+
+        profile = profile_for(membership)
+        changed = False
+        if row.hire_date and profile.hire_date != row.hire_date:
+            profile.hire_date = row.hire_date
+            profile.save(update_fields=["hire_date", "updated_at"])
+            changed = True
+        if row.certification_number and row.certified_on:
+            known = profile.certifications.filter(
+                number=row.certification_number, issued_on=row.certified_on
+            ).exists()
+            if not known:
+                certification_record(
+                    profile=profile,
+                    actor=self.actor,
+                    number=row.certification_number,
+                    issued_on=row.certified_on,
+                )
+                changed = True
+        return changed

@@ -24,4 +24,5 @@ urlpatterns = [
     ),
     path("invite/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
+    path("notifications/", views.NotificationListView.as_view(), name="notifications"),
 ]

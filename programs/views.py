@@ -15,6 +15,7 @@ from django.db.models import Model, QuerySet
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -25,7 +26,7 @@ from programs import selectors, services
 from programs.access import Capability, can, scoped_object_or_404
 from programs.forms import AcceptInvitationForm, InvitationForm, MembershipForm, ProgramForm
 from programs.middleware import ACTIVE_ORGANIZATION_SESSION_KEY
-from programs.models import AuditEvent, Invitation, Membership, Program
+from programs.models import AuditEvent, Invitation, Membership, Notification, Program
 
 T = TypeVar("T")
 
@@ -357,6 +358,25 @@ class InvitationAcceptView(View):
         # They just chose and typed their password: record it as this session's sign-in.
         record_authentication(request, membership.user, method="password")
         request.session[ACTIVE_ORGANIZATION_SESSION_KEY] = membership.organization_id
+        return response
+
+
+# --- Notifications ------------------------------------------------------------------------
+class NotificationListView(MemberRequiredMixin, ListView[Notification]):
+    """One's own notifications; opening the page marks them read."""
+
+    template_name = "programs/notifications.html"
+    context_object_name = "notifications"
+    paginate_by = 30
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return Notification.objects.for_member(self.membership)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        if isinstance(response, TemplateResponse):
+            response.render()  # show what was unread, then mark it read
+        services.notifications_mark_read(membership=self.membership)
         return response
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from celery.schedules import crontab
 
 # Lets generic classes such as ModelForm[Program] be written in annotations at run time.
 django_stubs_ext.monkeypatch()
@@ -241,6 +242,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "clear-expired-sessions": {"task": "accounts.clear_expired_sessions", "schedule": 60 * 60},
+    # Daily: runs early morning so reminders arrive with the working day.
+    "certification-daily": {
+        "task": "certification.daily",
+        "schedule": crontab(hour=6, minute=15),
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""`import_ceus`: CEU hours from a spreadsheet, through the shared import mechanism."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+
+from certification.models import CeuSource, PeerProfile, Topic
+from certification.rules import is_quarter_hours
+from certification.selectors import organization_today
+from certification.services import MAX_HOURS_PER_ENTRY, ceu_add, profile_for
+from programs.imports import Cells, CsvImporter, Outcome, RowError
+from programs.models import Membership, Role
+
+NOT_A_PEER_HERE = "no peer supporter with this e-mail address in the organization"
+
+
+@dataclass(frozen=True)
+class CeuRow:
+    peer_email: str
+    date: dt.date
+    hours: Decimal
+    title: str
+    provider: str
+    topic: str
+
+
+class CeuImporter(CsvImporter[CeuRow]):
+    columns = ("peer_email", "date", "hours", "title", "provider", "topic")
+    key_description = "CEU entry (same peer, date, hours and title)"
+
+    def parse(self, cells: Cells) -> CeuRow:
+        hours = cells.decimal(
+            "hours", required=True, minimum=Decimal("0.25"), maximum=MAX_HOURS_PER_ENTRY
+        )
+        if hours is not None and not is_quarter_hours(hours):
+            cells.error("hours", "use quarter hours (e.g. 1.25)")
+        day = cells.date("date", required=True)
+        if day is not None and day > organization_today(self.organization):
+            cells.error("date", "is in the future")
+        return CeuRow(
+            peer_email=cells.email("peer_email"),
+            date=day or dt.date.min,
+            hours=hours or Decimal(0),
+            title=cells.text("title", required=True),
+            provider=cells.text("provider"),
+            topic=cells.choice("topic", Topic.values),
+        )
+
+    def key(self, row: CeuRow) -> object:
+        return (row.peer_email, row.date, row.hours, row.title.lower())
+
+    def check(self, rows: list[tuple[int, CeuRow]]) -> list[RowError]:
+        peers = set(
+            Membership.objects.filter(
+                organization=self.organization,
+                role=Role.PEER_SUPPORTER,
+                user__email__in={r.peer_email for _, r in rows},
+            ).values_list("user__email", flat=True)
+        )
+        return [
+            RowError(line, "peer_email", NOT_A_PEER_HERE)
+            for line, row in rows
+            if row.peer_email not in peers
+        ]
+
+    def _profile(self, email: str) -> PeerProfile:
+        membership = Membership.objects.get(organization=self.organization, user__email=email)
+        return profile_for(membership)
+
+    def write(self, row: CeuRow) -> Outcome:
+        # The natural key makes a re-import of the same file land nothing new.
+        natural = (
+            f"{self.organization.pk}|{row.peer_email}|{row.date}|{row.hours}|{row.title.lower()}"
+        )
+        key = "import:" + hashlib.sha256(natural.encode()).hexdigest()
+        _, created = ceu_add(
+            profile=self._profile(row.peer_email),
+            actor=self.actor,
+            date=row.date,
+            hours=row.hours,
+            title=row.title,
+            provider=row.provider,
+            topic=row.topic,
+            source=CeuSource.IMPORT,
+            source_key=key,
+        )
+        return "created" if created else "unchanged"
