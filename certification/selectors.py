@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Min, Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
@@ -130,3 +130,48 @@ def active_certification_on(profile: PeerProfile, day: dt.date) -> Certification
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
     )
     return candidates.order_by("-issued_on").first()
+
+
+@dataclass(frozen=True)
+class Turnover:
+    start: dt.date
+    end: dt.date
+    left: int
+    headcount_start: int
+    headcount_end: int
+    reasons: dict[str, int]
+
+    @property
+    def average_headcount(self) -> Decimal:
+        return Decimal(self.headcount_start + self.headcount_end) / 2
+
+    @property
+    def rate(self) -> Decimal | None:
+        """People who left in the period over the average headcount, as a fraction."""
+        if not self.average_headcount:
+            return None
+        return Decimal(self.left) / self.average_headcount
+
+
+def turnover(profiles_qs: QuerySet[PeerProfile], *, start: dt.date, end: dt.date) -> Turnover:
+    """Peer turnover for a period: separations over the average of the headcounts on its
+    first and last day (a peer counts from the hire date until the separation date)."""
+
+    def employed_on(day: dt.date) -> Q:
+        hired = Q(hire_date__isnull=True) | Q(hire_date__lte=day)
+        return hired & (Q(separated_on__isnull=True) | Q(separated_on__gt=day))
+
+    peers = profiles_qs.filter(membership__role=Role.PEER_SUPPORTER)
+    left_in_period = Q(separated_on__gte=start, separated_on__lte=end)
+    counts = peers.aggregate(
+        left=Count("pk", filter=left_in_period),
+        at_start=Count("pk", filter=employed_on(start)),
+        at_end=Count("pk", filter=employed_on(end)),
+    )
+    reasons = dict(
+        peers.filter(left_in_period)
+        .values_list("separation_reason")
+        .annotate(n=Count("pk"))
+        .values_list("separation_reason", "n")
+    )
+    return Turnover(start, end, counts["left"], counts["at_start"], counts["at_end"], reasons)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +21,14 @@ from certification.forms import (
     ProfileForm,
     RecoveryRevealForm,
 )
-from certification.models import CeuEntry, CeuSource, ChecklistItem, PeerProfile, Requirement
+from certification.models import (
+    CeuEntry,
+    CeuSource,
+    ChecklistItem,
+    PeerProfile,
+    Requirement,
+    SeparationReason,
+)
 from programs.access import Capability, can, scoped_object_or_404
 from programs.services import audit_record
 from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
@@ -213,6 +221,12 @@ class TeamView(MemberRequiredMixin, TemplateView):
         counts: dict[str, int] = {}
         for r in rows:
             counts[r.standing.status] = counts.get(r.standing.status, 0) + 1
+        left = selectors.turnover(
+            PeerProfile.objects.for_member(self.membership),
+            start=dt.date(year, 1, 1),
+            end=min(today, dt.date(year, 12, 31)),
+        )
+        reasons = [(SeparationReason(code).label, n) for code, n in left.reasons.items() if code]
         return render(
             request,
             self.template_name,
@@ -222,6 +236,8 @@ class TeamView(MemberRequiredMixin, TemplateView):
                 "today": today,
                 "counts": counts,
                 "years": range(today.year, today.year - 5, -1),
+                "turnover": left,
+                "turnover_reasons": reasons,
             },
         )
 
