@@ -15,7 +15,7 @@ from certification.services import (
     reminders_send_for,
 )
 from programs.demo import DemoContext
-from programs.models import Role
+from programs.models import Membership, Role
 from programs.services import membership_ensure
 
 COURSES = [
@@ -114,17 +114,21 @@ def seed(ctx: DemoContext) -> None:
             actor=ctx.staff["manager@demo.peerpath.test"].user,
             completed_on=today - dt.timedelta(days=days_ago),
         )
-    # Someone who left this year, for the turnover figure.
-    former, _ = membership_ensure(
-        organization=ctx.organization,
-        email="former.peer@demo.peerpath.test",
-        first_name="Morgan",
-        last_name="Ellis",
-        role=Role.PEER_SUPPORTER,
-        programs=[ctx.programs["ed-bridge"]],
-    )
-    gone = profile_for(former)
-    if gone.status != CertificationStatus.SEPARATED:
+    # Someone who left this year, for the turnover figure (made once: an import would
+    # bring a departed person back, which is right for imports but not for this story).
+    former_email = "former.peer@demo.peerpath.test"
+    if not Membership.objects.filter(
+        organization=ctx.organization, user__email=former_email
+    ).exists():
+        former, _ = membership_ensure(
+            organization=ctx.organization,
+            email=former_email,
+            first_name="Morgan",
+            last_name="Ellis",
+            role=Role.PEER_SUPPORTER,
+            programs=[ctx.programs["ed-bridge"]],
+        )
+        gone = profile_for(former)
         gone.hire_date = dt.date(y - 2, 3, 1)
         gone.status = CertificationStatus.SEPARATED
         gone.separated_on = today - dt.timedelta(days=70)

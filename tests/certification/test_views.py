@@ -1,0 +1,211 @@
+"""The certification pages, used as a peer and as a manager would, over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from certification.models import CeuEntry
+from certification.services import ceu_add, checklist_mark
+from programs.models import AuditEvent, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def _ceu_post(**overrides):
+    data = {
+        "date": "2025-03-04",
+        "hours": "2.5",
+        "title": "Ethics and boundaries",
+        "provider": "Peer Network",
+        "topic": "boundaries_ethics",
+        "submission_key": uuid.uuid4().hex,
+    }
+    data.update(overrides)
+    return data
+
+
+def _client(client_for, profile):
+    profile.membership.totp_secret = None
+    return client_for(profile.membership)
+
+
+def test_a_peer_adds_hours_and_sees_them_in_the_standing(org, peer_profile, client_for):
+    profile = peer_profile(org, certified_on=dt.date(2023, 5, 1), mfa=False)
+    client = _client(client_for, profile)
+    response = client.post(reverse("ceu_add"), _ceu_post())
+    assert response.status_code == 302
+    entry = CeuEntry.objects.get(profile=profile)
+    assert entry.hours == Decimal("2.5") and entry.added_by == profile.membership.user
+    assert AuditEvent.objects.filter(event="ceu.added", subject_id=str(entry.pk)).exists()
+    page = client.get(reverse("certification_mine")).content.decode()
+    assert "Ethics and boundaries" in page
+
+
+def test_a_double_tap_or_resend_records_the_hours_once(org, peer_profile, client_for):
+    profile = peer_profile(org, mfa=False)
+    client = _client(client_for, profile)
+    data = _ceu_post()
+    assert client.post(reverse("ceu_add"), data).status_code == 302
+    assert client.post(reverse("ceu_add"), data).status_code == 302
+    assert CeuEntry.objects.filter(profile=profile).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("hours", "1.1", "quarter hours"),
+        ("hours", "0", "Ensure this value is greater than or equal to 0.25"),
+        ("hours", "61", "at most 60 hours"),
+        ("date", "2999-01-01", "cannot be in the future"),
+        ("date", "not a date", "Enter a valid date"),
+    ],
+)
+def test_bad_input_is_explained_by_the_field_and_keeps_what_was_typed(
+    org, peer_profile, client_for, field, value, message
+):
+    client = _client(client_for, peer_profile(org, mfa=False))
+    response = client.post(reverse("ceu_add"), _ceu_post(**{field: value}))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert message in body
+    assert 'value="Ethics and boundaries"' in body
+    assert not CeuEntry.objects.exists()
+
+
+def test_certificates_and_evidence_are_served_only_to_whoever_may_see_them(
+    org, peer_profile, member_of, client_for, program_in
+):
+    program = program_in(org)
+    owner = peer_profile(org, mfa=False, programs=[program])
+    other_peer = peer_profile(org, mfa=False)
+    manager = member_of(org, Role.PROGRAM_MANAGER, programs=[program])
+    entry, _ = ceu_add(
+        profile=owner,
+        actor=None,
+        date=dt.date(2025, 1, 5),
+        hours=Decimal(1),
+        title="QPR",
+        certificate=ContentFile(b"%PDF-cert", name="qpr.pdf"),
+    )
+    item = checklist_mark(
+        profile=owner,
+        requirement="application",
+        actor=manager.user,
+        completed_on=dt.date(2025, 1, 2),
+        evidence=ContentFile(b"%PDF-evidence", name="app.pdf"),
+    )
+    with pytest.raises(ValueError):
+        _ = entry.certificate.url  # no public URL exists at all
+    from django.test import Client
+
+    owner_c, manager_c = _client(client_for, owner), client_for(manager)
+    other_c = _client(client_for, other_peer)
+    for url, content in (
+        (reverse("ceu_certificate", args=[entry.pk]), b"%PDF-cert"),
+        (reverse("checklist_evidence", args=[item.pk]), b"%PDF-evidence"),
+    ):
+        assert b"".join(owner_c.get(url).streaming_content) == content
+        assert b"".join(manager_c.get(url).streaming_content) == content
+        assert other_c.get(url).status_code == 404
+        assert Client().get(url).status_code == 302  # to sign-in
+    assert AuditEvent.objects.filter(event="certificate.downloaded").count() == 2
+
+
+def test_the_team_view_answers_who_is_behind_and_exports_it(
+    org, peer_profile, member_of, client_for, program_in
+):
+    import time_machine
+    from django.utils import timezone
+
+    program = program_in(org)
+    behind = peer_profile(
+        org,
+        certified_on=dt.date(2023, 1, 10),
+        programs=[program],
+        mfa=False,
+        first_name="Bea",
+        last_name="Hind",
+    )
+    done = peer_profile(
+        org,
+        certified_on=dt.date(2023, 1, 10),
+        programs=[program],
+        mfa=False,
+        first_name="Don",
+        last_name="Early",
+    )
+    ceu_add(profile=done, actor=None, date=dt.date(2025, 2, 1), hours=Decimal(20), title="A")
+    ceu_add(profile=behind, actor=None, date=dt.date(2025, 2, 1), hours=Decimal(4), title="B")
+    manager = member_of(org, Role.PROGRAM_MANAGER, programs=[program])
+    client = client_for(manager)
+    with time_machine.travel(timezone.make_aware(dt.datetime(2025, 8, 1, 12))):
+        page = client.get(reverse("certification_team"), {"year": 2025})
+        rows = {r.profile.pk: r.standing.status for r in page.context["rows"]}
+        assert rows == {behind.pk: "behind", done.pk: "complete"}
+        assert page.context["rows"][0].profile == behind  # the ones to chase come first
+        csv = client.get(reverse("certification_team"), {"year": 2025, "format": "csv"})
+    lines = csv.content.decode().splitlines()
+    assert lines[0].startswith("name,email,status,required,earned")
+    assert any(line.startswith("Bea Hind,") and ",behind,20," in line for line in lines)
+    peer_client = _client(client_for, behind)
+    assert peer_client.get(reverse("certification_team")).status_code == 403
+
+
+def test_the_recovery_date_is_shown_to_a_manager_only_with_a_recorded_reason(
+    org, peer_profile, member_of, client_for, program_in
+):
+    program = program_in(org)
+    profile = peer_profile(org, programs=[program], mfa=False)
+    profile.recovery_since = dt.date(2019, 6, 2)
+    profile.save()
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[program]))
+    url = reverse("certification_peer", args=[profile.pk])
+    assert "June 2, 2019" not in client.get(url).content.decode()
+    shown = client.post(url, {"action": "reveal", "reason": "Board audit request"})
+    assert "June 2, 2019" in shown.content.decode()
+    event = AuditEvent.objects.get(event="profile.recovery_date_viewed")
+    assert event.data == {"reason": "Board audit request"}
+    assert (
+        "June 2, 2019"
+        in _client(client_for, profile).get(reverse("certification_mine")).content.decode()
+    )
+
+
+def test_a_manager_records_a_certification_and_the_peer_becomes_certified(
+    org, peer_profile, member_of, client_for, program_in
+):
+    program = program_in(org)
+    profile = peer_profile(org, programs=[program], mfa=False)
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[program]))
+    response = client.post(
+        reverse("certification_peer", args=[profile.pk]),
+        {"action": "certification", "number": "BHPSS-9001", "issued_on": "2025-04-01"},
+    )
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.status == "certified" and profile.certification_number == "BHPSS-9001"
+
+
+def test_a_lapsed_certification_shows_on_the_team_and_staff_pages(
+    org, peer_profile, member_of, client_for, program_in
+):
+    from certification.models import Certification
+    from certification.tasks import certification_daily
+
+    program = program_in(org)
+    profile = peer_profile(org, certified_on=dt.date(2020, 1, 1), programs=[program], mfa=False)
+    Certification.objects.filter(profile=profile).update(expires_on=dt.date(2024, 12, 31))
+    certification_daily()
+    certification_daily()  # a second run changes nothing
+    profile.refresh_from_db()
+    assert profile.status == "lapsed"
+    assert AuditEvent.objects.filter(event="certification.lapsed").count() == 1
+    admin = client_for(member_of(org, Role.ORG_ADMIN))
+    assert "certification lapsed" in admin.get(reverse("certification_team")).content.decode()
+    assert "certification lapsed" in admin.get(reverse("member_list")).content.decode()
