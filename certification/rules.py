@@ -22,6 +22,15 @@ class CeuStatus(StrEnum):
     OVERDUE = "overdue"
 
 
+STATUS_LABELS = {
+    CeuStatus.NOT_REQUIRED: "Nothing due",
+    CeuStatus.COMPLETE: "Complete",
+    CeuStatus.ON_TRACK: "On track",
+    CeuStatus.BEHIND: "Behind",
+    CeuStatus.OVERDUE: "Overdue",
+}
+
+
 @dataclass(frozen=True)
 class CeuYear:
     year: int
@@ -38,6 +47,10 @@ class CeuYear:
     @property
     def remaining(self) -> Decimal:
         return max(ZERO, self.required - self.available)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
 
     @property
     def percent(self) -> int:

@@ -122,7 +122,9 @@ class CeuAddView(MemberRequiredMixin, View):
             )
             if result is not None:
                 entry, _new = result
-                messages.success(request, f"Added {entry.hours} hours: {entry.title}.")
+                messages.success(
+                    request, f"Added {entry.hours.normalize():f} hours: {entry.title}."
+                )
                 return redirect(self._back(profile))
         return render(
             request,
@@ -144,7 +146,7 @@ class CeuDeleteView(ScopedObjectMixin, View):
             messages.error(request, "Hours from a course completed in PeerPath stay on record.")
         else:
             services.ceu_delete(entry=entry, actor=self.actor, ip_address=client_ip(request))
-            messages.success(request, f"Removed {entry.hours} hours: {entry.title}.")
+            messages.success(request, f"Removed {entry.hours.normalize():f} hours: {entry.title}.")
         if own:
             return redirect("certification_mine")
         return redirect("certification_peer", pk=entry.profile_id)
@@ -218,9 +220,10 @@ class TeamView(MemberRequiredMixin, TemplateView):
             for i, s in enumerate(["overdue", "behind", "on_track", "complete", "not_required"])
         }
         rows.sort(key=lambda r: order[r.standing.status])
-        counts: dict[str, int] = {}
+        counts: dict[tuple[str, str], int] = {}
         for r in rows:
-            counts[r.standing.status] = counts.get(r.standing.status, 0) + 1
+            key = (r.standing.status, r.standing.status_label)
+            counts[key] = counts.get(key, 0) + 1
         left = selectors.turnover(
             PeerProfile.objects.for_member(self.membership),
             start=dt.date(year, 1, 1),

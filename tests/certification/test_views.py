@@ -209,3 +209,42 @@ def test_a_lapsed_certification_shows_on_the_team_and_staff_pages(
     admin = client_for(member_of(org, Role.ORG_ADMIN))
     assert "certification lapsed" in admin.get(reverse("certification_team")).content.decode()
     assert "certification lapsed" in admin.get(reverse("member_list")).content.decode()
+
+
+def test_turnover_is_departures_over_average_headcount(org, peer_profile):
+    from certification.models import PeerProfile
+    from certification.selectors import turnover
+
+    for i in range(4):
+        p = peer_profile(org, mfa=False)
+        p.hire_date = dt.date(2024, 1, 1)
+        p.save()
+    leaver = PeerProfile.objects.first()
+    assert leaver is not None
+    leaver.status, leaver.separated_on = "separated", dt.date(2025, 6, 30)
+    leaver.separation_reason = "professional_growth"
+    leaver.save()
+    late_hire = peer_profile(org, mfa=False)
+    late_hire.hire_date = dt.date(2025, 9, 1)
+    late_hire.save()
+    t = turnover(PeerProfile.objects.all(), start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31))
+    # 4 on staff on Jan 1; 4 on Dec 31 (one left, one joined): 1 / 4 = 25%.
+    assert (t.left, t.headcount_start, t.headcount_end) == (1, 4, 4)
+    assert t.rate == Decimal("0.25")
+    assert t.reasons == {"professional_growth": 1}
+
+
+def test_a_peer_removes_own_hours_but_not_another_peers(org, peer_profile, client_for):
+    mine = peer_profile(org, mfa=False)
+    theirs = peer_profile(org, mfa=False)
+    own, _ = ceu_add(
+        profile=mine, actor=None, date=dt.date(2025, 1, 5), hours=Decimal(1), title="Mine"
+    )
+    other, _ = ceu_add(
+        profile=theirs, actor=None, date=dt.date(2025, 1, 5), hours=Decimal(1), title="Theirs"
+    )
+    client = _client(client_for, mine)
+    assert client.post(reverse("ceu_delete", args=[other.pk])).status_code == 404
+    assert client.post(reverse("ceu_delete", args=[own.pk])).status_code == 302
+    assert list(CeuEntry.objects.values_list("title", flat=True)) == ["Theirs"]
+    assert AuditEvent.objects.filter(event="ceu.deleted", subject_id=str(own.pk)).exists()
