@@ -215,7 +215,7 @@ def test_turnover_is_departures_over_average_headcount(org, peer_profile):
     from certification.models import PeerProfile
     from certification.selectors import turnover
 
-    for i in range(4):
+    for _ in range(4):
         p = peer_profile(org, mfa=False)
         p.hire_date = dt.date(2024, 1, 1)
         p.save()
