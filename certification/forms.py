@@ -63,6 +63,15 @@ class CertificationForm(forms.Form):
     )
 
 
+class RenewalForm(forms.Form):
+    certification = forms.IntegerField(widget=forms.HiddenInput)
+    renewed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(
+        label="New expiry date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    fee = forms.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal(0))
+
+
 class ProfileForm(forms.ModelForm[PeerProfile]):
     class Meta:
         model = PeerProfile

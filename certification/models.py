@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -151,7 +150,7 @@ class Renewal(models.Model):
         Certification, on_delete=models.PROTECT, related_name="renewals"
     )
     renewed_on = models.DateField()
-    fee = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("93.00"))
+    fee = models.DecimalField(max_digits=8, decimal_places=2)
     expires_on = models.DateField(help_text="The new expiry date after this renewal.")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -209,9 +209,13 @@ def certification_renew(
     actor: User,
     renewed_on: dt.date,
     expires_on: dt.date,
-    fee: Decimal = Decimal("93.00"),
+    fee: Decimal | None = None,
     ip_address: str | None = None,
 ) -> Renewal:
+    if expires_on <= renewed_on:
+        raise ValidationError({"expires_on": "The new expiry must come after the renewal date."})
+    if fee is None:
+        fee = settings.CERTIFICATION_RENEWAL_FEE
     renewal = Renewal.objects.create(
         certification=certification, renewed_on=renewed_on, expires_on=expires_on, fee=fee
     )

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from certification.forms import (
     ChecklistItemForm,
     ProfileForm,
     RecoveryRevealForm,
+    RenewalForm,
 )
 from certification.models import (
     CeuEntry,
@@ -290,6 +292,8 @@ class PeerRecordView(ScopedObjectMixin, TemplateView):
             "profile_form": kwargs.get("profile_form") or ProfileForm(instance=profile),
             "certification_form": kwargs.get("certification_form") or CertificationForm(),
             "reveal_form": RecoveryRevealForm(),
+            "renewal_fee": settings.CERTIFICATION_RENEWAL_FEE,
+            "renewal_errors": kwargs.get("renewal_errors"),
             "item_form": ChecklistItemForm(),
         }
 
@@ -320,6 +324,25 @@ class PeerRecordView(ScopedObjectMixin, TemplateView):
                 messages.success(request, "Certification recorded.")
                 return redirect("certification_peer", pk=profile.pk)
             return self.render_to_response(self.get_context_data(certification_form=form))
+        if action == "renewal":
+            form = RenewalForm(request.POST)
+            if form.is_valid():
+                cert = profile.certifications.filter(pk=form.cleaned_data["certification"]).first()
+                if cert is None:
+                    raise Http404
+                if self.call_service(
+                    form,
+                    services.certification_renew,
+                    certification=cert,
+                    actor=self.actor,
+                    renewed_on=form.cleaned_data["renewed_on"],
+                    expires_on=form.cleaned_data["expires_on"],
+                    fee=form.cleaned_data["fee"],
+                ):
+                    messages.success(request, "Renewal recorded.")
+                    return redirect("certification_peer", pk=profile.pk)
+            errors = [str(e) for errs in form.errors.values() for e in errs]
+            return self.render_to_response(self.get_context_data(renewal_errors=errors))
         if action == "reveal":
             form = RecoveryRevealForm(request.POST)
             if form.is_valid():

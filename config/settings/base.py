@@ -264,6 +264,7 @@ MFA_ADAPTER = "programs.adapters.RequiredMFAAdapter"
 # --- Certification rules (Montana Board of Behavioral Health defaults; other states differ) ---
 CEU_HOURS_PER_YEAR = Decimal(env.str("CEU_HOURS_PER_YEAR", default="20"))
 CEU_CARRY_OVER_CAP = Decimal(env.str("CEU_CARRY_OVER_CAP", default="20"))
+CERTIFICATION_RENEWAL_FEE = Decimal(env.str("CERTIFICATION_RENEWAL_FEE", default="93.00"))
 # Reminders before a certification expires, in days.
 CERTIFICATION_RENEWAL_REMINDER_DAYS = env.list(
     "CERTIFICATION_RENEWAL_REMINDER_DAYS", cast=int, default=[60, 30, 7]

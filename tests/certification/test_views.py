@@ -248,3 +248,44 @@ def test_a_peer_removes_own_hours_but_not_another_peers(org, peer_profile, clien
     assert client.post(reverse("ceu_delete", args=[own.pk])).status_code == 302
     assert list(CeuEntry.objects.values_list("title", flat=True)) == ["Theirs"]
     assert AuditEvent.objects.filter(event="ceu.deleted", subject_id=str(own.pk)).exists()
+
+
+def test_a_manager_records_a_renewal_and_a_lapsed_peer_is_certified_again(
+    org, peer_profile, member_of, client_for, program_in, settings
+):
+    from certification.models import Certification, Renewal
+    from certification.services import certification_lapse
+
+    program = program_in(org)
+    profile = peer_profile(org, certified_on=dt.date(2022, 1, 1), programs=[program], mfa=False)
+    cert = Certification.objects.get(profile=profile)
+    certification_lapse(certification=cert, actor=None, lapsed_on=dt.date(2024, 1, 1))
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[program]))
+    url = reverse("certification_peer", args=[profile.pk])
+    bad = client.post(
+        url,
+        {
+            "action": "renewal",
+            "certification": cert.pk,
+            "renewed_on": "2025-01-10",
+            "expires_on": "2025-01-01",
+            "fee": settings.CERTIFICATION_RENEWAL_FEE,
+        },
+    )
+    assert "The new expiry must come after the renewal date." in bad.content.decode()
+    assert not Renewal.objects.exists()
+    ok = client.post(
+        url,
+        {
+            "action": "renewal",
+            "certification": cert.pk,
+            "renewed_on": "2025-01-10",
+            "expires_on": "2026-01-31",
+            "fee": "93",
+        },
+    )
+    assert ok.status_code == 302
+    profile.refresh_from_db()
+    cert.refresh_from_db()
+    assert profile.status == "certified" and cert.lapsed_on is None
+    assert cert.expires_on == dt.date(2026, 1, 31)
