@@ -284,6 +284,24 @@ def profile_update(
     return profile
 
 
+def recovery_date_reveal(
+    *, profile: PeerProfile, actor: User, reason: str, ip_address: str | None = None
+) -> dt.date | None:
+    """A manager looks at a peer's recovery date: allowed only with a reason, which the
+    audit log keeps with the manager's name."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why you need to see the date."})
+    audit_record(
+        actor=actor,
+        organization=profile.membership.organization,
+        event="profile.recovery_date_viewed",
+        subject=profile,
+        ip_address=ip_address,
+        data={"reason": reason.strip()},
+    )
+    return profile.recovery_since
+
+
 # --- Reminders ----------------------------------------------------------------------------
 REMINDER_TEXT = {
     rules.Reminder.PROGRESS: (

@@ -346,13 +346,11 @@ class PeerRecordView(ScopedObjectMixin, TemplateView):
         if action == "reveal":
             form = RecoveryRevealForm(request.POST)
             if form.is_valid():
-                audit_record(
+                services.recovery_date_reveal(
+                    profile=profile,
                     actor=self.actor,
-                    organization=self.membership.organization,
-                    event="profile.recovery_date_viewed",
-                    subject=profile,
+                    reason=form.cleaned_data["reason"],
                     ip_address=client_ip(request),
-                    data={"reason": form.cleaned_data["reason"]},
                 )
                 return self.render_to_response(self.get_context_data(revealed=True))
             messages.error(request, "Say why you need to see the date.")
