@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from celery._state import _set_task_join_will_block
+from celery import _state as celery_state
 from django.core import mail
 from django.db import connection, connections
 from django.utils import timezone
@@ -98,7 +98,7 @@ def test_two_workers_running_the_daily_task_at_once_send_once(org, peer_profile)
             t.join(30)
     # Eager Celery tasks save and restore a process-wide "no result.get() here" flag; four
     # threads doing so at once can leave it set. Real workers are separate processes.
-    _set_task_join_will_block(False)
+    celery_state._set_task_join_will_block(False)  # type: ignore[attr-defined]
     assert not errors
     assert SentReminder.objects.count() == 2  # progress and behind, once each
     assert Notification.objects.filter(user=profile.membership.user).count() == 2
