@@ -76,6 +76,7 @@ class Capability(StrEnum):
     VIEW_TEAM_CERTIFICATION = "view_team_certification"
     MANAGE_CERTIFICATION = "manage_certification"
     KEEP_OWN_CERTIFICATION = "keep_own_certification"
+    MANAGE_READINESS = "manage_readiness"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -86,6 +87,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_PROGRAMS,
             Capability.VIEW_TEAM_CERTIFICATION,
             Capability.MANAGE_CERTIFICATION,
+            Capability.MANAGE_READINESS,
         }
     ),
     "clinical_supervisor": frozenset(

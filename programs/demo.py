@@ -122,4 +122,62 @@ def seed(verbose: bool = False) -> DemoContext:
             user.save(update_fields=["password"])
         _enrol_demo_totp(user)
         ctx.staff[email] = membership
+    _seed_readiness(ctx)
     return ctx
+
+
+def _seed_readiness(ctx: DemoContext) -> None:
+    """Two assessments a year apart: 70% with a plan for the three 'no's, then 90%."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from programs.models import ReadinessAssessment
+    from programs.readiness import (
+        PlannedAction,
+        readiness_action_done,
+        readiness_assessment_record,
+        readiness_plan_save,
+    )
+    from programs.rules import READINESS_STATEMENTS
+
+    if ReadinessAssessment.objects.filter(organization=ctx.organization).exists():
+        return
+    manager = ctx.staff["manager@demo.peerpath.test"].user
+    admin = ctx.staff["admin@demo.peerpath.test"].user
+    today = timezone.localdate()
+    codes = list(READINESS_STATEMENTS)
+    first_no = {"peer_at_every_level", "flexible_hours", "management_learning"}
+    first = readiness_assessment_record(
+        organization=ctx.organization,
+        actor=manager,
+        assessed_on=today - dt.timedelta(days=400),
+        answers={c: (c not in first_no, "") for c in codes},
+        notes="Baseline before hiring the first peer supporters.",
+    )
+    plan = {
+        "peer_at_every_level": "Add a peer to the crisis and intake teams",
+        "flexible_hours": "Pilot evening drop-in hours two nights a week",
+        "management_learning": "Quarterly recovery-culture training for supervisors",
+    }
+    actions = readiness_plan_save(
+        assessment=first,
+        actor=manager,
+        actions={
+            c: PlannedAction(
+                text,
+                admin if i == 2 else manager,
+                first.assessed_on + dt.timedelta(days=90 * (i + 1)),
+            )
+            for i, (c, text) in enumerate(plan.items())
+        },
+    )
+    for action in actions[:2]:
+        readiness_action_done(action=action, actor=manager, done_on=action.target_date)
+    readiness_assessment_record(
+        organization=ctx.organization,
+        actor=manager,
+        assessed_on=today - dt.timedelta(days=30),
+        answers={c: (c != "management_learning", "") for c in codes},
+        notes="Drop-in hours and peers on intake are in place.",
+    )

@@ -90,3 +90,60 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class ReadinessForm(forms.Form):
+    """The ten statements, each yes or no with an optional comment."""
+
+    assessed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from programs.rules import READINESS_STATEMENTS
+
+        super().__init__(*args, **kwargs)
+        for code, text in READINESS_STATEMENTS.items():
+            self.fields[code] = forms.ChoiceField(
+                label=text, choices=YES_NO, widget=forms.RadioSelect
+            )
+            self.fields[f"{code}_comment"] = forms.CharField(
+                label="Comment (optional)", max_length=300, required=False
+            )
+        self.fields["notes"] = forms.CharField(
+            label="Notes for the record", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        )
+
+    def answers(self) -> dict[str, tuple[bool, str]]:
+        from programs.rules import READINESS_STATEMENTS
+
+        data = self.cleaned_data
+        return {c: (data[c] == "yes", data[f"{c}_comment"]) for c in READINESS_STATEMENTS}
+
+
+class ReadinessPlanForm(forms.Form):
+    """An action, owner and target date for each 'no'."""
+
+    def __init__(
+        self, *args: Any, noes: list[tuple[str, str]], organization: Organization, **kwargs: Any
+    ) -> None:
+        from config.accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        owners = User.objects.filter(
+            memberships__organization=organization, memberships__is_active=True
+        ).order_by("last_name", "first_name")
+        self.noes = noes
+        for code, text in noes:
+            self.fields[f"{code}_action"] = forms.CharField(
+                label=f"What we will do: {text}", max_length=300, required=False
+            )
+            self.fields[f"{code}_owner"] = forms.ModelChoiceField(
+                label="Owner", queryset=owners, required=False
+            )
+            self.fields[f"{code}_target"] = forms.DateField(
+                label="Target date",
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )

@@ -283,3 +283,71 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReadinessAssessment(models.Model):
+    """One answering of the readiness self-assessment. Every one is kept: the history
+    shows the organization's progress."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="readiness_assessments"
+    )
+    assessed_on = models.DateField()
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    yes_count = models.PositiveSmallIntegerField()
+    total = models.PositiveSmallIntegerField()
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "organization"
+
+    class Meta:
+        ordering = ["-assessed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Readiness {self.assessed_on}: {self.yes_count}/{self.total}"
+
+
+class ReadinessAnswer(models.Model):
+    assessment = models.ForeignKey(
+        ReadinessAssessment, on_delete=models.CASCADE, related_name="answers"
+    )
+    statement = models.CharField(max_length=40)
+    answer = models.BooleanField()
+    comment = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "statement"], name="one_answer_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement}: {'yes' if self.answer else 'no'}"
+
+
+class ReadinessAction(models.Model):
+    """The plan's step for one 'no': what, who, by when; done when done."""
+
+    assessment = models.ForeignKey(
+        ReadinessAssessment, on_delete=models.CASCADE, related_name="actions"
+    )
+    statement = models.CharField(max_length=40)
+    action = models.CharField(max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    target_date = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "assessment__organization"
+
+    class Meta:
+        ordering = ["target_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "statement"], name="one_action_per_no")
+        ]
+
+    def __str__(self) -> str:
+        return self.action

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import views
+from programs import readiness_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -25,4 +25,17 @@ urlpatterns = [
     path("invite/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path("readiness/", readiness_views.ReadinessListView.as_view(), name="readiness_list"),
+    path("readiness/new/", readiness_views.ReadinessCreateView.as_view(), name="readiness_new"),
+    path("readiness/pdf/", readiness_views.ReadinessPdfView.as_view(), name="readiness_pdf"),
+    path(
+        "readiness/<int:pk>/",
+        readiness_views.ReadinessDetailView.as_view(),
+        name="readiness_detail",
+    ),
+    path(
+        "readiness/actions/<int:pk>/done/",
+        readiness_views.ReadinessActionDoneView.as_view(),
+        name="readiness_action_done",
+    ),
 ]

@@ -271,3 +271,7 @@ CERTIFICATION_RENEWAL_REMINDER_DAYS = env.list(
 )
 # Months (1-12) on whose first day a peer still short of CEUs is escalated to the manager.
 CEU_ESCALATION_MONTHS = env.list("CEU_ESCALATION_MONTHS", cast=int, default=[10, 12])
+
+# --- Program planning -----------------------------------------------------------------------
+READINESS_THRESHOLD_PERCENT = env.int("READINESS_THRESHOLD_PERCENT", default=80)
+READINESS_PLAN_DAYS = env.int("READINESS_PLAN_DAYS", default=365)

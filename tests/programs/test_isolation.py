@@ -32,6 +32,8 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "ceu_certificate": (("get",), lambda o: {"pk": o["ceu"].pk}),
     "ceu_delete": (("post",), lambda o: {"pk": o["ceu"].pk}),
     "checklist_evidence": (("get",), lambda o: {"pk": o["checklist_item"].pk}),
+    "readiness_detail": (("get", "post"), lambda o: {"pk": o["readiness"].pk}),
+    "readiness_action_done": (("post",), lambda o: {"pk": o["readiness_action"].pk}),
     "checklist_item": (
         ("post",),
         lambda o: {"pk": o["profile"].pk, "requirement": "application"},
@@ -95,7 +97,26 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
         completed_on=dt.date(2025, 1, 3),
         evidence=ContentFile(b"%PDF-1.4 ev", name="ev.pdf"),
     )
+    from programs import readiness
+    from programs.rules import READINESS_STATEMENTS
+
+    assessment = readiness.readiness_assessment_record(
+        organization=org,
+        actor=admin.user,
+        assessed_on=dt.date(2025, 3, 1),
+        answers={c: (i < 7, "") for i, c in enumerate(READINESS_STATEMENTS)},
+    )
+    [readiness_action, *_] = readiness.readiness_plan_save(
+        assessment=assessment,
+        actor=admin.user,
+        actions={
+            c: readiness.PlannedAction("Act", admin.user, dt.date(2025, 9, 1))
+            for c in list(READINESS_STATEMENTS)[7:]
+        },
+    )
     return {
+        "readiness": assessment,
+        "readiness_action": readiness_action,
         "program": program,
         "membership": membership,
         "invitation": invitation,

@@ -1,0 +1,136 @@
+"""Readiness self-assessment: score and verdict, the plan below 80%, history, PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from programs.models import ReadinessAction, ReadinessAssessment, Role
+from programs.readiness import ACTION_NEEDED, OWNER_NOT_A_MEMBER
+from programs.rules import READINESS_STATEMENTS, readiness_verdict
+
+pytestmark = pytest.mark.django_db
+CODES = list(READINESS_STATEMENTS)
+
+
+@pytest.mark.parametrize(("yes", "ready"), [(7, False), (8, True), (10, True), (0, False)])
+def test_ready_at_eight_of_ten(yes, ready):
+    verdict = readiness_verdict(yes=yes, total=10, threshold_percent=80)
+    assert verdict.ready is ready
+    assert verdict.needs_plan is (not ready)
+    assert verdict.percent == yes * 10
+
+
+def _answers(yes: int, day: str = "2025-03-01") -> dict[str, str]:
+    data = {"assessed_on": day}
+    for i, code in enumerate(CODES):
+        data[code] = "yes" if i < yes else "no"
+    return data
+
+
+def test_a_manager_takes_the_assessment_and_every_one_is_kept(org, member_of, client_for):
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER))
+    assert client.post(reverse("readiness_new"), _answers(7, "2025-01-10")).status_code == 302
+    assert client.post(reverse("readiness_new"), _answers(9, "2025-09-10")).status_code == 302
+    scores = list(
+        ReadinessAssessment.objects.order_by("assessed_on").values_list("yes_count", flat=True)
+    )
+    assert scores == [7, 9]
+    page = client.get(reverse("readiness_list")).content.decode()
+    assert "Jan 2025: 70%" in page and "Sep 2025: 90%" in page  # the chart's description
+
+
+def test_a_missing_answer_is_shown_by_the_statement_and_keeps_the_rest(org, member_of, client_for):
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER))
+    data = _answers(8)
+    del data[CODES[3]]
+    data[f"{CODES[0]}_comment"] = "We run a monthly wellness night."
+    response = client.post(reverse("readiness_new"), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "This field is required." in body
+    assert "We run a monthly wellness night." in body
+    assert not ReadinessAssessment.objects.exists()
+
+
+def test_below_eighty_percent_every_no_needs_an_owned_dated_action(
+    org, other_org, member_of, client_for
+):
+    manager = member_of(org, Role.PROGRAM_MANAGER)
+    outsider = member_of(other_org, Role.PROGRAM_MANAGER)
+    client = client_for(manager)
+    client.post(reverse("readiness_new"), _answers(7))
+    assessment = ReadinessAssessment.objects.get()
+    url = reverse("readiness_detail", args=[assessment.pk])
+    noes = CODES[7:]
+    empty = client.post(url, {})
+    assert ACTION_NEEDED in html.unescape(empty.content.decode())
+    plan = {}
+    for code in noes:
+        plan[f"{code}_action"] = f"Work on {code}"
+        plan[f"{code}_owner"] = manager.user.pk
+        plan[f"{code}_target"] = "2025-12-01"
+    late = {**plan, f"{noes[0]}_target": "2026-03-02"}  # more than a year after 2025-03-01
+    assert "Choose a target date between" in html.unescape(client.post(url, late).content.decode())
+    stranger = {**plan, f"{noes[1]}_owner": outsider.user.pk}
+    assert client.post(url, stranger).status_code == 200  # not among the choices: refused
+    assert not ReadinessAction.objects.exists()
+    assert client.post(url, plan).status_code == 302
+    assert ReadinessAction.objects.filter(assessment=assessment).count() == 3
+    action = ReadinessAction.objects.first()
+    assert action is not None
+    client.post(reverse("readiness_action_done", args=[action.pk]))
+    action.refresh_from_db()
+    assert action.done_on is not None
+    assert OWNER_NOT_A_MEMBER  # the service's own check, for owners the form cannot offer
+
+
+def test_at_eighty_percent_no_plan_is_required(org, member_of, client_for):
+    client = client_for(member_of(org, Role.ORG_ADMIN))
+    client.post(reverse("readiness_new"), _answers(8))
+    assessment = ReadinessAssessment.objects.get()
+    response = client.post(reverse("readiness_detail", args=[assessment.pk]), {})
+    assert response.status_code == 302
+
+
+def test_peers_and_supervisors_do_not_reach_readiness(org, member_of, client_for):
+    for role in (Role.PEER_SUPPORTER, Role.CLINICAL_SUPERVISOR):
+        client = client_for(member_of(org, role))
+        assert client.get(reverse("readiness_list")).status_code == 403
+        assert client.post(reverse("readiness_new"), _answers(9)).status_code == 403
+
+
+def test_the_board_pdf_carries_the_score_answers_and_plan(org, member_of, client_for, tmp_path):
+    manager = member_of(org, Role.PROGRAM_MANAGER)
+    client = client_for(manager)
+    client.post(
+        reverse("readiness_new"),
+        {**_answers(7, "2025-02-01"), f"{CODES[0]}_comment": "Quarterly forums"},
+    )
+    assessment = ReadinessAssessment.objects.get()
+    plan = {
+        f"{c}_action": "Train all staff on recovery language" if c == CODES[7] else f"Act on {c}"
+        for c in CODES[7:]
+    }
+    plan.update({f"{c}_owner": manager.user.pk for c in CODES[7:]})
+    plan.update({f"{c}_target": "2025-10-01" for c in CODES[7:]})
+    client.post(reverse("readiness_detail", args=[assessment.pk]), plan)
+    response = client.get(reverse("readiness_pdf"))
+    assert response["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(response.content)
+    raw = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    text = " ".join(raw.split())  # table cells wrap; compare words, not line breaks
+    assert "Readiness self-assessment" in text
+    assert org.name in text
+    assert "7 of 10 (70%)" in text and "not ready yet" in text
+    assert "Quarterly forums" in text
+    assert "Train all staff on recovery language" in text
+    assert "Page 1 of" in text
+    assert dt.date(2025, 2, 1).strftime("%B %-d, %Y") in text
