@@ -61,6 +61,12 @@ class Organization(models.Model):
         return self.name
 
 
+class Phase(models.TextChoices):
+    PLANNING = "planning", "Planning"
+    IMPLEMENTATION = "implementation", "Implementation"
+    OPERATIONAL = "operational", "Operational"
+
+
 class Program(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="programs"
@@ -69,6 +75,8 @@ class Program(models.Model):
     slug = models.SlugField(max_length=60)
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.PLANNING)
+    phase_since = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -351,3 +359,68 @@ class ReadinessAction(models.Model):
 
     def __str__(self) -> str:
         return self.action
+
+
+class PhaseTemplateItem(models.Model):
+    """An organization's own checklist for a development phase (a copy of the defaults)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="phase_template"
+    )
+    phase = models.CharField(max_length=16, choices=Phase.choices)
+    title = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "organization"
+
+    class Meta:
+        ordering = ["phase", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ChecklistItem(models.Model):
+    """One item of a program's checklist for a phase."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="checklist")
+    phase = models.CharField(max_length=16, choices=Phase.choices)
+    title = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    done_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "program__organization"
+
+    class Meta:
+        ordering = ["phase", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PhaseChange(models.Model):
+    """A program's move to the next phase; an override records why items were left open."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="phase_changes")
+    from_phase = models.CharField(max_length=16, choices=Phase.choices)
+    to_phase = models.CharField(max_length=16, choices=Phase.choices)
+    open_items = models.PositiveSmallIntegerField(default=0)
+    override_reason = models.CharField(max_length=500, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.from_phase} → {self.to_phase}"

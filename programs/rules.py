@@ -51,3 +51,46 @@ def readiness_verdict(*, yes: int, total: int, threshold_percent: int) -> Readin
 def plan_deadline(assessed_on: dt.date, *, days: int) -> dt.date:
     """The latest target date for a readiness plan's actions: within a year."""
     return assessed_on + dt.timedelta(days=days)
+
+
+# --- Development phases -------------------------------------------------------------------
+PHASES = ("planning", "implementation", "operational")
+PHASE_LABELS = {
+    "planning": "Planning (up to a year)",
+    "implementation": "Implementation (3 to 6 months)",
+    "operational": "Operational (ongoing)",
+}
+# The default checklist for each phase, in our words; each organization edits its own copy.
+DEFAULT_PHASE_ITEMS: dict[str, tuple[str, ...]] = {
+    "planning": (
+        "Evaluate the organization's readiness for peer support",
+        "Write the peer program's mission",
+        "Plan what data to collect and how",
+        "Identify funding for every position",
+        "Get buy-in from current staff",
+        "Secure management support",
+    ),
+    "implementation": (
+        "Secure the funding",
+        "Write policies and procedures for peer roles",
+        "Recruit and hire peer supporters",
+        "Complete initial training (Peer Support 101)",
+        "Support staff through state certification",
+        "Arrange clinical supervision agreements",
+        "Set up documentation (DAP notes)",
+        "Put data collection in place",
+        "Plan how the program will be evaluated",
+        "Begin services",
+    ),
+    "operational": (
+        "Keep collecting data after every encounter",
+        "Analyse the program every quarter",
+        "Keep training and continuing education going",
+    ),
+}
+
+
+def next_phase(phase: str) -> str | None:
+    """Phases run in order; Operational is the last."""
+    i = PHASES.index(phase)
+    return PHASES[i + 1] if i + 1 < len(PHASES) else None
