@@ -6,3 +6,8 @@ class CertificationConfig(AppConfig):
 
     def ready(self) -> None:
         from certification import selectors  # noqa: F401  (registers visibility rules)
+        from certification.services import ensure_profile_for_peer
+        from programs.services import MEMBER_HOOKS
+
+        if ensure_profile_for_peer not in MEMBER_HOOKS:
+            MEMBER_HOOKS.append(ensure_profile_for_peer)

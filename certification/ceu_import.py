@@ -50,7 +50,7 @@ class CeuImporter(CsvImporter[CeuRow]):
         )
 
     def key(self, row: CeuRow) -> object:
-        return (row.peer_email, row.date, row.hours, row.title.lower())
+        return (row.peer_email, row.date, row.hours.normalize(), row.title.lower())
 
     def check(self, rows: list[tuple[int, CeuRow]]) -> list[RowError]:
         peers = set(
@@ -72,9 +72,8 @@ class CeuImporter(CsvImporter[CeuRow]):
 
     def write(self, row: CeuRow) -> Outcome:
         # The natural key makes a re-import of the same file land nothing new.
-        natural = (
-            f"{self.organization.pk}|{row.peer_email}|{row.date}|{row.hours}|{row.title.lower()}"
-        )
+        hours = row.hours.normalize()  # 1.5 and 1.50 are the same hours
+        natural = f"{self.organization.pk}|{row.peer_email}|{row.date}|{hours}|{row.title.lower()}"
         key = "import:" + hashlib.sha256(natural.encode()).hexdigest()
         _, created = ceu_add(
             profile=self._profile(row.peer_email),

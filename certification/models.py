@@ -133,6 +133,11 @@ class Certification(models.Model):
 
     class Meta:
         ordering = ["-issued_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "number", "issued_on"], name="one_record_per_certification"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} ({self.issued_on})"
@@ -156,6 +161,11 @@ class Renewal(models.Model):
 
     class Meta:
         ordering = ["-renewed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certification", "renewed_on", "expires_on"], name="one_record_per_renewal"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Renewed {self.renewed_on}"

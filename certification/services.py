@@ -46,6 +46,13 @@ def profile_for(membership: Membership) -> PeerProfile:
     return profile
 
 
+def ensure_profile_for_peer(membership: Membership) -> None:
+    """Every peer supporter has a certification record from the day they join, so the team
+    view lists them and a manager can record their certification."""
+    if membership.role == Role.PEER_SUPPORTER:
+        PeerProfile.objects.get_or_create(membership=membership)
+
+
 def _check_ceu(*, hours: Decimal, date: dt.date, today: dt.date) -> None:
     errors: dict[str, list[str]] = {}
     if hours <= 0:
@@ -176,9 +183,21 @@ def certification_record(
 ) -> Certification:
     """Record a state certification (idempotent on number and date) and mark the peer
     certified."""
-    cert, created = Certification.objects.get_or_create(
-        profile=profile, number=number, issued_on=issued_on, defaults={"expires_on": expires_on}
-    )
+    if expires_on is not None and expires_on <= issued_on:
+        raise ValidationError({"expires_on": "The expiry must come after the issue date."})
+    try:
+        with transaction.atomic():
+            cert, created = Certification.objects.get_or_create(
+                profile=profile,
+                number=number,
+                issued_on=issued_on,
+                defaults={"expires_on": expires_on},
+            )
+    except IntegrityError:  # the same certification, recorded at the same moment
+        cert, created = (
+            Certification.objects.get(profile=profile, number=number, issued_on=issued_on),
+            False,
+        )
     if not created and expires_on and cert.expires_on != expires_on:
         cert.expires_on = expires_on
         cert.save(update_fields=["expires_on"])
@@ -216,9 +235,15 @@ def certification_renew(
         raise ValidationError({"expires_on": "The new expiry must come after the renewal date."})
     if fee is None:
         fee = settings.CERTIFICATION_RENEWAL_FEE
-    renewal = Renewal.objects.create(
-        certification=certification, renewed_on=renewed_on, expires_on=expires_on, fee=fee
+    # The same renewal sent twice (a double tap, a retry) is recorded once.
+    renewal, created = Renewal.objects.get_or_create(
+        certification=certification,
+        renewed_on=renewed_on,
+        expires_on=expires_on,
+        defaults={"fee": fee},
     )
+    if not created:
+        return renewal
     certification.expires_on = expires_on
     certification.lapsed_on = None
     certification.save(update_fields=["expires_on", "lapsed_on"])
@@ -244,12 +269,20 @@ def certification_lapse(
     actor: User | None,
     lapsed_on: dt.date,
     ip_address: str | None = None,
-) -> Certification:
+) -> Certification | None:
+    """Record a lapse once: a conditional update, so two runs at once lapse it one time.
+    Returns None when it was already lapsed. Someone who has left or is inactive keeps
+    that status; the lapse is still recorded on the certification."""
+    changed = Certification.objects.filter(pk=certification.pk, lapsed_on__isnull=True).update(
+        lapsed_on=lapsed_on
+    )
+    if not changed:
+        return None
     certification.lapsed_on = lapsed_on
-    certification.save(update_fields=["lapsed_on"])
     profile = certification.profile
-    profile.status = CertificationStatus.LAPSED
-    profile.save(update_fields=["status", "updated_at"])
+    if profile.status not in (CertificationStatus.SEPARATED, CertificationStatus.INACTIVE):
+        profile.status = CertificationStatus.LAPSED
+        profile.save(update_fields=["status", "updated_at"])
     audit_record(
         actor=actor,
         organization=profile.membership.organization,

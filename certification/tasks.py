@@ -31,12 +31,12 @@ def certification_daily() -> dict[str, int]:
             ).exists()
             if not newer and cert.expires_on is not None:
                 with transaction.atomic():
-                    certification_lapse(
+                    done = certification_lapse(
                         certification=cert,
                         actor=None,
                         lapsed_on=cert.expires_on + dt.timedelta(days=1),
                     )
-                lapsed += 1
+                lapsed += done is not None
         profiles = PeerProfile.objects.filter(
             membership__organization=org,
             membership__is_active=True,

@@ -35,6 +35,14 @@ from programs.access import Capability, can, scoped_object_or_404
 from programs.services import audit_record
 from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cells: list[Any]) -> list[Any]:
+    """Text a spreadsheet would run as a formula (a name like '=HYPERLINK(...)') gets a
+    leading apostrophe; numbers stay numbers."""
+    return [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c for c in cells]
+
 
 def _record_context(profile: PeerProfile, *, today: Any) -> dict[str, Any]:
     """What a peer's record page shows, for the peer or for a manager."""
@@ -161,6 +169,11 @@ class _PrivateFileView(ScopedObjectMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> FileResponse:
         obj = self.get_object()
+        # The peer's own file, or a manager's; seeing a peer's standing is not enough
+        # (evidence can include a diagnosis attestation).
+        own = obj.profile.membership_id == self.membership.pk
+        if not (own or can(self.membership, Capability.MANAGE_CERTIFICATION)):
+            raise Http404
         stored = getattr(obj, self.field)
         if not stored:
             raise Http404
@@ -254,18 +267,20 @@ class TeamView(MemberRequiredMixin, TemplateView):
         for r in rows:
             s = r.standing
             writer.writerow(
-                [
-                    r.profile.membership.user.get_full_name(),
-                    r.profile.membership.user.email,
-                    s.status,
-                    s.required,
-                    s.earned,
-                    s.carried_in,
-                    s.available,
-                    s.remaining,
-                    r.expires_on or "",
-                    "yes" if r.lapsed else "no",
-                ]
+                spreadsheet_safe(
+                    [
+                        r.profile.membership.user.get_full_name(),
+                        r.profile.membership.user.email,
+                        s.status,
+                        s.required,
+                        s.earned,
+                        s.carried_in,
+                        s.available,
+                        s.remaining,
+                        r.expires_on or "",
+                        "yes" if r.lapsed else "no",
+                    ]
+                )
             )
         audit_record(
             actor=self.actor,
@@ -294,6 +309,7 @@ class PeerRecordView(ScopedObjectMixin, TemplateView):
             "reveal_form": RecoveryRevealForm(),
             "renewal_fee": settings.CERTIFICATION_RENEWAL_FEE,
             "renewal_errors": kwargs.get("renewal_errors"),
+            "renewal_data": kwargs.get("renewal_data"),
             "item_form": ChecklistItemForm(),
         }
 
@@ -342,7 +358,9 @@ class PeerRecordView(ScopedObjectMixin, TemplateView):
                     messages.success(request, "Renewal recorded.")
                     return redirect("certification_peer", pk=profile.pk)
             errors = [str(e) for errs in form.errors.values() for e in errs]
-            return self.render_to_response(self.get_context_data(renewal_errors=errors))
+            return self.render_to_response(
+                self.get_context_data(renewal_errors=errors, renewal_data=request.POST)
+            )
         if action == "reveal":
             form = RecoveryRevealForm(request.POST)
             if form.is_valid():

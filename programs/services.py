@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from django.conf import settings
@@ -35,6 +35,16 @@ PROGRAM_OF_OTHER_ORG = "A program must belong to the same organization."
 PROGRAM_SLUG_TAKEN = "Another program in this organization already uses this short name."
 # Words the program URLs already use (programs/new/).
 RESERVED_PROGRAM_SLUGS = frozenset({"new"})
+
+
+# Apps that keep records per member (a peer's certification profile, say) register a
+# function here; membership services call them after a member joins or changes role.
+MEMBER_HOOKS: list[Callable[[Membership], None]] = []
+
+
+def _member_changed(membership: Membership) -> None:
+    for hook in MEMBER_HOOKS:
+        hook(membership)
 
 
 def audit_record(
@@ -303,6 +313,7 @@ def invitation_accept(
     membership.is_active = True  # a former member, re-invited after leaving
     membership.save()
     membership.programs.set(invitation.programs.all())
+    _member_changed(membership)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -359,6 +370,7 @@ def membership_update(
     membership.full_clean(validate_constraints=False)
     membership.save()
     membership.programs.set(program_list)
+    _member_changed(membership)
     after = {
         "role": role,
         "is_active": is_active,
@@ -411,6 +423,7 @@ def membership_ensure(
     if existing is None:
         membership = Membership.objects.create(user=user, organization=organization, role=role)
         _withdraw_open_invitations(organization.pk, email)
+        _member_changed(membership)
         membership.programs.set(program_list)
         audit_record(
             actor=actor,
@@ -443,9 +456,11 @@ def notification_send(
     return note
 
 
-def notifications_mark_read(*, membership: Membership) -> int:
+def notifications_mark_read(*, membership: Membership, ids: Iterable[int]) -> int:
+    """Mark read the notifications the person was shown (not ones on other pages, or
+    ones that arrived meanwhile)."""
     return (
         Notification.objects.for_member(membership)
-        .filter(read_at__isnull=True)
+        .filter(pk__in=list(ids), read_at__isnull=True)
         .update(read_at=timezone.now())
     )

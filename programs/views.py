@@ -375,8 +375,9 @@ class NotificationListView(MemberRequiredMixin, ListView[Notification]):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().get(request, *args, **kwargs)
         if isinstance(response, TemplateResponse):
-            response.render()  # show what was unread, then mark it read
-        services.notifications_mark_read(membership=self.membership)
+            response.render()  # show what was unread, then mark read what was shown
+            shown = [n.pk for n in response.context_data["notifications"]]  # type: ignore[index]
+            services.notifications_mark_read(membership=self.membership, ids=shown)
         return response
 
 

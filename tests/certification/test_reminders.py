@@ -103,3 +103,61 @@ def test_two_workers_running_the_daily_task_at_once_send_once(org, peer_profile)
     assert SentReminder.objects.count() == 2  # progress and behind, once each
     assert Notification.objects.filter(user=profile.membership.user).count() == 2
     assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_someone_who_left_keeps_that_status_and_gets_no_reminders(org, peer_profile):
+    from certification.models import CertificationStatus
+
+    profile = peer_profile(org, certified_on=dt.date(2020, 1, 5), mfa=False)
+    profile.status = CertificationStatus.SEPARATED
+    profile.separated_on, profile.separation_reason = dt.date(2025, 3, 1), "poor_fit"
+    profile.save()
+    Certification.objects.filter(profile=profile).update(expires_on=dt.date(2025, 4, 1))
+    with _at(dt.date(2025, 10, 1)):
+        certification_daily()
+    profile.refresh_from_db()
+    assert profile.status == CertificationStatus.SEPARATED
+    assert Certification.objects.get(profile=profile).lapsed_on == dt.date(2025, 4, 2)
+    assert not SentReminder.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_newer_certification_keeps_the_peer_certified(org, peer_profile):
+    from certification.services import certification_record
+
+    profile = peer_profile(org, certified_on=dt.date(2020, 1, 5), mfa=False)
+    Certification.objects.filter(profile=profile).update(expires_on=dt.date(2024, 1, 4))
+    certification_record(
+        profile=profile, actor=None, number="BHPSS-2", issued_on=dt.date(2024, 1, 5)
+    )
+    with _at(dt.date(2025, 3, 1)):
+        certification_daily()
+    profile.refresh_from_db()
+    assert profile.status == "certified"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections")
+def test_two_daily_runs_at_once_lapse_a_certification_once(org, peer_profile):
+    from programs.models import AuditEvent
+
+    profile = peer_profile(org, certified_on=dt.date(2020, 1, 5), mfa=False)
+    Certification.objects.filter(profile=profile).update(expires_on=dt.date(2024, 1, 4))
+    barrier = threading.Barrier(4)
+
+    def worker() -> None:
+        try:
+            barrier.wait(10)
+            certification_daily()
+        finally:
+            connections.close_all()
+
+    with _at(dt.date(2025, 3, 1)):
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    celery_state._set_task_join_will_block(False)  # type: ignore[attr-defined]
+    assert AuditEvent.objects.filter(event="certification.lapsed").count() == 1

@@ -289,3 +289,31 @@ def test_a_manager_records_a_renewal_and_a_lapsed_peer_is_certified_again(
     cert.refresh_from_db()
     assert profile.status == "certified" and cert.lapsed_on is None
     assert cert.expires_on == dt.date(2026, 1, 31)
+
+
+def test_the_export_cannot_smuggle_a_spreadsheet_formula(
+    org, peer_profile, member_of, client_for, program_in
+):
+    program = program_in(org)
+    peer_profile(
+        org, programs=[program], mfa=False, first_name='=HYPERLINK("http://x")', last_name="Evil"
+    )
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[program]))
+    import csv as csv_module
+
+    body = client.get(reverse("certification_team"), {"format": "csv"}).content.decode()
+    rows = list(csv_module.reader(body.splitlines()))
+    assert rows[1][0].startswith("'=HYPERLINK")  # shown as text, never run as a formula
+
+
+def test_the_ceu_year_counts_from_the_first_certification(org, peer_profile):
+    from certification.models import PeerProfile
+    from certification.selectors import standings_for
+    from certification.services import certification_record
+
+    profile = peer_profile(org, certified_on=dt.date(2022, 3, 1), mfa=False)
+    certification_record(
+        profile=profile, actor=None, number="BHPSS-NEW", issued_on=dt.date(2025, 3, 1)
+    )
+    [row] = standings_for(PeerProfile.objects.all(), year=2025, today=dt.date(2025, 6, 1))
+    assert row.standing.required == 20  # not a new certification year
