@@ -185,6 +185,8 @@ def certification_record(
     certified."""
     if expires_on is not None and expires_on <= issued_on:
         raise ValidationError({"expires_on": "The expiry must come after the issue date."})
+    if issued_on > organization_today(profile.membership.organization):
+        raise ValidationError({"issued_on": "Record a certification once it has been issued."})
     try:
         with transaction.atomic():
             cert, created = Certification.objects.get_or_create(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from celery import shared_task
 from django.db import transaction
@@ -11,6 +12,8 @@ from certification.models import Certification, CertificationStatus, PeerProfile
 from certification.selectors import organization_today
 from certification.services import certification_lapse, reminders_send_for
 from programs.models import Organization, Role
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="certification.daily", acks_late=True)
@@ -43,5 +46,10 @@ def certification_daily() -> dict[str, int]:
             membership__role=Role.PEER_SUPPORTER,
         ).exclude(status__in=[CertificationStatus.SEPARATED, CertificationStatus.INACTIVE])
         for profile in profiles.select_related("membership__organization", "membership__user"):
-            sent += len(reminders_send_for(profile, today=today))
+            try:
+                sent += len(reminders_send_for(profile, today=today))
+            except Exception:
+                # One bad record must not stop everyone else's reminders; the next run
+                # retries it (nothing was marked sent for it).
+                logger.exception("reminders failed for peer profile %s", profile.pk)
     return {"lapsed": lapsed, "reminders": sent}

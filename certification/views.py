@@ -222,7 +222,7 @@ class TeamView(MemberRequiredMixin, TemplateView):
             year = int(self.request.GET.get("year", today.year))
         except ValueError:
             return int(today.year)
-        return year if 2000 <= year <= today.year + 1 else int(today.year)
+        return year if 2000 <= year <= today.year else int(today.year)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         today = selectors.organization_today(self.membership.organization)

@@ -12,8 +12,14 @@
       b.setAttribute("aria-disabled", "true"); b.classList.add("disabled");
     });
   });
-  // Coming back to a page from the browser's history re-enables its forms.
-  window.addEventListener("pageshow", function () {
+  // Coming back to a page from the browser's history re-enables its forms. A form whose
+  // one-time key was already used (data-fresh-on-back) reloads to get a new one, so the
+  // next entry is not mistaken for a repeat of the last.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && document.querySelector("form[data-fresh-on-back][data-submitted]")) {
+      window.location.reload();
+      return;
+    }
     document.querySelectorAll("form[data-submitted]").forEach(function (f) {
       delete f.dataset.submitted;
       f.querySelectorAll("button[type=submit]").forEach(function (b) {

@@ -317,3 +317,19 @@ def test_the_ceu_year_counts_from_the_first_certification(org, peer_profile):
     )
     [row] = standings_for(PeerProfile.objects.all(), year=2025, today=dt.date(2025, 6, 1))
     assert row.standing.required == 20  # not a new certification year
+
+
+def test_a_certification_cannot_be_recorded_before_it_is_issued(
+    org, peer_profile, member_of, client_for, program_in
+):
+    program = program_in(org)
+    profile = peer_profile(org, programs=[program], mfa=False)
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[program]))
+    response = client.post(
+        reverse("certification_peer", args=[profile.pk]),
+        {"action": "certification", "number": "BHPSS-7", "issued_on": "2999-01-01"},
+    )
+    assert "once it has been issued" in response.content.decode()
+    assert 'value="BHPSS-7"' in response.content.decode()  # what was typed is kept
+    profile.refresh_from_db()
+    assert profile.status == "trainee"

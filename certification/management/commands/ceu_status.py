@@ -25,7 +25,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--organization", required=True)
-        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument(
+            "--year", type=int, required=True, choices=range(2000, 2101), metavar="YYYY"
+        )
         parser.add_argument("--format", choices=["json", "csv"], default="json")
 
     def handle(self, *args: Any, **options: Any) -> None:
