@@ -123,7 +123,48 @@ def seed(verbose: bool = False) -> DemoContext:
         _enrol_demo_totp(user)
         ctx.staff[email] = membership
     _seed_readiness(ctx)
+    _seed_phases(ctx)
     return ctx
+
+
+def _seed_phases(ctx: DemoContext) -> None:
+    """Recovery Coaching runs (Operational); the ED Bridge is being set up (Implementation,
+    checklist partly done)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from programs.planning import phase_items_create, program_phase_advance
+
+    manager = ctx.staff["manager@demo.peerpath.test"].user
+    today = timezone.localdate()
+
+    def finish(program: Program, phase: str, how_many: int | None = None) -> None:
+        phase_items_create(program, phase)
+        items = list(program.checklist.filter(phase=phase).order_by("position"))
+        for i, item in enumerate(items[:how_many] if how_many is not None else items):
+            item.done_on = today - dt.timedelta(days=200 - i * 5)
+            item.owner = manager
+            item.save()
+
+    coaching, bridge = ctx.programs["recovery-coaching"], ctx.programs["ed-bridge"]
+    if coaching.phase == "planning" and not coaching.phase_changes.exists():
+        for _ in range(2):
+            finish(coaching, coaching.phase)
+            program_phase_advance(program=coaching, actor=manager)
+            coaching.refresh_from_db()
+        finish(coaching, "operational", 1)
+    if bridge.phase == "planning" and not bridge.phase_changes.exists():
+        finish(bridge, "planning")
+        program_phase_advance(program=bridge, actor=manager)
+        bridge.refresh_from_db()
+        finish(bridge, "implementation", 4)
+        for i, item in enumerate(
+            bridge.checklist.filter(phase="implementation", done_on__isnull=True)[:3]
+        ):
+            item.owner = manager
+            item.due_date = today + dt.timedelta(days=14 * (i + 1))
+            item.save()
 
 
 def _seed_readiness(ctx: DemoContext) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from config.accounts.models import User
@@ -66,7 +66,13 @@ def programs_for_listing(membership: Membership) -> QuerySet[Program]:
     return (
         Program.objects.for_member(membership)
         .annotate(
-            staff_count=Count("memberships", filter=Q(memberships__is_active=True), distinct=True)
+            staff_count=Count("memberships", filter=Q(memberships__is_active=True), distinct=True),
+            items_total=Count("checklist", filter=Q(checklist__phase=F("phase")), distinct=True),
+            items_done=Count(
+                "checklist",
+                filter=Q(checklist__phase=F("phase"), checklist__done_on__isnull=False),
+                distinct=True,
+            ),
         )
         .order_by("-is_active", "name")
     )

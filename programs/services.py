@@ -94,6 +94,9 @@ def program_ensure(
         defaults={"name": name or slug.replace("-", " ").replace("_", " ").title()},
     )
     if created:
+        from programs.planning import phase_items_create
+
+        phase_items_create(program, program.phase)
         audit_record(
             actor=actor, organization=organization, event="program.created", subject=program
         )
@@ -130,6 +133,11 @@ def program_save(
     program.full_clean(validate_constraints=False)
     program.save()
     if creating:
+        from programs.planning import phase_items_create
+
+        program.phase_since = timezone.localdate()
+        program.save(update_fields=["phase_since"])
+        phase_items_create(program, program.phase)
         # A manager who creates a program works in it (an admin sees every program anyway).
         creator = Membership.objects.filter(user=actor, organization=organization).first()
         if creator is not None and creator.role == Role.PROGRAM_MANAGER:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import readiness_views, views
+from programs import planning_views, readiness_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -9,6 +9,22 @@ urlpatterns = [
     path("programs/new/", views.ProgramFormView.as_view(), name="program_create"),
     path("programs/<slug:slug>/", views.ProgramDetailView.as_view(), name="program_detail"),
     path("programs/<slug:slug>/edit/", views.ProgramFormView.as_view(), name="program_edit"),
+    path(
+        "programs/<slug:slug>/advance/",
+        planning_views.PhaseAdvanceView.as_view(),
+        name="program_phase_advance",
+    ),
+    path(
+        "checklist/<int:pk>/",
+        planning_views.ChecklistItemUpdateView.as_view(),
+        name="program_checklist_item",
+    ),
+    path("phase-template/", planning_views.PhaseTemplateView.as_view(), name="phase_template"),
+    path(
+        "phase-template/<int:pk>/remove/",
+        planning_views.PhaseTemplateRemoveView.as_view(),
+        name="phase_template_remove",
+    ),
     path("members/", views.MemberListView.as_view(), name="member_list"),
     path("members/invite/", views.InvitationCreateView.as_view(), name="invitation_create"),
     path("members/<int:pk>/", views.MemberUpdateView.as_view(), name="member_edit"),

@@ -153,6 +153,9 @@ class ProgramDetailView(ScopedObjectMixin, DetailView[Program]):
         ctx["staff"] = selectors.members_for_listing(self.membership).filter(
             programs=self.object, is_active=True
         )
+        from programs.planning_views import phase_context
+
+        ctx.update(phase_context(self.object))
         return ctx
 
 

@@ -33,6 +33,9 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "ceu_delete": (("post",), lambda o: {"pk": o["ceu"].pk}),
     "checklist_evidence": (("get",), lambda o: {"pk": o["checklist_item"].pk}),
     "readiness_detail": (("get", "post"), lambda o: {"pk": o["readiness"].pk}),
+    "program_phase_advance": (("post",), lambda o: {"slug": o["program"].slug}),
+    "program_checklist_item": (("post",), lambda o: {"pk": o["phase_item"].pk}),
+    "phase_template_remove": (("post",), lambda o: {"pk": o["template_item"].pk}),
     "readiness_action_done": (("post",), lambda o: {"pk": o["readiness_action"].pk}),
     "checklist_item": (
         ("post",),
@@ -114,7 +117,12 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
             for c in list(READINESS_STATEMENTS)[7:]
         },
     )
+    from programs.planning import phase_items_create, phase_template
+
+    phase_items_create(program, program.phase)
     return {
+        "phase_item": program.checklist.first(),
+        "template_item": phase_template(org).first(),
         "readiness": assessment,
         "readiness_action": readiness_action,
         "program": program,

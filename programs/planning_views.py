@@ -1,0 +1,147 @@
+"""Development phase pages: the checklist on the program page, moving on, the template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import TemplateView
+
+from programs import planning
+from programs.access import Capability
+from programs.models import ChecklistItem, Phase, PhaseTemplateItem, Program
+from programs.rules import PHASE_LABELS, next_phase
+from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
+
+
+class AdvanceForm(forms.Form):
+    override_reason = forms.CharField(
+        label="Reason to move on with items open",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ItemForm(forms.Form):
+    owner = forms.IntegerField(required=False)
+    due_date = forms.DateField(required=False)
+    done = forms.BooleanField(required=False)
+    note = forms.CharField(max_length=300, required=False)
+
+
+def phase_context(program: Program, advance_form: AdvanceForm | None = None) -> dict[str, Any]:
+    """What the program page shows about its phase."""
+    items = list(program.checklist.filter(phase=program.phase).select_related("owner"))
+    open_items = [i for i in items if i.done_on is None]
+    upcoming = next_phase(program.phase)
+    return {
+        "progress": planning.progress_of(program),
+        "items": items,
+        "next_items": sorted(open_items, key=lambda i: (i.due_date is None, i.due_date))[:3],
+        "next_phase_label": PHASE_LABELS[upcoming] if upcoming else "",
+        "advance_form": advance_form or AdvanceForm(),
+        "phase_changes": program.phase_changes.select_related("changed_by")[:5],
+        "owners": program.organization.memberships.filter(is_active=True)
+        .select_related("user")
+        .order_by("user__last_name"),
+    }
+
+
+class PhaseAdvanceView(ScopedObjectMixin, View):
+    model = Program
+    capability = Capability.MANAGE_PROGRAMS
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        program: Program = self.get_object()
+        form = AdvanceForm(request.POST)
+        form.is_valid()
+        try:
+            change = planning.program_phase_advance(
+                program=program,
+                actor=self.actor,
+                override_reason=form.cleaned_data.get("override_reason", ""),
+                ip_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("program_detail", slug=program.slug)
+        messages.success(request, f"{program.name} is now in {Phase(change.to_phase).label}.")
+        return redirect("program_detail", slug=program.slug)
+
+
+class ChecklistItemUpdateView(ScopedObjectMixin, View):
+    model = ChecklistItem
+    capability = Capability.MANAGE_PROGRAMS
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        item: ChecklistItem = self.get_object()
+        form = ItemForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Check the date: use the date picker.")
+            return redirect("program_detail", slug=item.program.slug)
+        data = form.cleaned_data
+        owner = None
+        if data["owner"]:
+            owner = item.program.organization.memberships.filter(
+                user_id=data["owner"], is_active=True
+            ).first()
+        try:
+            planning.checklist_item_update(
+                item=item,
+                actor=self.actor,
+                owner=owner.user if owner else None,
+                due_date=data["due_date"],
+                done=data["done"],
+                note=data["note"],
+                ip_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("program_detail", slug=item.program.slug)
+
+
+class PhaseTemplateView(MemberRequiredMixin, TemplateView):
+    """The organization's own checklist for each phase; new phases copy it."""
+
+    capability = Capability.MANAGE_PROGRAMS
+    template_name = "programs/phase_template.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        items = list(planning.phase_template(self.membership.organization))
+        return {
+            **super().get_context_data(**kwargs),
+            "phases": [
+                (p, PHASE_LABELS[p.value], [i for i in items if i.phase == p.value]) for p in Phase
+            ],
+        }
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        phase, title = request.POST.get("phase", ""), request.POST.get("title", "").strip()
+        if phase in Phase.values and title:
+            planning.phase_template_add(
+                organization=self.membership.organization,
+                phase=phase,
+                title=title[:200],
+                actor=self.actor,
+            )
+            messages.success(request, f"Added to {Phase(phase).label}: {title[:200]}")
+        else:
+            messages.error(request, "Choose a phase and write the item.")
+        return redirect("phase_template")
+
+
+class PhaseTemplateRemoveView(ScopedObjectMixin, View):
+    model = PhaseTemplateItem
+    capability = Capability.MANAGE_PROGRAMS
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        item: PhaseTemplateItem = self.get_object()
+        planning.phase_template_remove(item=item, actor=self.actor)
+        messages.success(request, f"Removed: {item.title}")
+        return redirect("phase_template")
