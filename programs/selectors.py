@@ -16,7 +16,9 @@ from programs.models import AuditEvent, Invitation, Membership, Notification, Pr
 def _programs_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
     if membership.role == Role.ORG_ADMIN:
         return qs
-    return qs.filter(memberships=membership)
+    # A subquery, not a join: a join here would be reused by later annotations on
+    # memberships (staff counts would count only the viewer).
+    return qs.filter(pk__in=membership.programs.values("pk"))
 
 
 @rule_for(Membership)

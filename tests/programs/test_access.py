@@ -189,3 +189,15 @@ def test_saving_a_member_keeps_their_closed_programs(org, member_of, client_for,
     )
     assert response.status_code == 302
     assert list(peer.programs.all()) == [closed]
+
+
+def test_a_manager_sees_the_real_staff_count_of_each_program(
+    org, member_of, client_for, program_in
+):
+    program = program_in(org, name="Bridge")
+    manager = member_of(org, Role.PROGRAM_MANAGER, programs=[program])
+    for _ in range(4):
+        member_of(org, Role.PEER_SUPPORTER, mfa=False, programs=[program])
+    page = client_for(manager).get(reverse("program_list"))
+    [row] = page.context["programs"]
+    assert row.staff_count == 5
