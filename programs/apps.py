@@ -7,4 +7,4 @@ class ProgramsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the visibility rules for this app's models.
-        from programs import planning, readiness, selectors  # noqa: F401
+        from programs import budget, planning, readiness, selectors  # noqa: F401

@@ -124,7 +124,78 @@ def seed(verbose: bool = False) -> DemoContext:
         ctx.staff[email] = membership
     _seed_readiness(ctx)
     _seed_phases(ctx)
+    _seed_budgets(ctx)
     return ctx
+
+
+def _seed_budgets(ctx: DemoContext) -> None:
+    """Recovery Coaching's positions are paid for by two sources; the ED Bridge runs at a
+    deficit on one grant that ends soon (what a manager must fix before it starts)."""
+    import datetime as dt
+    from decimal import Decimal as D
+
+    from django.utils import timezone
+
+    from programs.budget import funding_add, position_save
+    from programs.models import PeerPosition
+
+    manager = ctx.staff["manager@demo.peerpath.test"].user
+    today = timezone.localdate()
+    costs = {
+        "benefits": D("7800"),
+        "supervision": D("2600"),
+        "vehicle": D("3900"),
+        "laptop": D("400"),
+        "phone": D("600"),
+        "insurance": D("900"),
+        "initial_training": D("950"),
+        "ongoing_support": D("1200"),
+        "certification_fees": D("93"),
+        "outreach_materials": D("250"),
+        "continuing_education": D("400"),
+        "administration": D("2500"),
+    }
+    coaching, bridge = ctx.programs["recovery-coaching"], ctx.programs["ed-bridge"]
+    if not PeerPosition.objects.filter(program=coaching).exists():
+        p = position_save(
+            program=coaching,
+            actor=manager,
+            title="Recovery coach",
+            hourly_wage=D("18.50"),
+            hours_per_week=D("40"),
+            **costs,
+        )
+        funding_add(
+            position=p,
+            actor=manager,
+            kind="medicaid",
+            name="Medicaid billing",
+            yearly_amount=D("38000"),
+        )
+        funding_add(
+            position=p,
+            actor=manager,
+            kind="contract",
+            name="County contract",
+            yearly_amount=D("22000"),
+        )
+    if not PeerPosition.objects.filter(program=bridge).exists():
+        p = position_save(
+            program=bridge,
+            actor=manager,
+            title="ED bridge peer",
+            hourly_wage=D("16.50"),
+            hours_per_week=D("40"),
+            **costs,
+        )
+        funding_add(
+            position=p,
+            actor=manager,
+            kind="grant",
+            name="Hospital foundation grant",
+            yearly_amount=D("45000"),
+            ends_on=today + dt.timedelta(days=120),
+        )
 
 
 def _seed_phases(ctx: DemoContext) -> None:

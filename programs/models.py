@@ -424,3 +424,71 @@ class PhaseChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program}: {self.from_phase} → {self.to_phase}"
+
+
+class PeerPosition(models.Model):
+    """One peer supporter position in a program, with its yearly cost lines."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="positions")
+    title = models.CharField(max_length=120, default="Peer supporter")
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    hourly_wage = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    hours_per_week = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    salary = models.DecimalField(
+        "yearly salary",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Instead of an hourly wage.",
+    )
+    benefits = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+    supervision = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+    vehicle = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+    laptop = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+    phone = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+    insurance = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+    initial_training = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+    ongoing_support = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+    certification_fees = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+    outreach_materials = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+    continuing_education = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, blank=True
+    )
+    administration = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "program__organization"
+
+    class Meta:
+        ordering = ["program", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FundingKind(models.TextChoices):
+    MEDICAID = "medicaid", "Medicaid or block-grant billing"
+    GRANT = "grant", "Grant"
+    CONTRACT = "contract", "Contract (e.g. a hospital)"
+    PACT = "pact", "PACT"
+    FEE_FOR_SERVICE = "fee_for_service", "Fee for service"
+    FUND_RAISING = "fund_raising", "Fund raising"
+
+
+class FundingSource(models.Model):
+    position = models.ForeignKey(PeerPosition, on_delete=models.CASCADE, related_name="funding")
+    kind = models.CharField(max_length=20, choices=FundingKind.choices)
+    name = models.CharField(max_length=120, blank=True)
+    yearly_amount = models.DecimalField(max_digits=10, decimal_places=2)
+    ends_on = models.DateField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "position__program__organization"
+
+    class Meta:
+        ordering = ["kind", "pk"]
+
+    def __str__(self) -> str:
+        return self.name or self.get_kind_display()

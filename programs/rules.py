@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 # The readiness self-assessment: ten statements about an organization's recovery culture,
 # in our own words (after the Montana Peer Support Task Force's provider self-assessment).
@@ -94,3 +95,103 @@ def next_phase(phase: str) -> str | None:
     """Phases run in order; Operational is the last."""
     i = PHASES.index(phase)
     return PHASES[i + 1] if i + 1 < len(PHASES) else None
+
+
+# --- Cost per peer supporter --------------------------------------------------------------
+COST_LINES = (
+    ("benefits", "Benefits"),
+    ("supervision", "Clinical supervision"),
+    ("vehicle", "Vehicle and mileage"),
+    ("laptop", "Laptop"),
+    ("phone", "Phone"),
+    ("insurance", "Insurance"),
+    ("initial_training", "Initial training"),
+    ("ongoing_support", "Ongoing support"),
+    ("certification_fees", "Certification fees"),
+    ("outreach_materials", "Outreach materials"),
+    ("continuing_education", "Continuing education"),
+    ("administration", "Administration"),
+)
+WEEKS_PER_YEAR = 52
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class FundingLine:
+    kind: str
+    amount: Decimal  # per peer, per year
+    ends_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class PositionBudget:
+    wages: Decimal
+    lines: dict[str, Decimal]
+    funding: Decimal
+    warnings: list[str]
+
+    @property
+    def total_cost(self) -> Decimal:
+        return (self.wages + sum(self.lines.values(), Decimal(0))).quantize(CENT)
+
+    @property
+    def balance(self) -> Decimal:
+        return (self.funding - self.total_cost).quantize(CENT)
+
+    @property
+    def deficit(self) -> Decimal:
+        """What would close the gap: extra yearly funding (or savings) needed."""
+        return max(Decimal(0), -self.balance)
+
+
+def yearly_wages(
+    *, hourly_wage: Decimal | None, hours_per_week: Decimal | None, salary: Decimal | None
+) -> Decimal:
+    """A salary when given; otherwise hourly wage x hours a week x 52 weeks."""
+    if salary:
+        return salary.quantize(CENT)
+    if hourly_wage and hours_per_week:
+        return (hourly_wage * hours_per_week * WEEKS_PER_YEAR).quantize(CENT, ROUND_HALF_UP)
+    return Decimal(0)
+
+
+def position_budget(
+    *,
+    hourly_wage: Decimal | None,
+    hours_per_week: Decimal | None,
+    salary: Decimal | None,
+    lines: dict[str, Decimal],
+    funding: list[FundingLine],
+    today: dt.date,
+    regional_wage: Decimal,
+    grant_warning_days: int,
+) -> PositionBudget:
+    """Yearly cost of one peer position against its yearly funding. The balance must be
+    positive before a program starts (never run at a deficit). Warnings: a deficit, a
+    single funding source, a wage below the regional average, a grant ending soon."""
+    wages = yearly_wages(hourly_wage=hourly_wage, hours_per_week=hours_per_week, salary=salary)
+    funded = sum((f.amount for f in funding), Decimal(0))
+    budget = PositionBudget(wages=wages, lines=lines, funding=funded, warnings=[])
+    warnings = budget.warnings
+    if budget.balance < 0:
+        warnings.append(
+            f"Deficit of ${budget.deficit:,.2f} a year: find that much more funding or cut "
+            "costs before the position starts."
+        )
+    if len({f.kind for f in funding}) == 1:
+        warnings.append("Only one kind of funding: a second source protects the position.")
+    if not funding:
+        warnings.append("No funding recorded for this position.")
+    effective_hourly = hourly_wage
+    if salary and hours_per_week:
+        effective_hourly = salary / (hours_per_week * WEEKS_PER_YEAR)
+    if effective_hourly is not None and effective_hourly < regional_wage:
+        warnings.append(
+            f"The wage (${effective_hourly:,.2f}/hour) is below the regional average of "
+            f"${regional_wage:,.2f}: low pay is a known reason peers leave."
+        )
+    soon = today + dt.timedelta(days=grant_warning_days)
+    for f in funding:
+        if f.kind == "grant" and f.ends_on is not None and today <= f.ends_on <= soon:
+            warnings.append(f"A grant ends on {f.ends_on:%B %-d, %Y}: plan what replaces it.")
+    return budget

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import planning_views, readiness_views, views
+from programs import budget_views, planning_views, readiness_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -20,6 +20,17 @@ urlpatterns = [
         name="program_checklist_item",
     ),
     path("phase-template/", planning_views.PhaseTemplateView.as_view(), name="phase_template"),
+    path(
+        "programs/<slug:slug>/positions/new/",
+        budget_views.PositionView.as_view(),
+        name="position_create",
+    ),
+    path("positions/<int:pk>/", budget_views.PositionView.as_view(), name="position_edit"),
+    path(
+        "funding/<int:pk>/remove/",
+        budget_views.FundingRemoveView.as_view(),
+        name="funding_remove",
+    ),
     path(
         "phase-template/<int:pk>/remove/",
         planning_views.PhaseTemplateRemoveView.as_view(),

@@ -153,9 +153,12 @@ class ProgramDetailView(ScopedObjectMixin, DetailView[Program]):
         ctx["staff"] = selectors.members_for_listing(self.membership).filter(
             programs=self.object, is_active=True
         )
+        from programs.budget import program_budget
         from programs.planning_views import phase_context
 
         ctx.update(phase_context(self.object))
+        if can(self.membership, Capability.MANAGE_PROGRAMS):
+            ctx["positions"] = program_budget(self.object)
         return ctx
 
 

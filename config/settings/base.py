@@ -275,3 +275,7 @@ CEU_ESCALATION_MONTHS = env.list("CEU_ESCALATION_MONTHS", cast=int, default=[10,
 # --- Program planning -----------------------------------------------------------------------
 READINESS_THRESHOLD_PERCENT = env.int("READINESS_THRESHOLD_PERCENT", default=80)
 READINESS_PLAN_DAYS = env.int("READINESS_PLAN_DAYS", default=365)
+# Budget warnings: the regional average peer wage (Montana, 2022 guide) and how soon a
+# grant's end is worth a warning.
+REGIONAL_AVERAGE_PEER_WAGE = Decimal(env.str("REGIONAL_AVERAGE_PEER_WAGE", default="17.00"))
+GRANT_ENDING_WARNING_DAYS = env.int("GRANT_ENDING_WARNING_DAYS", default=183)

@@ -34,6 +34,9 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "checklist_evidence": (("get",), lambda o: {"pk": o["checklist_item"].pk}),
     "readiness_detail": (("get", "post"), lambda o: {"pk": o["readiness"].pk}),
     "program_phase_advance": (("post",), lambda o: {"slug": o["program"].slug}),
+    "position_create": (("get", "post"), lambda o: {"slug": o["program"].slug}),
+    "position_edit": (("get", "post"), lambda o: {"pk": o["position"].pk}),
+    "funding_remove": (("post",), lambda o: {"pk": o["funding"].pk}),
     "program_checklist_item": (("post",), lambda o: {"pk": o["phase_item"].pk}),
     "phase_template_remove": (("post",), lambda o: {"pk": o["template_item"].pk}),
     "readiness_action_done": (("post",), lambda o: {"pk": o["readiness_action"].pk}),
@@ -120,7 +123,17 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
     from programs.planning import phase_items_create, phase_template
 
     phase_items_create(program, program.phase)
+    from programs.budget import funding_add, position_save
+
+    position = position_save(
+        program=program, actor=admin.user, hourly_wage=Decimal("18"), hours_per_week=Decimal("40")
+    )
+    funding = funding_add(
+        position=position, actor=admin.user, kind="grant", yearly_amount=Decimal("40000")
+    )
     return {
+        "position": position,
+        "funding": funding,
         "phase_item": program.checklist.first(),
         "template_item": phase_template(org).first(),
         "readiness": assessment,

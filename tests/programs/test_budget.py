@@ -1,0 +1,74 @@
+"""Cost per peer position, through the pages a manager uses."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from programs.models import FundingSource, PeerPosition, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_manager_builds_a_position_budget_and_sees_the_balance(
+    org, member_of, client_for, program_in
+):
+    program = program_in(org, name="Bridge")
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[program]))
+    response = client.post(
+        reverse("position_create", args=[program.slug]),
+        {
+            "title": "Recovery coach",
+            "hourly_wage": "18",
+            "hours_per_week": "40",
+            "benefits": "7488",
+            "supervision": "3000",
+            "laptop": "",
+            "phone": "600",
+        },
+    )
+    assert response.status_code == 302
+    position = PeerPosition.objects.get()
+    url = reverse("position_edit", args=[position.pk])
+    page = client.get(url).content.decode()
+    assert "$48,528.00" in page  # 37,440 wages + 7,488 + 3,000 + 600
+    assert "No funding recorded" in page
+    client.post(url, {"action": "funding", "kind": "medicaid", "yearly_amount": "30000"})
+    page = client.get(url).content.decode()
+    assert "-18,528.00" in page and "Deficit of $18,528.00" in page
+    assert "Only one kind of funding" in page
+    client.post(
+        url,
+        {
+            "action": "funding",
+            "kind": "grant",
+            "name": "State block grant",
+            "yearly_amount": "20000",
+            "ends_on": "2099-01-01",
+        },
+    )
+    page = client.get(reverse("program_detail", args=[program.slug])).content.decode()
+    assert "balance <strong>$1,472.00</strong>" in page
+    assert "Deficit" not in page
+    assert FundingSource.objects.count() == 2
+
+
+def test_missing_pay_is_explained_and_what_was_typed_stays(org, member_of, client_for, program_in):
+    program = program_in(org)
+    client = client_for(member_of(org, Role.ORG_ADMIN))
+    response = client.post(
+        reverse("position_create", args=[program.slug]), {"title": "Night peer", "vehicle": "4200"}
+    )
+    body = response.content.decode()
+    assert "Give an hourly wage with hours a week, or a yearly salary." in body
+    assert 'value="Night peer"' in body and 'value="4200"' in body
+    assert not PeerPosition.objects.exists()
+
+
+def test_peers_and_supervisors_see_no_budget(org, member_of, client_for, program_in):
+    program = program_in(org)
+    for role in (Role.PEER_SUPPORTER, Role.CLINICAL_SUPERVISOR):
+        client = client_for(member_of(org, role, programs=[program]))
+        assert client.get(reverse("position_create", args=[program.slug])).status_code == 403
+        page = client.get(reverse("program_detail", args=[program.slug])).content.decode()
+        assert "Peer positions and funding" not in page
