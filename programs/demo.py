@@ -141,7 +141,7 @@ def _seed_budgets(ctx: DemoContext) -> None:
 
     manager = ctx.staff["manager@demo.peerpath.test"].user
     today = timezone.localdate()
-    costs = {
+    costs: dict[str, Any] = {
         "benefits": D("7800"),
         "supervision": D("2600"),
         "vehicle": D("3900"),
