@@ -159,6 +159,12 @@ class ProgramDetailView(ScopedObjectMixin, DetailView[Program]):
         ctx.update(phase_context(self.object))
         if can(self.membership, Capability.MANAGE_PROGRAMS):
             ctx["positions"] = program_budget(self.object)
+        if can(self.membership, Capability.MANAGE_READINESS):
+            from programs.readiness import readiness_history, verdict_for
+
+            history = readiness_history(self.membership)
+            if history:
+                ctx["readiness"] = (history[-1], verdict_for(history[-1]))
         return ctx
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -35,7 +37,7 @@ def test_a_manager_builds_a_position_budget_and_sees_the_balance(
     assert "No funding recorded" in page
     client.post(url, {"action": "funding", "kind": "medicaid", "yearly_amount": "30000"})
     page = client.get(url).content.decode()
-    assert "-18,528.00" in page and "Deficit of $18,528.00" in page
+    assert "\u2212$18,528.00" in page and "Deficit of $18,528.00" in page  # minus sign
     assert "Only one kind of funding" in page
     client.post(
         url,
@@ -72,3 +74,26 @@ def test_peers_and_supervisors_see_no_budget(org, member_of, client_for, program
         assert client.get(reverse("position_create", args=[program.slug])).status_code == 403
         page = client.get(reverse("program_detail", args=[program.slug])).content.decode()
         assert "Peer positions and funding" not in page
+
+
+def test_the_program_page_answers_ready_phase_and_paid_for_at_once(
+    org, member_of, client_for, program_in
+):
+    from programs import readiness
+    from programs.planning import phase_items_create
+    from programs.rules import READINESS_STATEMENTS
+
+    program = program_in(org, name="Bridge")
+    phase_items_create(program, program.phase)
+    manager = member_of(org, Role.PROGRAM_MANAGER, programs=[program])
+    readiness.readiness_assessment_record(
+        organization=org,
+        actor=manager.user,
+        assessed_on=dt.date(2025, 5, 1),
+        answers={c: (True, "") for c in READINESS_STATEMENTS},
+    )
+    page = client_for(manager).get(reverse("program_detail", args=[program.slug]))
+    body = page.content.decode()
+    assert "Organization readiness" in body and "100% on May 1, 2025" in body
+    assert "Phase: Planning" in body and "What is next" in body
+    assert "Peer positions and funding" in body
