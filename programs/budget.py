@@ -6,6 +6,7 @@ Services and selectors together, as in programs.readiness.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,7 @@ POSITION_FIELDS = (
     "hourly_wage",
     "hours_per_week",
     "salary",
+    "billable_hours_per_week",
     *(code for code, _ in COST_LINES),
 )
 NEEDS_PAY = "Give an hourly wage with hours a week, or a yearly salary."
@@ -63,6 +65,32 @@ def program_budget(program: Program) -> list[tuple[PeerPosition, PositionBudget]
     """Every position of the program with its budget, in two queries."""
     positions = program.positions.prefetch_related("funding")
     return [(p, budget_of(p)) for p in positions]
+
+
+@dataclass(frozen=True)
+class MedicaidEstimate:
+    amount: Decimal
+    billable_hours_per_week: Decimal
+    rate: Any  # encounters.models.Rate
+
+
+def medicaid_estimate(
+    position: PeerPosition, *, today: dt.date | None = None
+) -> MedicaidEstimate | None:
+    """What the position could bill Medicaid in a year at the rate in force today."""
+    from encounters.rules import yearly_billing_estimate
+    from encounters.selectors import rate_on, shared_payer
+
+    payer = shared_payer("medicaid")
+    rate = rate_on(payer, today or timezone.localdate()) if payer else None
+    if rate is None or not position.billable_hours_per_week:
+        return None
+    amount = yearly_billing_estimate(
+        billable_hours_per_week=position.billable_hours_per_week,
+        unit_rate=rate.unit_amount,
+        unit_minutes=rate.unit_minutes,
+    )
+    return MedicaidEstimate(amount, position.billable_hours_per_week, rate)
 
 
 @transaction.atomic

@@ -73,6 +73,7 @@ class PositionView(MemberRequiredMixin, View):
         }
         if self.position is not None:
             ctx["budget"] = budget.budget_of(self.position)
+            ctx["estimate"] = budget.medicaid_estimate(self.position)
             ctx["funding"] = self.position.funding.all()
         return render(self.request, self.template_name, ctx)
 
@@ -80,6 +81,19 @@ class PositionView(MemberRequiredMixin, View):
         return self._render(PositionForm(instance=self.position))
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if request.POST.get("action") == "medicaid_estimate" and self.position is not None:
+            estimate = budget.medicaid_estimate(self.position)
+            if estimate is not None:
+                budget.funding_add(
+                    position=self.position,
+                    actor=self.actor,
+                    kind="medicaid",
+                    name="Medicaid billing (estimate)",
+                    yearly_amount=estimate.amount,
+                    ip_address=client_ip(request),
+                )
+                messages.success(request, f"Added ${estimate.amount:,.2f} of Medicaid billing.")
+            return redirect("position_edit", pk=self.position.pk)
         if request.POST.get("action") == "funding":
             if self.position is None:
                 raise Http404

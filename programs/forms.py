@@ -13,9 +13,15 @@ PASSWORDS_DIFFER = "The two passwords do not match."
 class ProgramForm(forms.ModelForm[Program]):
     class Meta:
         model = Program
-        fields = ["name", "description", "is_active"]
+        fields = ["name", "description", "is_active", "caseload_limit", "weekly_hours_limit"]
         labels = {"is_active": "Program is running"}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left blank, the limits keep their defaults.
+        self.fields["caseload_limit"].required = False
+        self.fields["weekly_hours_limit"].required = False
 
 
 class _ProgramChoiceMixin:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -77,6 +78,16 @@ class Program(models.Model):
     is_active = models.BooleanField(default=True)
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.PLANNING)
     phase_since = models.DateField(null=True, blank=True)
+    # Overwork is a known cause of relapse and turnover: the program sets its limits.
+    caseload_limit = models.PositiveSmallIntegerField(
+        default=15, help_text="Most active clients one peer supporter should carry."
+    )
+    weekly_hours_limit = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("40"),
+        help_text="Most hours a week one peer supporter should work.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -442,6 +453,13 @@ class PeerPosition(models.Model):
         null=True,
         blank=True,
         help_text="Instead of an hourly wage.",
+    )
+    billable_hours_per_week = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="Expected hours of billable peer support a week (for the Medicaid estimate).",
     )
     benefits = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
     supervision = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)

@@ -195,3 +195,21 @@ def position_budget(
         if f.kind == "grant" and f.ends_on is not None and today <= f.ends_on <= soon:
             warnings.append(f"A grant ends on {f.ends_on:%B %-d, %Y}: plan what replaces it.")
     return budget
+
+
+# --- Caseloads ----------------------------------------------------------------------------
+def caseload_warnings(
+    *,
+    active_clients: int,
+    hours_per_week: Decimal | None,
+    caseload_limit: int,
+    hours_limit: Decimal,
+) -> list[str]:
+    """Over the program's limits is overload: a known cause of relapse and turnover."""
+    warnings = []
+    if active_clients > caseload_limit:
+        warnings.append(f"{active_clients} active clients: over the limit of {caseload_limit}.")
+    if hours_per_week is not None and hours_per_week > hours_limit:
+        hours, limit = hours_per_week.normalize(), hours_limit.normalize()
+        warnings.append(f"{hours:f} hours a week: over the limit of {limit:f}.")
+    return warnings

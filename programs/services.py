@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.conf import settings
@@ -111,6 +112,8 @@ def program_save(
     name: str,
     description: str = "",
     is_active: bool = True,
+    caseload_limit: int | None = None,
+    weekly_hours_limit: Decimal | None = None,
     program: Program | None = None,
     slug: str | None = None,
     ip_address: str | None = None,
@@ -123,6 +126,10 @@ def program_save(
     program.name = name
     program.description = description
     program.is_active = is_active
+    if caseload_limit is not None:
+        program.caseload_limit = caseload_limit
+    if weekly_hours_limit is not None:
+        program.weekly_hours_limit = weekly_hours_limit
     if creating:
         program.slug = slug or slugify(name)[:52] or "program"
         if program.slug in RESERVED_PROGRAM_SLUGS:

@@ -159,6 +159,7 @@ class ProgramDetailView(ScopedObjectMixin, DetailView[Program]):
         ctx.update(phase_context(self.object))
         if can(self.membership, Capability.MANAGE_PROGRAMS):
             ctx["positions"] = program_budget(self.object)
+            ctx["caseloads"] = self._caseloads()
         if can(self.membership, Capability.MANAGE_READINESS):
             from programs.readiness import readiness_history, verdict_for
 
@@ -166,6 +167,31 @@ class ProgramDetailView(ScopedObjectMixin, DetailView[Program]):
             if history:
                 ctx["readiness"] = (history[-1], verdict_for(history[-1]))
         return ctx
+
+    def _caseloads(self) -> list[tuple[Membership, Any, list[str]]]:
+        from django.utils import timezone
+
+        from encounters.selectors import caseloads
+        from programs.rules import caseload_warnings
+
+        program = self.object
+        rows = []
+        for peer in caseloads(program, today=timezone.localdate()):
+            profile = getattr(peer, "peer_profile", None)
+            hours = profile.hours_per_week if profile else None
+            rows.append(
+                (
+                    peer,
+                    hours,
+                    caseload_warnings(
+                        active_clients=peer.active_clients,  # type: ignore[attr-defined]
+                        hours_per_week=hours,
+                        caseload_limit=program.caseload_limit,
+                        hours_limit=program.weekly_hours_limit,
+                    ),
+                )
+            )
+        return rows
 
 
 class ProgramFormView(MemberRequiredMixin, FormView[ProgramForm]):
@@ -196,7 +222,7 @@ class ProgramFormView(MemberRequiredMixin, FormView[ProgramForm]):
             organization=self.membership.organization,
             actor=self.actor,
             program=self.object,
-            **{k: form.cleaned_data[k] for k in ("name", "description", "is_active")},
+            **{k: form.cleaned_data[k] for k in ProgramForm.Meta.fields},
         )
         if program is None:
             return self.form_invalid(form)
