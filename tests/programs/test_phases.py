@@ -114,3 +114,15 @@ def test_peers_cannot_move_a_program_or_tick_items(org, member_of, client_for, p
     )
     program.refresh_from_db()
     assert program.phase == "planning"
+
+
+def test_the_home_page_shows_every_programs_phase(org, member_of, client_for):
+    admin = member_of(org, Role.ORG_ADMIN)
+    client = client_for(admin)
+    client.post(reverse("program_create"), {"name": "Alpha", "is_active": "on"})
+    client.post(reverse("program_create"), {"name": "Beta", "is_active": "on"})
+    beta = Program.objects.get(slug="beta")
+    program_phase_advance(program=beta, actor=admin.user, override_reason="pilot")
+    body = client.get(reverse("home")).content.decode()
+    assert "Planning · 0/6 done" in body
+    assert "Implementation · 0/10 done" in body
