@@ -133,14 +133,20 @@ def funding_add(
     yearly_amount: Decimal,
     name: str = "",
     ends_on: dt.date | None = None,
+    submission_key: str | None = None,
     ip_address: str | None = None,
 ) -> FundingSource:
+    if submission_key:
+        already = FundingSource.objects.filter(submission_key=submission_key).first()
+        if already is not None:
+            return already  # the same form sent twice
     source = FundingSource(
         position=position,
         kind=kind,
         name=name.strip(),
         yearly_amount=yearly_amount,
         ends_on=ends_on,
+        submission_key=submission_key or None,
     )
     source.full_clean()
     source.save()
@@ -153,6 +159,42 @@ def funding_add(
         data={"kind": kind, "amount": str(yearly_amount)},
     )
     return source
+
+
+ESTIMATE_NAME = "Medicaid billing (estimate)"
+
+
+@transaction.atomic
+def medicaid_estimate_apply(
+    *,
+    position: PeerPosition,
+    actor: User,
+    estimate: MedicaidEstimate,
+    ip_address: str | None = None,
+) -> FundingSource:
+    """Put the estimate in as the position's Medicaid line: one line, updated on repeat."""
+    PeerPosition.objects.select_for_update().get(pk=position.pk)
+    existing = position.funding.filter(kind="medicaid", name=ESTIMATE_NAME).first()
+    if existing is None:
+        return funding_add(
+            position=position,
+            actor=actor,
+            kind="medicaid",
+            name=ESTIMATE_NAME,
+            yearly_amount=estimate.amount,
+            ip_address=ip_address,
+        )
+    existing.yearly_amount = estimate.amount
+    existing.save(update_fields=["yearly_amount"])
+    audit_record(
+        actor=actor,
+        organization=position.program.organization,
+        event="funding.updated",
+        subject=existing,
+        ip_address=ip_address,
+        data={"amount": str(estimate.amount)},
+    )
+    return existing
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -32,6 +33,13 @@ class PositionForm(forms.ModelForm[PeerPosition]):
 
 
 class FundingForm(forms.ModelForm[FundingSource]):
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4())
+
     class Meta:
         model = FundingSource
         fields = ["kind", "name", "yearly_amount", "ends_on"]
@@ -84,15 +92,13 @@ class PositionView(MemberRequiredMixin, View):
         if request.POST.get("action") == "medicaid_estimate" and self.position is not None:
             estimate = budget.medicaid_estimate(self.position)
             if estimate is not None:
-                budget.funding_add(
+                budget.medicaid_estimate_apply(
                     position=self.position,
                     actor=self.actor,
-                    kind="medicaid",
-                    name="Medicaid billing (estimate)",
-                    yearly_amount=estimate.amount,
+                    estimate=estimate,
                     ip_address=client_ip(request),
                 )
-                messages.success(request, f"Added ${estimate.amount:,.2f} of Medicaid billing.")
+                messages.success(request, f"Medicaid billing set to ${estimate.amount:,.2f}.")
             return redirect("position_edit", pk=self.position.pk)
         if request.POST.get("action") == "funding":
             if self.position is None:

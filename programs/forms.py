@@ -105,11 +105,16 @@ class ReadinessForm(forms.Form):
     """The ten statements, each yes or no with an optional comment."""
 
     assessed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        import uuid
+
         from programs.rules import READINESS_STATEMENTS
 
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4())
         for code, text in READINESS_STATEMENTS.items():
             self.fields[code] = forms.ChoiceField(
                 label=text, choices=YES_NO, widget=forms.RadioSelect

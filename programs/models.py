@@ -318,6 +318,8 @@ class ReadinessAssessment(models.Model):
     yes_count = models.PositiveSmallIntegerField()
     total = models.PositiveSmallIntegerField()
     notes = models.TextField(blank=True)
+    # The form's one-time key: a double tap or a resend records the assessment once.
+    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -501,6 +503,7 @@ class FundingSource(models.Model):
     name = models.CharField(max_length=120, blank=True)
     yearly_amount = models.DecimalField(max_digits=10, decimal_places=2)
     ends_on = models.DateField(null=True, blank=True)
+    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     objects = ScopedQuerySet.as_manager()
     organization_lookup: ClassVar[str] = "position__program__organization"

@@ -33,6 +33,7 @@ ITEMS_OPEN = (
     "anyway; the reason is recorded."
 )
 LAST_PHASE = "Operational is the last phase."
+ALREADY_MOVED = "The program is already in {phase}; nothing was changed."
 OWNER_NOT_A_MEMBER = "The owner must be an active member of the organization."
 
 
@@ -78,11 +79,15 @@ def program_phase_advance(
     program: Program,
     actor: User,
     override_reason: str = "",
+    from_phase: str | None = None,
     ip_address: str | None = None,
 ) -> PhaseChange:
     """Move the program to the next phase. With items of the current phase still open the
     move needs an explicit reason, which is kept with the change and in the audit log."""
     program = Program.objects.select_for_update().get(pk=program.pk)
+    if from_phase is not None and from_phase != program.phase:
+        # A double tap or a stale page: the move already happened; never skip a phase.
+        raise ValidationError(ALREADY_MOVED.format(phase=PHASE_LABELS[program.phase]))
     target = next_phase(program.phase)
     if target is None:
         raise ValidationError(LAST_PHASE)

@@ -66,6 +66,7 @@ class PhaseAdvanceView(ScopedObjectMixin, View):
                 program=program,
                 actor=self.actor,
                 override_reason=form.cleaned_data.get("override_reason", ""),
+                from_phase=request.POST.get("from_phase") or None,
                 ip_address=client_ip(request),
             )
         except ValidationError as exc:

@@ -60,11 +60,16 @@ def readiness_assessment_record(
     assessed_on: dt.date,
     answers: dict[str, tuple[bool, str]],
     notes: str = "",
+    submission_key: str | None = None,
     ip_address: str | None = None,
 ) -> ReadinessAssessment:
     """Keep one answering of the ten statements (every assessment is kept)."""
     if set(answers) != set(READINESS_STATEMENTS):
         raise ValidationError(EVERY_STATEMENT_NEEDS_AN_ANSWER)
+    if submission_key:
+        already = ReadinessAssessment.objects.filter(submission_key=submission_key).first()
+        if already is not None:
+            return already
     assessment = ReadinessAssessment.objects.create(
         organization=organization,
         assessed_on=assessed_on,
@@ -72,6 +77,7 @@ def readiness_assessment_record(
         yes_count=sum(1 for yes, _ in answers.values() if yes),
         total=len(READINESS_STATEMENTS),
         notes=notes,
+        submission_key=submission_key or None,
     )
     ReadinessAnswer.objects.bulk_create(
         ReadinessAnswer(assessment=assessment, statement=code, answer=yes, comment=comment)

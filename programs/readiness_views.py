@@ -95,6 +95,7 @@ class ReadinessCreateView(MemberRequiredMixin, FormView[ReadinessForm]):
             assessed_on=form.cleaned_data["assessed_on"],
             answers=form.answers(),
             notes=form.cleaned_data["notes"],
+            submission_key=form.cleaned_data["submission_key"].hex,
         )
         if assessment is None:
             return self.form_invalid(form)

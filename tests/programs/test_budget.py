@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -35,7 +37,15 @@ def test_a_manager_builds_a_position_budget_and_sees_the_balance(
     page = client.get(url).content.decode()
     assert "$48,528.00" in page  # 37,440 wages + 7,488 + 3,000 + 600
     assert "No funding recorded" in page
-    client.post(url, {"action": "funding", "kind": "medicaid", "yearly_amount": "30000"})
+    client.post(
+        url,
+        {
+            "action": "funding",
+            "kind": "medicaid",
+            "yearly_amount": "30000",
+            "submission_key": str(uuid.uuid4()),
+        },
+    )
     page = client.get(url).content.decode()
     assert "\u2212$18,528.00" in page and "Deficit of $18,528.00" in page  # minus sign
     assert "Only one kind of funding" in page
@@ -47,6 +57,7 @@ def test_a_manager_builds_a_position_budget_and_sees_the_balance(
             "name": "State block grant",
             "yearly_amount": "20000",
             "ends_on": "2099-01-01",
+            "submission_key": str(uuid.uuid4()),
         },
     )
     page = client.get(reverse("program_detail", args=[program.slug])).content.decode()
@@ -97,3 +108,35 @@ def test_the_program_page_answers_ready_phase_and_paid_for_at_once(
     assert "Organization readiness" in body and "100% on May 1, 2025" in body
     assert "Phase: Planning" in body and "What is next" in body
     assert "Peer positions and funding" in body
+
+
+def test_double_submits_add_one_funding_line_and_one_estimate(
+    org, member_of, client_for, program_in
+):
+    import uuid
+
+    from programs.budget import position_save
+
+    program = program_in(org)
+    manager = member_of(org, Role.PROGRAM_MANAGER, programs=[program])
+    position = position_save(
+        program=program,
+        actor=manager.user,
+        hourly_wage=Decimal("18"),
+        hours_per_week=Decimal("40"),
+        billable_hours_per_week=Decimal("10"),
+    )
+    client = client_for(manager)
+    url = reverse("position_edit", args=[position.pk])
+    data = {
+        "action": "funding",
+        "kind": "grant",
+        "yearly_amount": "1000",
+        "submission_key": str(uuid.uuid4()),
+    }
+    client.post(url, data)
+    client.post(url, data)
+    assert FundingSource.objects.filter(kind="grant").count() == 1
+    client.post(url, {"action": "medicaid_estimate"})
+    client.post(url, {"action": "medicaid_estimate"})
+    assert FundingSource.objects.filter(kind="medicaid").count() == 1

@@ -126,3 +126,15 @@ def test_the_home_page_shows_every_programs_phase(org, member_of, client_for):
     body = client.get(reverse("home")).content.decode()
     assert "Planning · 0/6 done" in body
     assert "Implementation · 0/10 done" in body
+
+
+def test_a_double_tap_on_move_never_skips_a_phase(program_and_manager):
+    program, _, client = program_and_manager
+    url = reverse("program_phase_advance", args=[program.slug])
+    data = {"override_reason": "Funding confirmed by phone", "from_phase": "planning"}
+    client.post(url, data)
+    response = client.post(url, data, follow=True)  # the same form, sent again
+    program.refresh_from_db()
+    assert program.phase == "implementation"
+    assert PhaseChange.objects.count() == 1
+    assert "already in Implementation" in response.content.decode()

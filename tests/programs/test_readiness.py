@@ -26,7 +26,9 @@ def test_ready_at_eight_of_ten(yes, ready):
 
 
 def _answers(yes: int, day: str = "2025-03-01") -> dict[str, str]:
-    data = {"assessed_on": day}
+    import uuid
+
+    data = {"assessed_on": day, "submission_key": str(uuid.uuid4())}
     for i, code in enumerate(CODES):
         data[code] = "yes" if i < yes else "no"
     return data
@@ -134,3 +136,11 @@ def test_the_board_pdf_carries_the_score_answers_and_plan(org, member_of, client
     assert "Train all staff on recovery language" in text
     assert "Page 1 of" in text
     assert dt.date(2025, 2, 1).strftime("%B %-d, %Y") in text
+
+
+def test_a_double_submitted_assessment_is_kept_once(org, member_of, client_for):
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER))
+    data = _answers(9)  # one form, with its one key, sent twice
+    client.post(reverse("readiness_new"), data)
+    client.post(reverse("readiness_new"), data)
+    assert ReadinessAssessment.objects.count() == 1
