@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
-from typing import Any
 
 from django import forms
 
 from certification.models import PeerProfile, Topic
+from programs.forms import OneTimeKeyMixin
 
 
-class CeuForm(forms.Form):
+class CeuForm(OneTimeKeyMixin, forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     hours = forms.DecimalField(
         min_value=Decimal("0.25"),
@@ -28,21 +27,6 @@ class CeuForm(forms.Form):
         label="Certificate (photo or PDF)",
         widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
     )
-    # A fresh key with each blank form: a double tap or a resend of the same form
-    # records the hours once.
-    submission_key = forms.CharField(widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("submission_key", uuid.uuid4().hex)
-
-    def clean_submission_key(self) -> str:
-        key = self.cleaned_data["submission_key"]
-        try:
-            return uuid.UUID(key).hex
-        except ValueError:
-            raise forms.ValidationError("Reload the page and try again.") from None
 
 
 class ChecklistItemForm(forms.Form):

@@ -128,7 +128,7 @@ class CeuAddView(MemberRequiredMixin, View):
                 topic=data["topic"],
                 certificate=data["certificate"],
                 source=CeuSource.MANUAL,
-                source_key=f"form:{data['submission_key']}",
+                source_key=f"form:{data['submission_key'].hex}",
             )
             if result is not None:
                 entry, _new = result

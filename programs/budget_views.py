@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django import forms
@@ -13,6 +12,7 @@ from django.views import View
 
 from programs import budget
 from programs.access import Capability, scoped_object_or_404
+from programs.forms import OneTimeKeyMixin
 from programs.models import FundingSource, PeerPosition, Program
 from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
@@ -32,14 +32,7 @@ class PositionForm(forms.ModelForm[PeerPosition]):
         help_texts = {"benefits": "Yearly amounts from here on."}
 
 
-class FundingForm(forms.ModelForm[FundingSource]):
-    submission_key = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("submission_key", uuid.uuid4())
-
+class FundingForm(OneTimeKeyMixin, forms.ModelForm[FundingSource]):
     class Meta:
         model = FundingSource
         fields = ["kind", "name", "yearly_amount", "ends_on"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -8,6 +9,18 @@ from django.contrib.auth import password_validation
 from programs.models import Membership, Organization, Program, Role
 
 PASSWORDS_DIFFER = "The two passwords do not match."
+
+
+class OneTimeKeyMixin(forms.Form):
+    """A fresh key in every blank form: the service records a submission once however
+    often the same form is sent (a double tap, a retry after a dropped connection)."""
+
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4())
 
 
 class ProgramForm(forms.ModelForm[Program]):
@@ -101,20 +114,15 @@ class AcceptInvitationForm(forms.Form):
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-class ReadinessForm(forms.Form):
+class ReadinessForm(OneTimeKeyMixin, forms.Form):
     """The ten statements, each yes or no with an optional comment."""
 
     assessed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    submission_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        import uuid
-
         from programs.rules import READINESS_STATEMENTS
 
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("submission_key", uuid.uuid4())
         for code, text in READINESS_STATEMENTS.items():
             self.fields[code] = forms.ChoiceField(
                 label=text, choices=YES_NO, widget=forms.RadioSelect
