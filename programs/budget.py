@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -148,8 +148,12 @@ def funding_add(
         ends_on=ends_on,
         submission_key=submission_key or None,
     )
-    source.full_clean()
-    source.save()
+    source.full_clean(exclude=["submission_key"])
+    try:
+        with transaction.atomic():
+            source.save()
+    except IntegrityError:  # the same form, sent twice at the same moment
+        return FundingSource.objects.get(submission_key=submission_key)
     audit_record(
         actor=actor,
         organization=position.program.organization,

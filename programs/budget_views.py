@@ -73,8 +73,10 @@ class PositionView(MemberRequiredMixin, View):
             "funding_form": funding_form or FundingForm(),
         }
         if self.position is not None:
-            ctx["budget"] = budget.budget_of(self.position)
-            ctx["estimate"] = budget.medicaid_estimate(self.position)
+            # From the database: an invalid form has already changed self.position.
+            saved = PeerPosition.objects.get(pk=self.position.pk)
+            ctx["budget"] = budget.budget_of(saved)
+            ctx["estimate"] = budget.medicaid_estimate(saved)
             ctx["funding"] = self.position.funding.all()
         return render(self.request, self.template_name, ctx)
 

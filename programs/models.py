@@ -7,10 +7,14 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from programs.access import ScopedQuerySet
+
+NOT_NEGATIVE = MinValueValidator(Decimal(0), "Cannot be negative.")
 
 
 class Role(models.TextChoices):
@@ -45,6 +49,9 @@ class Organization(models.Model):
     setting_type = models.CharField(
         max_length=40, choices=SettingType.choices, default=SettingType.BEHAVIORAL_HEALTH_CENTER
     )
+    # The phase checklists are copied from the defaults once; emptying them later is a
+    # choice to respect, not a reason to copy them again.
+    phase_template_seeded = models.BooleanField(default=False)
     time_zone = models.CharField(
         max_length=64,
         default=settings.TIME_ZONE,
@@ -446,7 +453,9 @@ class PeerPosition(models.Model):
     title = models.CharField(max_length=120, default="Peer supporter")
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
-    hourly_wage = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    hourly_wage = models.DecimalField(
+        max_digits=7, decimal_places=2, null=True, blank=True, validators=[NOT_NEGATIVE]
+    )
     hours_per_week = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     salary = models.DecimalField(
         "yearly salary",
@@ -463,20 +472,42 @@ class PeerPosition(models.Model):
         blank=True,
         help_text="Expected hours of billable peer support a week (for the Medicaid estimate).",
     )
-    benefits = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
-    supervision = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
-    vehicle = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
-    laptop = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
-    phone = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
-    insurance = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
-    initial_training = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
-    ongoing_support = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
-    certification_fees = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
-    outreach_materials = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+    benefits = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, blank=True, validators=[NOT_NEGATIVE]
+    )
+    supervision = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, blank=True, validators=[NOT_NEGATIVE]
+    )
+    vehicle = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, blank=True, validators=[NOT_NEGATIVE]
+    )
+    laptop = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, blank=True, validators=[NOT_NEGATIVE]
+    )
+    phone = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, blank=True, validators=[NOT_NEGATIVE]
+    )
+    insurance = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, blank=True, validators=[NOT_NEGATIVE]
+    )
+    initial_training = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, blank=True, validators=[NOT_NEGATIVE]
+    )
+    ongoing_support = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, blank=True, validators=[NOT_NEGATIVE]
+    )
+    certification_fees = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, blank=True, validators=[NOT_NEGATIVE]
+    )
+    outreach_materials = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, blank=True, validators=[NOT_NEGATIVE]
+    )
     continuing_education = models.DecimalField(
         max_digits=10, decimal_places=2, default=0, blank=True
     )
-    administration = models.DecimalField(max_digits=10, decimal_places=2, default=0, blank=True)
+    administration = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, blank=True, validators=[NOT_NEGATIVE]
+    )
 
     objects = ScopedQuerySet.as_manager()
     organization_lookup: ClassVar[str] = "program__organization"
@@ -486,6 +517,25 @@ class PeerPosition(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        errors = {}
+        if self.hours_per_week is not None and not 0 < self.hours_per_week <= 80:
+            errors["hours_per_week"] = "Hours a week must be more than 0 and at most 80."
+        if self.billable_hours_per_week is not None and (
+            self.billable_hours_per_week < 0
+            or (
+                self.hours_per_week is not None
+                and self.billable_hours_per_week > self.hours_per_week
+            )
+        ):
+            errors["billable_hours_per_week"] = "Billable hours cannot exceed the hours worked."
+        if self.salary is not None and self.salary < 0:
+            errors["salary"] = "A salary cannot be negative."
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "The end comes after the start."
+        if errors:
+            raise ValidationError(errors)
 
 
 class FundingKind(models.TextChoices):
@@ -501,7 +551,7 @@ class FundingSource(models.Model):
     position = models.ForeignKey(PeerPosition, on_delete=models.CASCADE, related_name="funding")
     kind = models.CharField(max_length=20, choices=FundingKind.choices)
     name = models.CharField(max_length=120, blank=True)
-    yearly_amount = models.DecimalField(max_digits=10, decimal_places=2)
+    yearly_amount = models.DecimalField(max_digits=10, decimal_places=2, validators=[NOT_NEGATIVE])
     ends_on = models.DateField(null=True, blank=True)
     submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 

@@ -52,13 +52,24 @@ def _template_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any
 def phase_template(organization: Organization) -> QuerySet[PhaseTemplateItem]:
     """The organization's own checklist template, made from the defaults on first use."""
     items = PhaseTemplateItem.objects.filter(organization=organization)
-    if not items.exists():
+    if not organization.phase_template_seeded:
+        _seed_template(organization)
+    return items.order_by("phase", "position", "pk")
+
+
+@transaction.atomic
+def _seed_template(organization: Organization) -> None:
+    # Locked, so two first uses at once copy the defaults once.
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    if not org.phase_template_seeded:
         PhaseTemplateItem.objects.bulk_create(
             PhaseTemplateItem(organization=organization, phase=phase, title=title, position=i)
             for phase, titles in DEFAULT_PHASE_ITEMS.items()
             for i, title in enumerate(titles)
         )
-    return items.order_by("phase", "position", "pk")
+        org.phase_template_seeded = True
+        org.save(update_fields=["phase_template_seeded"])
+    organization.phase_template_seeded = True
 
 
 def phase_items_create(program: Program, phase: str) -> int:
@@ -85,7 +96,7 @@ def program_phase_advance(
     """Move the program to the next phase. With items of the current phase still open the
     move needs an explicit reason, which is kept with the change and in the audit log."""
     program = Program.objects.select_for_update().get(pk=program.pk)
-    if from_phase is not None and from_phase != program.phase:
+    if from_phase is not None and from_phase != program.phase:  # the page names it
         # A double tap or a stale page: the move already happened; never skip a phase.
         raise ValidationError(ALREADY_MOVED.format(phase=PHASE_LABELS[program.phase]))
     target = next_phase(program.phase)
@@ -139,7 +150,10 @@ def checklist_item_update(
     if (
         owner is not None
         and not Membership.objects.filter(
-            organization=item.program.organization_id, user=owner, is_active=True
+            organization=item.program.organization_id,
+            user=owner,
+            is_active=True,
+            user__is_active=True,
         ).exists()
     ):
         raise ValidationError({"owner": OWNER_NOT_A_MEMBER})

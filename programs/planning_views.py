@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import TemplateView
 
+from config.accounts.models import User
 from programs import planning
 from programs.access import Capability
 from programs.models import ChecklistItem, Phase, PhaseTemplateItem, Program
@@ -29,7 +30,7 @@ class AdvanceForm(forms.Form):
 
 
 class ItemForm(forms.Form):
-    owner = forms.IntegerField(required=False)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
     due_date = forms.DateField(required=False)
     done = forms.BooleanField(required=False)
     note = forms.CharField(max_length=300, required=False)
@@ -66,7 +67,7 @@ class PhaseAdvanceView(ScopedObjectMixin, View):
                 program=program,
                 actor=self.actor,
                 override_reason=form.cleaned_data.get("override_reason", ""),
-                from_phase=request.POST.get("from_phase") or None,
+                from_phase=request.POST.get("from_phase", ""),
                 ip_address=client_ip(request),
             )
         except ValidationError as exc:
@@ -83,20 +84,24 @@ class ChecklistItemUpdateView(ScopedObjectMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         item: ChecklistItem = self.get_object()
         form = ItemForm(request.POST)
+        # Owners are the organization's active members, and no one else.
+        form.fields["owner"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            memberships__organization=item.program.organization_id,
+            memberships__is_active=True,
+            is_active=True,
+        )
         if not form.is_valid():
-            messages.error(request, "Check the date: use the date picker.")
+            problems = " ".join(
+                f"{name}: {' '.join(str(e) for e in errs)}" for name, errs in form.errors.items()
+            )
+            messages.error(request, f"“{item.title}” was not saved. {problems}")
             return redirect("program_detail", slug=item.program.slug)
         data = form.cleaned_data
-        owner = None
-        if data["owner"]:
-            owner = item.program.organization.memberships.filter(
-                user_id=data["owner"], is_active=True
-            ).first()
         try:
             planning.checklist_item_update(
                 item=item,
                 actor=self.actor,
-                owner=owner.user if owner else None,
+                owner=data["owner"],
                 due_date=data["due_date"],
                 done=data["done"],
                 note=data["note"],

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from config.accounts.models import User
 from programs.access import rule_for
@@ -29,6 +30,7 @@ from programs.rules import READINESS_STATEMENTS, plan_deadline, readiness_verdic
 from programs.services import audit_record
 
 EVERY_STATEMENT_NEEDS_AN_ANSWER = "Answer yes or no to every statement."
+DATE_NOT_LATER_THAN_TODAY = "Use the date the assessment was made (not later than today)."
 ACTION_NEEDED = "Below the threshold, every 'no' needs an action, an owner and a target date."
 TARGET_WITHIN_A_YEAR = "Choose a target date between the assessment and {deadline}."
 OWNER_NOT_A_MEMBER = "The owner must be an active member of the organization."
@@ -66,10 +68,39 @@ def readiness_assessment_record(
     """Keep one answering of the ten statements (every assessment is kept)."""
     if set(answers) != set(READINESS_STATEMENTS):
         raise ValidationError(EVERY_STATEMENT_NEEDS_AN_ANSWER)
+    today = timezone.localdate()
+    if not dt.date(2000, 1, 1) <= assessed_on <= today:
+        raise ValidationError({"assessed_on": DATE_NOT_LATER_THAN_TODAY})
     if submission_key:
         already = ReadinessAssessment.objects.filter(submission_key=submission_key).first()
         if already is not None:
             return already
+    try:
+        with transaction.atomic():
+            assessment = _assessment_create(
+                organization, actor, assessed_on, answers, notes, submission_key
+            )
+    except IntegrityError:  # the same form, sent twice at the same moment
+        return ReadinessAssessment.objects.get(submission_key=submission_key)
+    audit_record(
+        actor=actor,
+        organization=organization,
+        event="readiness.assessed",
+        subject=assessment,
+        ip_address=ip_address,
+        data={"yes": assessment.yes_count, "total": assessment.total},
+    )
+    return assessment
+
+
+def _assessment_create(
+    organization: Organization,
+    actor: User,
+    assessed_on: dt.date,
+    answers: dict[str, tuple[bool, str]],
+    notes: str,
+    submission_key: str | None,
+) -> ReadinessAssessment:
     assessment = ReadinessAssessment.objects.create(
         organization=organization,
         assessed_on=assessed_on,
@@ -82,14 +113,6 @@ def readiness_assessment_record(
     ReadinessAnswer.objects.bulk_create(
         ReadinessAnswer(assessment=assessment, statement=code, answer=yes, comment=comment)
         for code, (yes, comment) in answers.items()
-    )
-    audit_record(
-        actor=actor,
-        organization=organization,
-        event="readiness.assessed",
-        subject=assessment,
-        ip_address=ip_address,
-        data={"yes": assessment.yes_count, "total": assessment.total},
     )
     return assessment
 

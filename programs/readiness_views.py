@@ -25,11 +25,12 @@ CHART_WIDTH, CHART_HEIGHT = 320, 140
 
 def trend_bars(history: list[ReadinessAssessment]) -> list[dict[str, Any]]:
     """Bar geometry for the server-drawn SVG trend: one bar per assessment, by percent."""
-    if not history:
+    shown = history[-12:]
+    if not shown:
         return []
-    slot = CHART_WIDTH / max(len(history), 1)
+    slot = CHART_WIDTH / len(shown)
     bars = []
-    for i, a in enumerate(history[-12:]):
+    for i, a in enumerate(shown):
         verdict = readiness.verdict_for(a)
         height = CHART_HEIGHT * verdict.percent / 100
         bars.append(
@@ -187,7 +188,10 @@ class ReadinessActionDoneView(ScopedObjectMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         action: ReadinessAction = self.get_object()
-        done = None if action.done_on else timezone.localdate()
+        # The button says what it does, so sending it twice cannot undo it.
+        done = timezone.localdate() if request.POST.get("done") == "yes" else None
+        if (done is None) == (action.done_on is None):
+            return redirect("readiness_detail", pk=action.assessment_id)
         readiness.readiness_action_done(
             action=action, actor=self.actor, done_on=done, ip_address=client_ip(request)
         )

@@ -170,6 +170,9 @@ def position_budget(
     positive before a program starts (never run at a deficit). Warnings: a deficit, a
     single funding source, a wage below the regional average, a grant ending soon."""
     wages = yearly_wages(hourly_wage=hourly_wage, hours_per_week=hours_per_week, salary=salary)
+    # A source that has already ended pays for nothing any more.
+    ended = [f for f in funding if f.ends_on is not None and f.ends_on < today]
+    funding = [f for f in funding if f not in ended]
     funded = sum((f.amount for f in funding), Decimal(0))
     budget = PositionBudget(wages=wages, lines=lines, funding=funded, warnings=[])
     warnings = budget.warnings
@@ -178,11 +181,18 @@ def position_budget(
             f"Deficit of ${budget.deficit:,.2f} a year: find that much more funding or cut "
             "costs before the position starts."
         )
-    if len({f.kind for f in funding}) == 1:
-        warnings.append("Only one kind of funding: a second source protects the position.")
+    if len(funding) == 1:
+        warnings.append("Only one funding source: a second source protects the position.")
     if not funding:
-        warnings.append("No funding recorded for this position.")
-    effective_hourly = hourly_wage
+        warnings.append("No current funding for this position.")
+    for f in ended:
+        warnings.append(
+            f"A {f.kind.replace('_', ' ')} source ended on {f.ends_on:%B %-d, %Y} "
+            "and no longer counts."
+        )
+    # The wage check uses what the position really pays: a salary over its hours when
+    # there is a salary, otherwise the hourly wage.
+    effective_hourly = None if salary else hourly_wage
     if salary and hours_per_week:
         effective_hourly = salary / (hours_per_week * WEEKS_PER_YEAR)
     if effective_hourly is not None and effective_hourly < regional_wage:

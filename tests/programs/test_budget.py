@@ -36,7 +36,7 @@ def test_a_manager_builds_a_position_budget_and_sees_the_balance(
     url = reverse("position_edit", args=[position.pk])
     page = client.get(url).content.decode()
     assert "$48,528.00" in page  # 37,440 wages + 7,488 + 3,000 + 600
-    assert "No funding recorded" in page
+    assert "No current funding" in page
     client.post(
         url,
         {
@@ -48,7 +48,7 @@ def test_a_manager_builds_a_position_budget_and_sees_the_balance(
     )
     page = client.get(url).content.decode()
     assert "\u2212$18,528.00" in page and "Deficit of $18,528.00" in page  # minus sign
-    assert "Only one kind of funding" in page
+    assert "Only one funding source" in page
     client.post(
         url,
         {
@@ -140,3 +140,45 @@ def test_double_submits_add_one_funding_line_and_one_estimate(
     client.post(url, {"action": "medicaid_estimate"})
     client.post(url, {"action": "medicaid_estimate"})
     assert FundingSource.objects.filter(kind="medicaid").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("salary", "-5000", "A salary cannot be negative."),
+        ("billable_hours_per_week", "300", "Billable hours cannot exceed the hours worked."),
+        ("vehicle", "-1", "Cannot be negative."),
+        ("ends_on", "2020-01-01", "The end comes after the start."),
+    ],
+)
+def test_impossible_budget_numbers_are_refused_by_the_field(
+    org, member_of, client_for, program_in, field, value, message
+):
+    program = program_in(org)
+    client = client_for(member_of(org, Role.ORG_ADMIN))
+    data = {
+        "title": "Peer",
+        "hourly_wage": "18",
+        "hours_per_week": "40",
+        "starts_on": "2025-01-01",
+        field: value,
+    }
+    response = client.post(reverse("position_create", args=[program.slug]), data)
+    assert message in response.content.decode()
+    assert not PeerPosition.objects.exists()
+
+
+def test_a_peer_cannot_remove_funding(org, member_of, client_for, program_in):
+    from programs.budget import funding_add, position_save
+
+    program = program_in(org)
+    admin = member_of(org, Role.ORG_ADMIN)
+    position = position_save(
+        program=program, actor=admin.user, hourly_wage=Decimal("18"), hours_per_week=Decimal("40")
+    )
+    source = funding_add(
+        position=position, actor=admin.user, kind="grant", yearly_amount=Decimal("1000")
+    )
+    peer = client_for(member_of(org, Role.PEER_SUPPORTER, programs=[program]))
+    assert peer.post(reverse("funding_remove", args=[source.pk])).status_code == 403
+    assert FundingSource.objects.filter(pk=source.pk).exists()

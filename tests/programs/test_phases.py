@@ -32,12 +32,18 @@ def test_a_new_program_starts_in_planning_with_its_checklist(program_and_manager
 def test_moving_on_with_items_open_needs_a_recorded_reason(program_and_manager):
     program, manager, client = program_and_manager
     url = reverse("program_phase_advance", args=[program.slug])
-    response = client.post(url, {"override_reason": ""}, follow=True)
+    response = client.post(url, {"override_reason": "", "from_phase": "planning"}, follow=True)
     assert ITEMS_OPEN.format(n=6).split(".")[0] in response.content.decode()
     program.refresh_from_db()
     assert program.phase == "planning"
 
-    client.post(url, {"override_reason": "Grant start date is fixed; funding letter pending"})
+    client.post(
+        url,
+        {
+            "override_reason": "Grant start date is fixed; funding letter pending",
+            "from_phase": "planning",
+        },
+    )
     program.refresh_from_db()
     assert program.phase == "implementation"
     change = PhaseChange.objects.get()
@@ -58,7 +64,7 @@ def test_with_every_item_done_no_reason_is_needed(program_and_manager):
             {"done": "on", "owner": manager.user.pk, "due_date": "2026-01-15"},
         )
     assert not ChecklistItem.objects.filter(program=program, done_on__isnull=True).exists()
-    client.post(reverse("program_phase_advance", args=[program.slug]), {})
+    client.post(reverse("program_phase_advance", args=[program.slug]), {"from_phase": "planning"})
     program.refresh_from_db()
     assert program.phase == "implementation"
     assert PhaseChange.objects.get().override_reason == ""
@@ -138,3 +144,38 @@ def test_a_double_tap_on_move_never_skips_a_phase(program_and_manager):
     assert program.phase == "implementation"
     assert PhaseChange.objects.count() == 1
     assert "already in Implementation" in response.content.decode()
+
+
+def test_an_emptied_template_stays_empty(org, member_of, client_for):
+    from programs.models import PhaseTemplateItem
+    from programs.planning import phase_template
+
+    client = client_for(member_of(org, Role.ORG_ADMIN))
+    client.get(reverse("phase_template"))
+    count = PhaseTemplateItem.objects.filter(organization=org).count()
+    assert count == sum(len(v) for v in DEFAULT_PHASE_ITEMS.values())
+    for item in PhaseTemplateItem.objects.filter(organization=org):
+        client.post(reverse("phase_template_remove", args=[item.pk]))
+    org.refresh_from_db()
+    assert list(phase_template(org)) == []  # not copied again
+
+
+def test_an_owner_from_elsewhere_is_refused_with_a_message(
+    program_and_manager, other_org, member_of
+):
+    program, manager, client = program_and_manager
+    outsider = member_of(other_org, Role.PROGRAM_MANAGER)
+    item = program.checklist.first()
+    assert item is not None
+    client.post(reverse("program_checklist_item", args=[item.pk]), {"owner": manager.user.pk})
+    response = client.post(
+        reverse("program_checklist_item", args=[item.pk]), {"owner": outsider.user.pk}, follow=True
+    )
+    assert "was not saved" in response.content.decode()
+    item.refresh_from_db()
+    assert item.owner == manager.user  # unchanged, not silently cleared
+
+
+def test_peers_cannot_reach_the_template_page(org, member_of, client_for):
+    client = client_for(member_of(org, Role.PEER_SUPPORTER))
+    assert client.get(reverse("phase_template")).status_code == 403

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from programs.models import ReadinessAction, ReadinessAssessment, Role
-from programs.readiness import ACTION_NEEDED, OWNER_NOT_A_MEMBER
+from programs.readiness import ACTION_NEEDED, DATE_NOT_LATER_THAN_TODAY
 from programs.rules import READINESS_STATEMENTS, readiness_verdict
 
 pytestmark = pytest.mark.django_db
@@ -85,10 +85,10 @@ def test_below_eighty_percent_every_no_needs_an_owned_dated_action(
     assert ReadinessAction.objects.filter(assessment=assessment).count() == 3
     action = ReadinessAction.objects.first()
     assert action is not None
-    client.post(reverse("readiness_action_done", args=[action.pk]))
+    client.post(reverse("readiness_action_done", args=[action.pk]), {"done": "yes"})
+    client.post(reverse("readiness_action_done", args=[action.pk]), {"done": "yes"})  # again
     action.refresh_from_db()
-    assert action.done_on is not None
-    assert OWNER_NOT_A_MEMBER  # the service's own check, for owners the form cannot offer
+    assert action.done_on is not None  # sending it twice does not undo it
 
 
 def test_at_eighty_percent_no_plan_is_required(org, member_of, client_for):
@@ -144,3 +144,12 @@ def test_a_double_submitted_assessment_is_kept_once(org, member_of, client_for):
     client.post(reverse("readiness_new"), data)
     client.post(reverse("readiness_new"), data)
     assert ReadinessAssessment.objects.count() == 1
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "2999-01-01"])
+def test_a_future_assessment_date_is_refused_by_the_field(org, member_of, client_for, day):
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER))
+    response = client.post(reverse("readiness_new"), _answers(9, day))
+    assert response.status_code == 200
+    assert DATE_NOT_LATER_THAN_TODAY.split("(")[0] in html.unescape(response.content.decode())
+    assert not ReadinessAssessment.objects.exists()

@@ -60,7 +60,7 @@ def test_single_source_low_wage_and_grant_ending_soon_warn():
         hourly_wage=D("16.99"), funding=[FundingLine("grant", D("60000"), dt.date(2026, 8, 31))]
     )
     text = " ".join(b.warnings)
-    assert "Only one kind of funding" in text
+    assert "Only one funding source" in text
     assert "below the regional average of $17.00" in text
     assert "A grant ends on August 31, 2026" in text
     assert not any("regional" in w for w in budget(hourly_wage=D("17")).warnings)
@@ -71,3 +71,30 @@ def test_single_source_low_wage_and_grant_ending_soon_warn():
         ]
     )
     assert not any("grant ends" in w for w in far.warnings)  # 184 days away
+
+
+def test_an_ended_grant_pays_for_nothing_and_says_so():
+    b = budget(
+        funding=[
+            FundingLine("grant", D("60000"), dt.date(2026, 2, 28)),
+            FundingLine("medicaid", D("10000")),
+        ]
+    )
+    assert b.funding == D("10000")
+    assert any("ended on February 28, 2026" in w for w in b.warnings)
+    same_day = budget(
+        funding=[FundingLine("grant", D("60000"), TODAY), FundingLine("medicaid", D("10000"))]
+    )
+    assert same_day.funding == D("70000")  # still paying on its last day
+
+
+def test_the_wage_check_uses_the_salary_when_there_is_one():
+    high = budget(salary=D("60000"), hourly_wage=D("10"), hours_per_week=D("40"))
+    assert not any("regional average" in w for w in high.warnings)  # $28.85/hour
+    low = budget(salary=D("20000"), hourly_wage=D("30"), hours_per_week=D("40"))
+    assert any("$9.62/hour" in w for w in low.warnings)
+
+
+def test_two_grants_are_two_sources():
+    b = budget(funding=[FundingLine("grant", D("30000")), FundingLine("grant", D("30000"))])
+    assert not any("Only one funding source" in w for w in b.warnings)
