@@ -122,16 +122,6 @@ def standings_for(
     return rows
 
 
-def active_certification_on(profile: PeerProfile, day: dt.date) -> Certification | None:
-    """The certification in force on `day`, if any (billing asks this of each encounter)."""
-    candidates = (
-        profile.certifications.filter(issued_on__lte=day)
-        .filter(Q(lapsed_on__isnull=True) | Q(lapsed_on__gt=day))
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
-    )
-    return candidates.order_by("-issued_on").first()
-
-
 @dataclass(frozen=True)
 class Turnover:
     start: dt.date

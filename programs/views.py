@@ -161,11 +161,16 @@ class ProgramDetailView(ScopedObjectMixin, DetailView[Program]):
             ctx["positions"] = program_budget(self.object)
             ctx["caseloads"] = self._caseloads()
         if can(self.membership, Capability.MANAGE_READINESS):
-            from programs.readiness import readiness_history, verdict_for
+            from programs.models import ReadinessAssessment
+            from programs.readiness import verdict_for
 
-            history = readiness_history(self.membership)
-            if history:
-                ctx["readiness"] = (history[-1], verdict_for(history[-1]))
+            latest = (
+                ReadinessAssessment.objects.for_member(self.membership)
+                .order_by("-assessed_on", "-pk")
+                .first()
+            )
+            if latest is not None:
+                ctx["readiness"] = (latest, verdict_for(latest))
         return ctx
 
     def _caseloads(self) -> list[tuple[Membership, Any, list[str]]]:

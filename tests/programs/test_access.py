@@ -104,11 +104,14 @@ def test_a_deactivated_member_reaches_nothing(org, member_of, client_for):
 
 def test_django_admin_is_for_platform_superusers_only(org, member_of, client_for):
     admin = member_of(org, Role.ORG_ADMIN)
-    assert client_for(admin).get("/platform-admin/").status_code in (302, 403)
-    # Staff status alone is not enough: only superusers.
+    to_login = "/platform-admin/login/?next=/platform-admin/"
+    response = client_for(admin).get("/platform-admin/")
+    assert (response.status_code, response["Location"]) == (302, to_login)
+    # Staff status alone is not enough (Django's own check would let staff in): superusers only.
     staff = member_of(org, Role.PEER_SUPPORTER)
     User.objects.filter(pk=staff.user.pk).update(is_staff=True)
-    assert client_for(staff).get("/platform-admin/").status_code in (302, 403)
+    response = client_for(staff).get("/platform-admin/")
+    assert (response.status_code, response["Location"]) == (302, to_login)
     root = member_of(org, Role.PEER_SUPPORTER, email="root@example.org")
     User.objects.filter(pk=root.user.pk).update(is_staff=True, is_superuser=True)
     assert client_for(root).get("/platform-admin/").status_code == 200
