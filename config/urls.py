@@ -17,5 +17,6 @@ urlpatterns = [
     path("platform-admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("certification/", include("certification.urls")),
+    path("", include("encounters.urls")),
     path("", include("programs.urls")),
 ]

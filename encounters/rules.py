@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -31,3 +33,51 @@ def yearly_billing_estimate(
     return (billable_hours_per_week * units_per_hour * unit_rate * weeks).quantize(
         CENT, ROUND_HALF_UP
     )
+
+
+NO_SERVICE_TYPE = "No billable service type was chosen."
+NO_PAYER = "No payer was chosen."
+NO_RATE = "{payer} has no rate in force on {date}."
+NOT_CERTIFIED = (
+    "{payer} pays only for certified peers; the peer held no active certification on {date}."
+)
+DAILY_CAP_REACHED = "{payer}'s daily limit of units for this client was already used that day."
+
+
+@dataclass(frozen=True)
+class Billing:
+    billable: bool
+    units: int
+    amount: Decimal
+    reason: str = ""
+
+
+def billing_decision(
+    *,
+    minutes: int,
+    date: dt.date,
+    service_type: str,
+    payer_name: str | None,
+    unit_rate: Decimal | None,
+    unit_minutes: int = 15,
+    requires_certification: bool = True,
+    peer_certified: bool = False,
+    units_left_today: int | None = None,
+) -> Billing:
+    """An encounter bills when it has a service type, a payer with a rate in force on its
+    date, and, for a payer that requires it, a peer certified on that date. Its units are
+    `billable_units(minutes)`, cut to what the payer's daily cap per client leaves."""
+    if not service_type:
+        return Billing(False, 0, Decimal(0), NO_SERVICE_TYPE)
+    if payer_name is None:
+        return Billing(False, 0, Decimal(0), NO_PAYER)
+    if unit_rate is None:
+        return Billing(False, 0, Decimal(0), NO_RATE.format(payer=payer_name, date=date))
+    if requires_certification and not peer_certified:
+        return Billing(False, 0, Decimal(0), NOT_CERTIFIED.format(payer=payer_name, date=date))
+    units = billable_units(minutes, unit_minutes=unit_minutes)
+    if units_left_today is not None and units > units_left_today:
+        units = max(units_left_today, 0)
+        if units == 0:
+            return Billing(False, 0, Decimal(0), DAILY_CAP_REACHED.format(payer=payer_name))
+    return Billing(True, units, billable_amount(units, unit_rate))

@@ -1,26 +1,219 @@
-"""Reads for clients and rates, and who may see which clients."""
+"""Reads for clients, encounters, rates and survey figures, and who may see which."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 
-from encounters.models import Client, Payer, Rate
+from encounters.models import (
+    Alternative,
+    Client,
+    Encounter,
+    Payer,
+    Rate,
+    SurveyLink,
+    SurveyResponse,
+)
 from programs.access import rule_for
 from programs.models import Membership, Program, Role
+from supervision.selectors import supervisee_ids
 
 
 @rule_for(Client)
 def _clients_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
-    """A peer sees own clients; managers and (until supervision agreements exist, as an
-    interim rule) supervisors see their programs' clients; admins see all."""
+    """A peer sees own clients; a supervisor the clients of the peers they supervise under
+    an agreement in force; a manager their programs' clients; an admin all."""
     if membership.role == Role.ORG_ADMIN:
         return qs
     if membership.role == Role.PEER_SUPPORTER:
         return qs.filter(assigned_peer=membership)
+    if membership.role == Role.CLINICAL_SUPERVISOR:
+        return qs.filter(assigned_peer__in=supervisee_ids(membership))
     return qs.filter(program__in=Program.objects.for_member(membership).values("pk"))
+
+
+@rule_for(Encounter)
+def _encounters_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    """A peer sees own encounters; a supervisor their supervisees'; a manager their
+    programs'; an admin all."""
+    if membership.role == Role.ORG_ADMIN:
+        return qs
+    if membership.role == Role.PEER_SUPPORTER:
+        return qs.filter(peer=membership)
+    if membership.role == Role.CLINICAL_SUPERVISOR:
+        return qs.filter(peer__in=supervisee_ids(membership))
+    return qs.filter(program__in=Program.objects.for_member(membership).values("pk"))
+
+
+@rule_for(SurveyResponse)
+def _responses_countable(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    """Responses are only ever aggregated, over the encounters the member may see; peers
+    get none, so no figure can be tied to their own clients."""
+    if membership.role == Role.PEER_SUPPORTER:
+        return qs.none()
+    return qs.filter(encounter__in=Encounter.objects.for_member(membership).values("pk"))
+
+
+@rule_for(SurveyLink)
+def _links_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    return qs.filter(encounter__in=Encounter.objects.for_member(membership).values("pk"))
+
+
+def may_see_identity(membership: Membership, client: Client) -> bool:
+    """A client's name and contact are for the assigned peer, managers and admins; others
+    (supervisors) work with the pseudonymous code."""
+    if membership.role in (Role.ORG_ADMIN, Role.PROGRAM_MANAGER):
+        return True
+    return client.assigned_peer_id == membership.pk
+
+
+@dataclass(frozen=True)
+class EncounterTotals:
+    encounters: int
+    clients: int
+    minutes: int
+    units: int
+    amount: Decimal
+    not_billable: int
+
+    @property
+    def hours(self) -> Decimal:
+        return (Decimal(self.minutes) / 60).quantize(Decimal("0.1"))
+
+
+def encounter_totals(encounters: QuerySet[Encounter]) -> EncounterTotals:
+    """Counts, hours, billable units and amount of a list of encounters, in one query.
+    Only billable encounters carry units and amount (they are zero otherwise)."""
+    row = encounters.order_by().aggregate(
+        n=Count("pk"),
+        clients=Count("client", distinct=True),
+        minutes=Coalesce(Sum("duration_minutes"), 0),
+        units=Coalesce(Sum("units", filter=Q(billable=True)), 0),
+        amount=Coalesce(
+            Sum("amount", filter=Q(billable=True)), Decimal(0), output_field=DecimalField()
+        ),
+        not_billable=Count("pk", filter=Q(billable=False)),
+    )
+    return EncounterTotals(
+        encounters=row["n"],
+        clients=row["clients"],
+        minutes=row["minutes"],
+        units=row["units"],
+        amount=row["amount"],
+        not_billable=row["not_billable"],
+    )
+
+
+def encounters_for_listing(membership: Membership) -> QuerySet[Encounter]:
+    return (
+        Encounter.objects.for_member(membership)
+        .select_related("client", "peer__user", "payer", "program")
+        .annotate(surveyed=Exists(SurveyResponse.objects.filter(encounter=OuterRef("pk"))))
+    )
+
+
+def clients_for_listing(membership: Membership) -> QuerySet[Client]:
+    """Visible clients with their last encounter date, in one query."""
+    return (
+        Client.objects.for_member(membership)
+        .select_related("assigned_peer__user", "program")
+        .annotate(last_seen=Max("encounters__date"), encounter_count=Count("encounters"))
+        .order_by("assigned_peer__user__last_name", "code")
+    )
+
+
+@dataclass(frozen=True)
+class SurveySummary:
+    """Survey figures over a set of encounters. With fewer than SURVEY_MIN_RESPONSES
+    answers only the counts are given, so no figure can be traced to one person."""
+
+    encounters: int
+    responses: int
+    shown: bool
+    satisfaction_mean: Decimal | None = None
+    satisfaction_counts: list[tuple[int, int]] = field(default_factory=list)
+    wellbeing_mean: Decimal | None = None
+    alternatives: list[tuple[str, str, int]] = field(default_factory=list)
+    other_services_yes: int = 0
+    other_services_answered: int = 0
+    relapse_yes: int = 0
+    relapse_answered: int = 0
+
+    @property
+    def response_rate(self) -> Decimal | None:
+        if not self.encounters:
+            return None
+        return (Decimal(100) * self.responses / self.encounters).quantize(Decimal("0.1"))
+
+    @property
+    def minimum(self) -> int:
+        return int(settings.SURVEY_MIN_RESPONSES)
+
+
+def survey_summary(encounters: QuerySet[Encounter]) -> SurveySummary:
+    """Aggregates only, in a fixed number of queries whatever the number of answers."""
+    total = encounters.order_by().count()
+    responses = SurveyResponse.objects.filter(
+        encounter__in=encounters.order_by().values("pk")
+    ).order_by()
+    n = responses.count()
+    if n < settings.SURVEY_MIN_RESPONSES:
+        return SurveySummary(encounters=total, responses=n, shown=False)
+    agg = responses.aggregate(
+        sat=Avg("satisfaction"),
+        well=Avg("wellbeing"),
+        os_yes=Count("pk", filter=Q(other_services="yes")),
+        os_n=Count("pk", filter=Q(other_services__in=["yes", "no"])),
+        rel_yes=Count("pk", filter=Q(relapse="yes")),
+        rel_n=Count("pk", filter=Q(relapse__in=["yes", "no"])),
+    )
+    sat_counts = dict(
+        responses.exclude(satisfaction=None)
+        .values_list("satisfaction")
+        .annotate(c=Count("pk"))
+        .values_list("satisfaction", "c")
+    )
+    alt_counts = dict(
+        responses.exclude(alternative="")
+        .values_list("alternative")
+        .annotate(c=Count("pk"))
+        .values_list("alternative", "c")
+    )
+
+    def mean(value: Any) -> Decimal | None:
+        return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
+
+    return SurveySummary(
+        encounters=total,
+        responses=n,
+        shown=True,
+        satisfaction_mean=mean(agg["sat"]),
+        satisfaction_counts=[(s, sat_counts.get(s, 0)) for s in range(1, 6)],
+        wellbeing_mean=mean(agg["well"]),
+        alternatives=[
+            (code, label, alt_counts.get(code, 0)) for code, label in Alternative.choices
+        ],
+        other_services_yes=agg["os_yes"],
+        other_services_answered=agg["os_n"],
+        relapse_yes=agg["rel_yes"],
+        relapse_answered=agg["rel_n"],
+    )
 
 
 def rate_on(payer: Payer, day: dt.date) -> Rate | None:

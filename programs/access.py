@@ -77,10 +77,17 @@ class Capability(StrEnum):
     MANAGE_CERTIFICATION = "manage_certification"
     KEEP_OWN_CERTIFICATION = "keep_own_certification"
     MANAGE_READINESS = "manage_readiness"
+    LOG_ENCOUNTERS = "log_encounters"
+    VIEW_ENCOUNTERS = "view_encounters"
+    CORRECT_ENCOUNTERS = "correct_encounters"
+    MANAGE_CLIENTS = "manage_clients"
+    VIEW_SURVEY_RESULTS = "view_survey_results"
+    EDIT_SURVEY = "edit_survey"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    "org_admin": frozenset(Capability) - {Capability.KEEP_OWN_CERTIFICATION},
+    "org_admin": frozenset(Capability)
+    - {Capability.KEEP_OWN_CERTIFICATION, Capability.LOG_ENCOUNTERS},
     "program_manager": frozenset(
         {
             Capability.MANAGE_PROGRAMS,
@@ -88,12 +95,23 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_TEAM_CERTIFICATION,
             Capability.MANAGE_CERTIFICATION,
             Capability.MANAGE_READINESS,
+            Capability.VIEW_ENCOUNTERS,
+            Capability.CORRECT_ENCOUNTERS,
+            Capability.MANAGE_CLIENTS,
+            Capability.VIEW_SURVEY_RESULTS,
         }
     ),
     "clinical_supervisor": frozenset(
-        {Capability.VIEW_PROGRAMS, Capability.VIEW_TEAM_CERTIFICATION}
+        {Capability.VIEW_PROGRAMS, Capability.VIEW_TEAM_CERTIFICATION, Capability.VIEW_ENCOUNTERS}
     ),
-    "peer_supporter": frozenset({Capability.VIEW_PROGRAMS, Capability.KEEP_OWN_CERTIFICATION}),
+    "peer_supporter": frozenset(
+        {
+            Capability.VIEW_PROGRAMS,
+            Capability.KEEP_OWN_CERTIFICATION,
+            Capability.LOG_ENCOUNTERS,
+            Capability.VIEW_ENCOUNTERS,
+        }
+    ),
 }
 
 

@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class SupervisionConfig(AppConfig):
     name = "supervision"
+
+    def ready(self) -> None:
+        from supervision import selectors  # noqa: F401  (registers visibility rules)

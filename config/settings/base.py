@@ -279,3 +279,12 @@ READINESS_PLAN_DAYS = env.int("READINESS_PLAN_DAYS", default=365)
 # grant's end is worth a warning.
 REGIONAL_AVERAGE_PEER_WAGE = Decimal(env.str("REGIONAL_AVERAGE_PEER_WAGE", default="17.00"))
 GRANT_ENDING_WARNING_DAYS = env.int("GRANT_ENDING_WARNING_DAYS", default=183)
+
+# --- Encounters and the survey --------------------------------------------------------------
+# How many days after an encounter its peer may still correct it (managers always can).
+ENCOUNTER_CORRECTION_DAYS = env.int("ENCOUNTER_CORRECTION_DAYS", default=14)
+# A survey link sent to a person works this long, once.
+SURVEY_LINK_HOURS = env.int("SURVEY_LINK_HOURS", default=72)
+# Survey figures over fewer answers than this are not shown, so none can be traced to one
+# person.
+SURVEY_MIN_RESPONSES = env.int("SURVEY_MIN_RESPONSES", default=5)
