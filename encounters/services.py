@@ -74,7 +74,7 @@ MAX_MINUTES = 720
 @transaction.atomic
 def client_save(
     *,
-    actor: User,
+    actor: User | None,
     organization: Organization,
     program: Program,
     code: str,

@@ -46,9 +46,9 @@ from encounters.models import (
     SurveyResponse,
 )
 from encounters.survey import questions_from
-from programs.access import Capability, can, scoped_object_or_404
+from programs.access import Capability, can
 from programs.models import Program, Role
-from programs.views import MemberRequiredMixin, client_ip
+from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 PAGE_SIZE = 25
 NOTE_FIELDS = ("note_data", "note_assessment", "note_plan", "referrals")
@@ -160,19 +160,26 @@ class EncounterCreateView(_EncounterFormMixin, View):
         return self._render(form)
 
 
-class EncounterSavedView(MemberRequiredMixin, TemplateView):
+class _OwnEncounterMixin(ScopedObjectMixin):
+    """Pages about an encounter that only the peer who logged it uses."""
+
+    model = Encounter
+    capability = Capability.LOG_ENCOUNTERS
+
+    def own_encounter(self) -> Encounter:
+        encounter: Encounter = self.object
+        if encounter.peer_id != self.membership.pk:
+            raise Http404
+        return encounter
+
+
+class EncounterSavedView(_OwnEncounterMixin, TemplateView):
     """After saving: the billing outcome, and the ways to offer the survey."""
 
     template_name = "encounters/encounter_saved.html"
-    capability = Capability.LOG_ENCOUNTERS
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        encounter = scoped_object_or_404(
-            Encounter.objects.select_related("client", "payer"),
-            self.membership,
-            pk=self.kwargs["pk"],
-            peer=self.membership,
-        )
+        encounter = self.own_encounter()
         ctx = super().get_context_data(**kwargs)
         ctx["encounter"] = encounter
         ctx["answered"] = SurveyResponse.objects.filter(encounter=encounter).exists()
@@ -180,18 +187,15 @@ class EncounterSavedView(MemberRequiredMixin, TemplateView):
         return ctx
 
 
-class EncounterDetailView(_EncounterFormMixin, View):
+class EncounterDetailView(ScopedObjectMixin, _EncounterFormMixin, View):
     """An encounter as its peer, their supervisor or a manager sees it; correctable by the
     peer for a while and by managers. Opening it is audited."""
 
+    model = Encounter
     capability = Capability.VIEW_ENCOUNTERS
 
     def _encounter(self) -> Encounter:
-        return scoped_object_or_404(
-            Encounter.objects.select_related("client", "payer", "program", "peer__user"),
-            self.membership,
-            pk=self.kwargs["pk"],
-        )
+        return self.object
 
     def _may_correct(self, encounter: Encounter) -> bool:
         today = organization_today(self.membership.organization)
@@ -256,16 +260,13 @@ class EncounterDetailView(_EncounterFormMixin, View):
         return self._show(encounter, form)
 
 
-class SurveyOfferView(MemberRequiredMixin, View):
+class SurveyOfferView(_OwnEncounterMixin, View):
     """The peer hands the phone over, or gets a one-time link and QR code to send."""
 
-    capability = Capability.LOG_ENCOUNTERS
     channel: str = SurveyChannel.HANDOVER
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        encounter = scoped_object_or_404(
-            Encounter.objects.all(), self.membership, pk=pk, peer=self.membership
-        )
+        encounter = self.own_encounter()
         try:
             link, token = services.survey_link_create(
                 encounter=encounter,
@@ -465,16 +466,15 @@ class ClientCreateView(_ClientFormMixin, View):
         return render(request, "encounters/client_form.html", {"form": form})
 
 
-class ClientDetailView(_ClientFormMixin, View):
+class ClientDetailView(ScopedObjectMixin, _ClientFormMixin, View):
     """A client record: code, phase, encounters; name and contact only for those whose
     work needs them. Every opening is audited."""
 
+    model = Client
+    capability = Capability.VIEW_ENCOUNTERS
+
     def _client(self) -> Client:
-        return scoped_object_or_404(
-            Client.objects.select_related("program", "assigned_peer__user"),
-            self.membership,
-            pk=self.kwargs["pk"],
-        )
+        return self.object
 
     def _page(self, client: Client, form: ClientForm | None) -> HttpResponse:
         m = self.membership

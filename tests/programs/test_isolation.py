@@ -44,9 +44,17 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
         ("post",),
         lambda o: {"pk": o["profile"].pk, "requirement": "application"},
     ),
+    "encounter_detail": (("get", "post"), lambda o: {"pk": o["encounter"].pk}),
+    "encounter_saved": (("get",), lambda o: {"pk": o["encounter"].pk}),
+    "survey_handover": (("post",), lambda o: {"pk": o["encounter"].pk}),
+    "survey_link": (("post",), lambda o: {"pk": o["encounter"].pk}),
+    "client_detail": (("get", "post"), lambda o: {"pk": o["client"].pk}),
 }
-# URLs with arguments that are not an organization's objects.
-NOT_OBJECT_URLS = {"invitation_accept"}
+# URLs with arguments that are not an organization's objects (the survey token is a
+# secret link that needs no sign-in; its own tests cover it).
+NOT_OBJECT_URLS = {"invitation_accept", "survey_answer"}
+# Pages only the member who made the object opens (default: the organization admin).
+OPENED_BY = {"encounter_saved": "membership"}
 
 
 def _our_patterns() -> list[URLPattern]:
@@ -131,7 +139,30 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
     funding = funding_add(
         position=position, actor=admin.user, kind="grant", yearly_amount=Decimal("40000")
     )
+    from encounters.models import Client
+    from encounters.services import EncounterInput, encounter_save
+
+    client = Client.objects.create(
+        program=program, code="C-1", assigned_peer=membership, enrolled_on=dt.date(2025, 1, 1)
+    )
+    encounter, _ = encounter_save(
+        actor=membership.user,
+        peer=membership,
+        data=EncounterInput(
+            program=program,
+            client=client,
+            date=dt.date(2025, 2, 3),
+            start_time=dt.time(10),
+            duration_minutes=30,
+            setting="office",
+            format="individual",
+            phase="engaging",
+            support_types=["emotional"],
+        ),
+    )
     return {
+        "client": client,
+        "encounter": encounter,
         "position": position,
         "funding": funding,
         "phase_item": program.checklist.first(),
@@ -168,10 +199,11 @@ def test_a_member_of_one_organization_gets_404_for_every_object_of_another(
 
 def test_the_same_urls_work_for_the_owning_organization(org, member_of, program_in, client_for):
     ours = _objects_of(org, member_of, program_in)
-    client = client_for(ours["admin"])
+    clients = {who: client_for(ours[who]) for who in {"admin", *OPENED_BY.values()}}
     for name, (methods, kwargs) in OBJECT_URLS.items():
         if "get" in methods:
             url = reverse(name, kwargs=kwargs(ours))
+            client = clients[OPENED_BY.get(name, "admin")]
             assert client.get(url).status_code == 200, name
 
 
