@@ -232,6 +232,17 @@ AUDIT_EVENT_LABELS: dict[str, str] = {
     "account.signed_in": "Signed in",
     "account.signed_out": "Signed out",
     "account.sign_in_failed": "Failed sign-in",
+    "client.created": "Client record created",
+    "client.updated": "Client record changed",
+    "client.viewed": "Client record opened",
+    "client.listed": "Client list opened",
+    "encounter.created": "Encounter logged",
+    "encounter.updated": "Encounter corrected",
+    "encounter.viewed": "Encounter opened",
+    "encounter.listed": "Encounter list opened",
+    "survey.offered": "Survey offered",
+    "survey.answered": "Survey answered",
+    "survey.published": "Survey questions changed",
 }
 
 AUDIT_LOG_IS_APPEND_ONLY = "The audit log is append-only: its entries cannot be changed or deleted."

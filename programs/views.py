@@ -13,7 +13,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -433,6 +439,44 @@ class AuditLogView(MemberRequiredMixin, ListView[AuditEvent]):
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
         return AuditEvent.objects.for_member(self.membership).select_related("actor")
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.GET.get("format") == "csv":
+            return self._csv()
+        return super().get(request, *args, **kwargs)
+
+    def _csv(self) -> StreamingHttpResponse:
+        """The whole log, oldest first, streamed so a long history does not fill memory."""
+        import csv
+        import json
+
+        class Echo:
+            def write(self, value: str) -> str:
+                return value
+
+        writer = csv.writer(Echo())
+        events = self.get_queryset().order_by("at", "pk")
+
+        def rows() -> Any:
+            yield writer.writerow(
+                ["at", "actor", "event", "subject_type", "subject_id", "ip_address", "data"]
+            )
+            for e in events.iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [
+                        e.at.isoformat(),
+                        e.actor.email if e.actor else "",
+                        e.event,
+                        e.subject_type,
+                        e.subject_id,
+                        e.ip_address or "",
+                        json.dumps(e.data, sort_keys=True),
+                    ]
+                )
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+        return response
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

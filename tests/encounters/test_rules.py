@@ -44,3 +44,55 @@ def test_medicaid_is_seeded_at_1401_per_15_minutes_and_rates_follow_their_dates(
     assert rate_on(medicaid, dt.date(2026, 7, 1)).unit_amount == D("14.50")  # type: ignore[union-attr]
     own = Payer.objects.create(code="county", name="County")
     assert rate_on(own, dt.date(2026, 7, 1)) is None
+
+
+# ----- Whether an encounter bills (encounters.rules.billing_decision) ----------------------
+
+from encounters.rules import billing_decision  # noqa: E402
+
+BILLABLE = dict(
+    minutes=23,
+    date=dt.date(2025, 3, 4),
+    service_type="skills_coaching",
+    payer_name="Medicaid",
+    unit_rate=D("14.01"),
+    requires_certification=True,
+    peer_certified=True,
+)
+
+
+def test_a_complete_encounter_by_a_certified_peer_bills_its_units_at_the_rate():
+    decision = billing_decision(**BILLABLE)
+    assert (decision.billable, decision.units, decision.amount) == (True, 2, D("28.02"))
+
+
+@pytest.mark.parametrize(
+    ("change", "reason_starts"),
+    [
+        ({"service_type": ""}, "No billable service type"),
+        ({"payer_name": None}, "No payer"),
+        ({"unit_rate": None}, "Medicaid has no rate in force on 2025-03-04"),
+        ({"peer_certified": False}, "Medicaid pays only for certified peers"),
+    ],
+)
+def test_an_encounter_missing_a_condition_is_kept_but_not_billed_and_says_why(
+    change, reason_starts
+):
+    decision = billing_decision(**{**BILLABLE, **change})
+    assert (decision.billable, decision.units, decision.amount) == (False, 0, 0)
+    assert decision.reason.startswith(reason_starts)
+
+
+def test_a_payer_that_does_not_require_certification_pays_a_trainee():
+    decision = billing_decision(
+        **{**BILLABLE, "peer_certified": False, "requires_certification": False}
+    )
+    assert decision.billable and decision.units == 2
+
+
+@pytest.mark.parametrize(
+    ("left", "units", "billable"), [(None, 2, True), (5, 2, True), (1, 1, True), (0, 0, False)]
+)
+def test_a_daily_cap_cuts_the_units_to_what_is_left(left, units, billable):
+    decision = billing_decision(**{**BILLABLE, "units_left_today": left})
+    assert (decision.units, decision.billable) == (units, billable)

@@ -1,0 +1,370 @@
+"""Logging, correcting and listing encounters: billing, idempotency, phases, scoping and
+the audit of reads and writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal as D
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from certification.models import Certification
+from encounters import services
+from encounters.models import Client, Encounter, Payer, Rate
+from programs.models import AuditEvent
+from tests.encounters.conftest import DAY, encounter_input
+
+pytestmark = pytest.mark.django_db
+
+
+def _save(s, peer=None, **changes):
+    peer = peer or s.peer
+    return services.encounter_save(actor=peer.user, peer=peer, data=encounter_input(s, **changes))
+
+
+def _form(s, **changes):
+    data = {
+        "submission_key": str(uuid.uuid4()),
+        "format": "individual",
+        "client": s.client.pk,
+        "date": DAY.isoformat(),
+        "start_time": "10:00",
+        "duration_minutes": "23",
+        "setting": "office",
+        "phase": "connecting",
+        "support_types": ["emotional", "affiliation"],
+        "service_type": "skills_coaching",
+        "payer": s.medicaid.pk,
+        "note_data": "Talked through the week.",
+        "note_assessment": "",
+        "note_plan": "Meet Friday.",
+        "referrals": "",
+    }
+    data.update(changes)
+    return data
+
+
+# ----- Billing on save ---------------------------------------------------------------------
+
+
+def test_a_billable_encounter_stores_units_and_the_amount_at_the_rate_of_its_date(setup):
+    s = setup
+    Rate.objects.create(
+        payer=s.medicaid, effective_from=dt.date(2025, 7, 1), unit_amount=D("15.00")
+    )
+    before, _ = _save(s, date=dt.date(2025, 6, 30), duration_minutes=22)
+    after, _ = _save(s, date=dt.date(2025, 7, 1), duration_minutes=23)
+    assert (before.billable, before.units, before.amount) == (True, 1, D("14.01"))
+    assert (after.billable, after.units, after.amount) == (True, 2, D("30.00"))
+
+
+def test_an_uncertified_or_lapsed_peers_encounter_is_kept_and_flagged(setup):
+    s = setup
+    trainee, _ = _save(s, peer=s.other_peer, client=s.other_client)
+    assert not trainee.billable and "certified" in trainee.not_billable_reason
+    Certification.objects.filter(profile__membership=s.peer).update(lapsed_on=DAY)
+    lapsed, _ = _save(s)
+    assert not lapsed.billable and lapsed.units == 0 and lapsed.amount == 0
+    assert Encounter.objects.count() == 2
+
+
+def test_a_payer_daily_cap_is_shared_by_the_clients_encounters_of_the_day_in_order(setup, org):
+    s = setup
+    capped = Payer.objects.create(organization=org, code="county", name="County", daily_unit_cap=3)
+    Rate.objects.create(payer=capped, effective_from=dt.date(2020, 1, 1), unit_amount=D("10"))
+    later, _ = _save(s, payer=capped, start_time=dt.time(15), duration_minutes=30)  # 2 units
+    earlier, _ = _save(s, payer=capped, start_time=dt.time(9), duration_minutes=30)  # 2 units
+    later.refresh_from_db()
+    # The morning encounter bills in full; the afternoon gets what the cap leaves.
+    assert (earlier.units, later.units) == (2, 1)
+    third, _ = _save(s, payer=capped, start_time=dt.time(17), duration_minutes=15)
+    assert not third.billable and "daily limit" in third.not_billable_reason
+
+
+def test_group_encounters_bill_by_the_same_unit_rule_and_need_a_head_count(setup):
+    s = setup
+    group, _ = _save(s, client=None, format="group", head_count=7, duration_minutes=60)
+    assert (group.units, group.amount, group.head_count) == (4, D("56.04"), 7)
+    with pytest.raises(ValidationError) as err:
+        _save(s, client=None, format="group", head_count=0)
+    assert err.value.message_dict["head_count"] == [services.HEAD_COUNT_NEEDED]
+
+
+# ----- Idempotency -------------------------------------------------------------------------
+
+
+def test_the_same_form_sent_twice_creates_one_encounter(setup, client_for):
+    s = setup
+    browser = client_for(s.peer)
+    data = _form(s)
+    first = browser.post(reverse("encounter_create"), data)
+    again = browser.post(reverse("encounter_create"), data)  # a double tap or a retry
+    assert Encounter.objects.count() == 1
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+
+
+def test_a_submission_key_of_another_person_is_refused_not_returned(setup):
+    s = setup
+    key = uuid.uuid4()
+    services.encounter_save(
+        actor=s.peer.user, peer=s.peer, data=encounter_input(s), submission_key=key
+    )
+    with pytest.raises(ValidationError):
+        services.encounter_save(
+            actor=s.other_peer.user,
+            peer=s.other_peer,
+            data=encounter_input(s, client=s.other_client),
+            submission_key=key,
+        )
+
+
+# ----- Bad input --------------------------------------------------------------------------
+
+
+def test_a_failed_submission_keeps_everything_typed_and_says_what_is_wrong(setup, client_for):
+    s = setup
+    browser = client_for(s.peer)
+    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    data = _form(s, date=future, duration_minutes="0", support_types=[], note_data="Long note kept")
+    response = browser.post(reverse("encounter_create"), data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "support_types" in form.errors and "duration_minutes" in form.errors
+    page = response.content.decode()
+    assert "Long note kept" in page and "Meet Friday." in page and future in page
+    assert Encounter.objects.count() == 0
+    # Fix the two fields: now the service refuses the future date, next to the field.
+    data.update(duration_minutes="30", support_types=["emotional"])
+    response = browser.post(reverse("encounter_create"), data)
+    assert response.context["form"].errors["date"] == [services.IN_THE_FUTURE]
+    assert "Long note kept" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"duration_minutes": "abc"},
+        {"date": "2025-02-30"},
+        {"start_time": "25:99"},
+        {"client": "999999"},
+        {"payer": "nope"},
+        {"format": "telepathy"},
+        {"format": "group", "client": "", "head_count": "-3"},
+    ],
+)
+def test_nonsense_input_gets_a_message_never_a_server_error(setup, client_for, changes):
+    s = setup
+    response = client_for(s.peer).post(reverse("encounter_create"), _form(s, **changes))
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert Encounter.objects.count() == 0
+
+
+def test_a_client_from_another_peers_caseload_cannot_be_picked(setup, client_for):
+    s = setup
+    response = client_for(s.peer).post(
+        reverse("encounter_create"), _form(s, client=s.other_client.pk)
+    )
+    assert "client" in response.context["form"].errors
+    assert Encounter.objects.count() == 0
+
+
+def test_encounters_outside_the_clients_enrolment_are_refused(setup):
+    s = setup
+    with pytest.raises(ValidationError) as err:
+        _save(s, date=dt.date(2024, 12, 31))
+    assert "enrolled" in err.value.message_dict["date"][0]
+
+
+# ----- Phase -------------------------------------------------------------------------------
+
+
+def test_the_clients_phase_follows_the_latest_encounter_and_can_move_back(setup):
+    s = setup
+    _save(s, phase="supporting", date=dt.date(2025, 3, 1))
+    s.client.refresh_from_db()
+    assert s.client.phase == "supporting"
+    _save(s, phase="engaging", date=dt.date(2025, 3, 2))
+    s.client.refresh_from_db()
+    assert s.client.phase == "engaging"
+    # An older encounter logged late does not override the latest one.
+    _save(s, phase="connecting", date=dt.date(2025, 2, 1))
+    s.client.refresh_from_db()
+    assert s.client.phase == "engaging"
+
+
+# ----- Corrections -------------------------------------------------------------------------
+
+
+def test_a_peer_corrects_a_recent_encounter_but_not_an_old_one(setup, client_for, settings):
+    s = setup
+    settings.ENCOUNTER_CORRECTION_DAYS = 14
+    encounter, _ = _save(s)
+    browser = client_for(s.peer)
+    url = reverse("encounter_detail", args=[encounter.pk])
+    with time_machine.travel(DAY + dt.timedelta(days=14), tick=False):
+        response = browser.post(url, _form(s, duration_minutes="45"))
+        assert response.status_code == 302
+    encounter.refresh_from_db()
+    assert (encounter.duration_minutes, encounter.units) == (45, 3)
+    with time_machine.travel(DAY + dt.timedelta(days=15), tick=False):
+        browser.post(url, _form(s, duration_minutes="60"))
+    encounter.refresh_from_db()
+    assert encounter.duration_minutes == 45
+    # The manager still can.
+    client_for(s.manager).post(url, _form(s, duration_minutes="60"))
+    encounter.refresh_from_db()
+    assert encounter.duration_minutes == 60
+    updates = AuditEvent.objects.filter(event="encounter.updated", subject_id=str(encounter.pk))
+    # Oldest first: the peer's correction (the form also added a note and a support type),
+    # then the manager's. The log names the fields, never their contents.
+    assert [set(e.data["fields"]) for e in reversed(updates)] == [
+        {"duration_minutes", "affiliation", "note_data", "note_plan"},
+        {"duration_minutes"},
+    ]
+
+
+# ----- Who sees what ----------------------------------------------------------------------
+
+
+def test_each_role_sees_the_encounters_and_clients_its_work_needs(setup, client_for):
+    s = setup
+    mine, _ = _save(s)
+    theirs, _ = _save(s, peer=s.other_peer, client=s.other_client)
+    expected = {
+        "peer": ({mine}, {s.client}),
+        "other_peer": ({theirs}, {s.other_client}),
+        "supervisor": ({mine}, {s.client}),  # supervises only the first peer
+        "manager": ({mine, theirs}, {s.client, s.other_client}),
+        "admin": ({mine, theirs}, {s.client, s.other_client}),
+    }
+    for who, (encounters, clients) in expected.items():
+        m = getattr(s, who)
+        assert set(Encounter.objects.for_member(m)) == encounters, who
+        assert set(Client.objects.for_member(m)) == clients, who
+    # From the outside: the supervisor gets a 404 for the other peer's encounter and client.
+    sup = client_for(s.supervisor)
+    assert sup.get(reverse("encounter_detail", args=[theirs.pk])).status_code == 404
+    assert sup.get(reverse("client_detail", args=[s.other_client.pk])).status_code == 404
+    assert sup.get(reverse("encounter_detail", args=[mine.pk])).status_code == 200
+
+
+def test_an_ended_supervision_agreement_ends_the_view(setup):
+    from supervision.models import SupervisionAgreement
+
+    s = setup
+    _save(s)
+    SupervisionAgreement.objects.update(ends_on=dt.date(2025, 1, 31))
+    assert not Encounter.objects.for_member(s.supervisor).exists()
+
+
+def test_name_and_contact_are_shown_to_the_assigned_peer_and_managers_not_supervisors(
+    setup, client_for
+):
+    s = setup
+    url = reverse("client_detail", args=[s.client.pk])
+    for who, shown in [("peer", True), ("manager", True), ("admin", True), ("supervisor", False)]:
+        page = client_for(getattr(s, who)).get(url).content.decode()
+        assert ("Jamie Example" in page) is shown, who
+        assert ("406-555-0100" in page) is shown, who
+        assert "RC-001" in page
+
+
+def test_reads_and_writes_of_clients_and_encounters_are_audited_with_where_from(setup, client_for):
+    s = setup
+    browser = client_for(s.peer)
+    browser.post(reverse("encounter_create"), _form(s), REMOTE_ADDR="203.0.113.9")
+    encounter = Encounter.objects.get()
+    manager = client_for(s.manager)
+    manager.get(reverse("encounter_detail", args=[encounter.pk]))
+    client_for(s.supervisor).get(reverse("client_detail", args=[s.client.pk]))
+    manager.get(reverse("encounter_list"))
+    events = {
+        (e.event, e.actor_id): e
+        for e in AuditEvent.objects.filter(event__regex=r"^(encounter|client)\.")
+    }
+    created = events[("encounter.created", s.peer.user_id)]
+    assert created.subject_id == str(encounter.pk) and created.ip_address == "203.0.113.9"
+    assert events[("encounter.viewed", s.manager.user_id)].subject_id == str(encounter.pk)
+    assert events[("client.viewed", s.supervisor.user_id)].subject_id == str(s.client.pk)
+    assert encounter.pk in events[("encounter.listed", s.manager.user_id)].data["shown"]
+    # The log never carries the note's words.
+    assert all("Talked" not in str(e.data) for e in AuditEvent.objects.all())
+
+
+def test_admins_export_the_audit_log_as_csv(setup, client_for):
+    s = setup
+    _save(s)
+    response = client_for(s.admin).get(reverse("audit_log") + "?format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode()
+    assert "encounter.created" in body and s.peer.user.email in body
+    assert client_for(s.manager).get(reverse("audit_log") + "?format=csv").status_code == 403
+
+
+# ----- Lists -------------------------------------------------------------------------------
+
+
+def test_the_managers_list_filters_and_totals_only_billable_units_and_amount(setup, client_for):
+    s = setup
+    _save(s, duration_minutes=60)  # 4 units, $56.04
+    _save(s, duration_minutes=30, service_type="")  # not billable
+    _save(s, peer=s.other_peer, client=s.other_client, duration_minutes=45)  # trainee
+    _save(s, duration_minutes=15, date=dt.date(2025, 2, 1), phase="engaging")
+    browser = client_for(s.manager)
+    totals = browser.get(reverse("encounter_list")).context["totals"]
+    assert (totals.encounters, totals.units, totals.amount, totals.minutes) == (
+        4,
+        5,
+        D("70.05"),
+        150,
+    )
+    march = browser.get(
+        reverse("encounter_list"), {"date_from": "2025-03-01", "date_to": "2025-03-31"}
+    )
+    assert march.context["totals"].encounters == 3
+    by_peer = browser.get(reverse("encounter_list"), {"peer": s.other_peer.pk})
+    assert by_peer.context["totals"].encounters == 1
+    not_billed = browser.get(reverse("encounter_list"), {"service_type": "none"})
+    assert not_billed.context["totals"].encounters == 1
+    support = browser.get(reverse("encounter_list"), {"support_type": "informational"})
+    assert support.context["totals"].encounters == 0
+
+
+def test_the_list_takes_the_same_number_of_queries_for_3_or_30_encounters(setup, client_for):
+    s = setup
+    browser = client_for(s.manager)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert browser.get(reverse("encounter_list")).status_code == 200
+        return len(ctx.captured_queries)
+
+    for i in range(3):
+        _save(s, start_time=dt.time(8 + i))
+    few = count()
+    for i in range(27):
+        _save(s, start_time=dt.time(8, i + 1), client=None, format="outreach", head_count=2)
+    assert count() == few
+
+
+def test_pages_work_for_every_role(setup, client_for):
+    s = setup
+    encounter, _ = _save(s)
+    browsers = {w: client_for(getattr(s, w)) for w in ("peer", "supervisor", "manager", "admin")}
+    for who, browser in browsers.items():
+        for name in ("encounter_list", "client_list"):
+            assert browser.get(reverse(name)).status_code == 200, (who, name)
+    peer = browsers["peer"]
+    page = peer.get(reverse("encounter_create"))
+    # Defaults: the last client and setting.
+    assert page.context["form"].initial["client"] == s.client.pk
+    assert peer.get(reverse("encounter_saved", args=[encounter.pk])).status_code == 200
+    assert browsers["supervisor"].get(reverse("encounter_create")).status_code == 403
