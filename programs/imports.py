@@ -255,8 +255,9 @@ class CsvImporter(Generic[RowT]):
     def run(self, stream: TextIO) -> ImportResult:
         rows, errors = self._parse_all(stream)
         errors.extend(self._duplicates(rows))
-        if not errors:
-            errors.extend(self.check(rows))
+        # Rows that parsed are checked against the database too, so one run reports every
+        # problem in the file, not just the first kind.
+        errors.extend(self.check(rows))
         if errors:
             raise ImportFailed(errors)
         result = ImportResult()
