@@ -16,7 +16,7 @@ from encounters.models import (
     Setting,
     SupportType,
 )
-from encounters.survey import MAX_CUSTOM_QUESTIONS, SCALE, YES_NO, Question
+from encounters.survey import CHOICE, MAX_CUSTOM_QUESTIONS, SCALE, YES_NO, Question
 from programs.forms import OneTimeKeyMixin
 from programs.models import Membership, Program, Role
 
@@ -199,6 +199,8 @@ class SurveyForm(forms.Form):
                 widget=forms.RadioSelect,
                 help_text=hint,
             )
+            # Long answers read best one per line; numbers sit side by side.
+            self.fields[q.key].stacked = q.kind == CHOICE  # type: ignore[attr-defined]
 
     def answers(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -129,6 +129,9 @@ class EncounterCreateView(_EncounterFormMixin, View):
             "support_types": ["emotional"],
             "setting": "office",
         }
+        medicaid = selectors.shared_payer("medicaid")
+        if medicaid is not None:
+            initial["payer"] = medicaid.pk
         initial.update(services.last_entry_defaults(peer))
         client_pk = request.GET.get("client")
         form = EncounterForm(initial=initial, peer=peer, clients=self._clients(peer))
