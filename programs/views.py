@@ -440,7 +440,7 @@ class AuditLogView(MemberRequiredMixin, ListView[AuditEvent]):
     def get_queryset(self) -> QuerySet[AuditEvent]:
         return AuditEvent.objects.for_member(self.membership).select_related("actor")
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         if request.GET.get("format") == "csv":
             return self._csv()
         return super().get(request, *args, **kwargs)

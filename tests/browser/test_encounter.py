@@ -27,6 +27,7 @@ def test_a_peer_logs_an_encounter_and_hands_over_the_survey(
 
     certification_demo.seed(context)
     encounters_demo._clients(context)  # the caseloads, without a year of history
+    _ensure_medicaid()
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill("peer@demo.peerpath.test")
     page.get_by_label("Password").fill(django_settings.DEMO_PASSWORD)
@@ -95,3 +96,19 @@ def _client_pk(code: str) -> int:
     from encounters.models import Client
 
     return Client.objects.get(code=code).pk
+
+
+def _ensure_medicaid() -> None:
+    """Transactional tests empty every table, the migration's Medicaid rate included; put it
+    back as migration 0002 seeds it."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from encounters.models import Payer, Rate
+
+    payer, _ = Payer.objects.get_or_create(
+        organization=None, code="medicaid", defaults={"name": "Medicaid"}
+    )
+    Rate.objects.get_or_create(
+        payer=payer, effective_from=dt.date(2020, 1, 1), defaults={"unit_amount": Decimal("14.01")}
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ def test_medicaid_is_seeded_at_1401_per_15_minutes_and_rates_follow_their_dates(
 
 from encounters.rules import billing_decision  # noqa: E402
 
-BILLABLE = dict(
+BILLABLE: dict[str, Any] = dict(
     minutes=23,
     date=dt.date(2025, 3, 4),
     service_type="skills_coaching",

@@ -206,7 +206,7 @@ def test_admins_edit_the_questions_as_a_new_version_and_old_answers_keep_theirs(
     )
     assert admin.post(reverse("survey_questions"), data).status_code == 302
     v2 = services.survey_current(s.peer.organization)
-    assert v2.version == v1.version + 1
+    assert v1 is not None and v2.version == v1.version + 1
     assert v2.questions[0]["text"] == "How happy are you with today's support?"
     assert v2.questions[-1] == {
         "key": "own_1",
