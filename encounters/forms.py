@@ -21,6 +21,7 @@ from programs.forms import OneTimeKeyMixin
 from programs.models import Membership, Program, Role
 
 PROGRAM_NEEDED = "Choose the program this group or outreach was for."
+CLIENT_NEEDED = "Choose the client: a one-on-one encounter is with one person."
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -87,12 +88,15 @@ class EncounterForm(OneTimeKeyMixin, forms.Form):
         *args: Any,
         peer: Membership,
         clients: QuerySet[Client],
+        programs: QuerySet[Program] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.peer = peer
         self.client_choices = clients
-        self.program_choices = peer.programs.filter(is_active=True)
+        self.program_choices = (
+            programs if programs is not None else peer.programs.filter(is_active=True)
+        )
         _choices(self, "client", clients)
         _choices(self, "program", self.program_choices)
         _choices(self, "payer", payers_for(peer.organization_id))
@@ -109,6 +113,8 @@ class EncounterForm(OneTimeKeyMixin, forms.Form):
                 data["program"] = programs[0]
             elif data.get("format") != Format.INDIVIDUAL:
                 self.add_error("program", PROGRAM_NEEDED)
+            elif "client" not in self.errors:
+                self.add_error("client", CLIENT_NEEDED)
         if data.get("format") == Format.INDIVIDUAL:
             data["head_count"] = 1
         return data

@@ -35,6 +35,7 @@ def yearly_billing_estimate(
     )
 
 
+TOO_SHORT = "Under {half} minutes: not a billable unit."
 NO_SERVICE_TYPE = "No billable service type was chosen."
 NO_PAYER = "No payer was chosen."
 NO_RATE = "{payer} has no rate in force on {date}."
@@ -76,6 +77,8 @@ def billing_decision(
     if requires_certification and not peer_certified:
         return Billing(False, 0, Decimal(0), NOT_CERTIFIED.format(payer=payer_name, date=date))
     units = billable_units(minutes, unit_minutes=unit_minutes)
+    if units == 0:
+        return Billing(False, 0, Decimal(0), TOO_SHORT.format(half=unit_minutes // 2 + 1))
     if units_left_today is not None and units > units_left_today:
         units = max(units_left_today, 0)
         if units == 0:

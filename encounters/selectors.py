@@ -166,6 +166,33 @@ class SurveySummary:
         return int(settings.SURVEY_MIN_RESPONSES)
 
 
+def survey_month(
+    membership: Membership, *, year: int, month: int, program: Program | None = None
+) -> SurveySummary:
+    """Survey figures for one calendar month, for one program or all the member may see.
+
+    Only whole months and programs can be chosen, never a free date range or a peer: two
+    overlapping selections could otherwise be subtracted to reveal one person's answers.
+    For the same reason all programs together are shown only when no single program of the
+    month falls below the minimum."""
+    encounters = Encounter.objects.for_member(membership).filter(date__year=year, date__month=month)
+    if program is not None:
+        encounters = encounters.filter(program=program)
+    summary = survey_summary(encounters)
+    if summary.shown and program is None:
+        per_program = (
+            SurveyResponse.objects.filter(encounter__in=encounters.values("pk"))
+            .order_by()
+            .values("encounter__program")
+            .annotate(n=Count("pk"))
+        )
+        if any(0 < row["n"] < settings.SURVEY_MIN_RESPONSES for row in per_program):
+            return SurveySummary(
+                encounters=summary.encounters, responses=summary.responses, shown=False
+            )
+    return summary
+
+
 def survey_summary(encounters: QuerySet[Encounter]) -> SurveySummary:
     """Aggregates only, in a fixed number of queries whatever the number of answers."""
     total = encounters.order_by().count()

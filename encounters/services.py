@@ -247,7 +247,7 @@ def _bill(encounter: Encounter, *, units_left_today: int | None) -> None:
     encounter.rate = rate if decision.billable else None
 
 
-def _bill_client_day(client_id: int, day: dt.date, payer: Payer) -> None:
+def _bill_client_day(client_id: int, day: dt.date, payer: Payer, actor: User | None) -> None:
     """Re-bill a client's encounters with a capped payer on one day, in the order they
     happened, so the cap is used up by the earliest."""
     cap = payer.daily_unit_cap
@@ -260,9 +260,18 @@ def _bill_client_day(client_id: int, day: dt.date, payer: Payer) -> None:
         .order_by("start_time", "pk")
     )
     for enc in day_encounters:
+        was = (enc.billable, enc.units, enc.amount)
         _bill(enc, units_left_today=cap - used)
         used += enc.units
         enc.save(update_fields=["billable", "units", "amount", "not_billable_reason", "rate"])
+        if (enc.billable, enc.units, enc.amount) != was:
+            audit_record(
+                actor=actor,
+                organization=enc.organization,
+                event="encounter.rebilled",
+                subject=enc,
+                data={"units": [was[1], enc.units], "reason": "daily cap shared"},
+            )
 
 
 def _follow_latest_phase(client: Client) -> None:
@@ -376,6 +385,10 @@ def _write_encounter(
         )
     else:
         encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    # Lock the clients involved (in a fixed order) so that two saves for one client cannot
+    # both use the same daily cap or race on the client's phase.
+    client_ids = {i for i in (encounter.client_id, data.client.pk if data.client else None) if i}
+    list(Client.objects.select_for_update().filter(pk__in=client_ids).order_by("pk"))
     before = {f: getattr(encounter, f) for f in _ENCOUNTER_FIELDS}
     old_client_id, old_date, old_payer = encounter.client_id, encounter.date, encounter.payer
     encounter.program = data.program
@@ -407,7 +420,7 @@ def _write_encounter(
         (old_client_id, old_date, old_payer),
     }:
         if client_id and day and payer is not None and payer.daily_unit_cap is not None:
-            _bill_client_day(client_id, day, payer)
+            _bill_client_day(client_id, day, payer, actor)
     encounter.refresh_from_db()
     old_client = Client.objects.filter(pk=old_client_id).first() if old_client_id else None
     for client in {c for c in (encounter.client, old_client) if c is not None}:

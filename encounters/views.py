@@ -135,7 +135,7 @@ class EncounterCreateView(_EncounterFormMixin, View):
         initial.update(services.last_entry_defaults(peer))
         client_pk = request.GET.get("client")
         form = EncounterForm(initial=initial, peer=peer, clients=self._clients(peer))
-        if client_pk and client_pk.isdigit():
+        if client_pk and client_pk.isascii() and client_pk.isdecimal():
             chosen = form.client_choices.filter(pk=int(client_pk)).first()
             if chosen is not None:
                 form.initial.update(client=chosen.pk, phase=chosen.phase, format=Format.INDIVIDUAL)
@@ -183,6 +183,13 @@ class EncounterSavedView(_OwnEncounterMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         encounter = self.own_encounter()
+        services.record_read(
+            actor=self.actor,
+            organization=self.membership.organization,
+            subject=encounter,
+            event="encounter.viewed",
+            ip_address=client_ip(self.request),
+        )
         ctx = super().get_context_data(**kwargs)
         ctx["encounter"] = encounter
         ctx["answered"] = SurveyResponse.objects.filter(encounter=encounter).exists()
@@ -220,11 +227,17 @@ class EncounterDetailView(ScopedObjectMixin, _EncounterFormMixin, View):
 
     def _form(self, encounter: Encounter, data: Any = None) -> EncounterForm:
         peer = encounter.peer
+        # Whoever corrects it picks only among clients and programs they may see themself.
+        visible = Client.objects.for_member(self.membership).values("pk")
+        programs = peer.programs.filter(
+            pk__in=Program.objects.for_member(self.membership).values("pk")
+        )
         return EncounterForm(
             data,
             initial=encounter_initial(encounter),
             peer=peer,
-            clients=self._clients(peer, include=encounter.client),
+            clients=self._clients(peer, include=encounter.client).filter(pk__in=visible),
+            programs=programs,
         )
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -373,9 +386,9 @@ class EncounterListView(MemberRequiredMixin, TemplateView):
             totals=selectors.encounter_totals(encounters),
             query=query.urlencode(),
             is_peer=m.role == Role.PEER_SUPPORTER,
-            survey=selectors.survey_summary(encounters)
-            if can(m, Capability.VIEW_SURVEY_RESULTS)
-            else None,
+            # Whether an encounter's survey came back is shown only to those who never see
+            # survey figures, so nobody can line the two up.
+            show_surveyed=not can(m, Capability.VIEW_SURVEY_RESULTS),
         )
         return ctx
 
@@ -547,10 +560,23 @@ class SurveyResultsView(MemberRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         m = self.membership
-        base = Encounter.objects.for_member(m)
-        flt = EncounterFilter(self.request.GET or None, queryset=base, membership=m)
-        encounters = flt.qs if flt.is_bound and flt.is_valid() else base
-        ctx.update(filter=flt, survey=selectors.survey_summary(encounters))
+        today = organization_today(m.organization)
+        months = []
+        y, mo = today.year, today.month
+        for _ in range(24):
+            months.append(dt.date(y, mo, 1))
+            y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
+        wanted = self.request.GET.get("month", "")
+        chosen = next((d for d in months if d.strftime("%Y-%m") == wanted), months[0])
+        programs = list(Program.objects.for_member(m).order_by("name"))
+        program = next((p for p in programs if p.slug == self.request.GET.get("program")), None)
+        ctx.update(
+            months=months,
+            month=chosen,
+            programs=programs,
+            program=program,
+            survey=selectors.survey_month(m, year=chosen.year, month=chosen.month, program=program),
+        )
         return ctx
 
 

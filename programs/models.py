@@ -239,6 +239,7 @@ AUDIT_EVENT_LABELS: dict[str, str] = {
     "encounter.created": "Encounter logged",
     "encounter.updated": "Encounter corrected",
     "encounter.viewed": "Encounter opened",
+    "encounter.rebilled": "Encounter re-billed (daily cap)",
     "encounter.listed": "Encounter list opened",
     "survey.offered": "Survey offered",
     "survey.answered": "Survey answered",

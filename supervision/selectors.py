@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from programs.access import rule_for
 from programs.models import Membership, Role
@@ -24,7 +23,10 @@ def _agreements_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[A
 def supervisee_ids(supervisor: Membership, *, day: dt.date | None = None) -> QuerySet[Any]:
     """Ids of the memberships `supervisor` supervises under an agreement in force on `day`
     (today by default), as a subquery."""
-    day = day or timezone.localdate()
+    if day is None:
+        from certification.selectors import organization_today
+
+        day = organization_today(supervisor.organization)
     return (
         SupervisionAgreement.objects.filter(supervisor=supervisor)
         .filter(active_on(day))

@@ -87,7 +87,17 @@
     var note = form.querySelector("[data-draft-note]");
     if (note) note.hidden = false;
   }
+  // Signing out, or reaching the sign-in page, forgets any draft: the next person to use
+  // this tab must not find someone else's note.
+  document.addEventListener("submit", function (event) {
+    if (event.target instanceof HTMLFormElement && event.target.hasAttribute("data-forget-drafts")) {
+      try { sessionStorage.clear(); } catch (e) { /* */ }
+    }
+  });
   document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector("[data-forget-drafts-now]")) {
+      try { sessionStorage.clear(); } catch (e) { /* */ }
+    }
     document.querySelectorAll("form.encounter-form").forEach(function (form) {
       if (form.hasAttribute("data-draft")) {
         restoreDraft(form);

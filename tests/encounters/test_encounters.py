@@ -368,3 +368,34 @@ def test_pages_work_for_every_role(setup, client_for):
     assert page.context["form"].initial["client"] == s.client.pk
     assert peer.get(reverse("encounter_saved", args=[encounter.pk])).status_code == 200
     assert browsers["supervisor"].get(reverse("encounter_create")).status_code == 403
+
+
+def test_odd_input_from_a_peer_in_two_programs_is_a_message_not_a_server_error(
+    setup, client_for, program_in, org
+):
+    s = setup
+    s.peer.programs.add(program_in(org))
+    browser = client_for(s.peer)
+    assert browser.get(reverse("encounter_create") + "?client=²").status_code == 200
+    response = browser.post(reverse("encounter_create"), _form(s, client=""))
+    assert response.status_code == 200 and "client" in response.context["form"].errors
+    assert Encounter.objects.count() == 0
+
+
+def test_a_manager_correcting_picks_only_clients_of_their_own_programs(
+    setup, client_for, program_in, org, member_of
+):
+    s = setup
+    elsewhere = program_in(org)
+    s.peer.programs.add(elsewhere)
+    hidden = Client.objects.create(
+        program=elsewhere, code="EL-1", assigned_peer=s.peer, enrolled_on=dt.date(2025, 1, 1)
+    )
+    encounter, _ = _save(s)
+    manager = client_for(s.manager)
+    url = reverse("encounter_detail", args=[encounter.pk])
+    assert "EL-1" not in manager.get(url).content.decode()
+    response = manager.post(url, _form(s, client=hidden.pk))
+    assert response.status_code == 200 and "client" in response.context["form"].errors
+    encounter.refresh_from_db()
+    assert encounter.client == s.client

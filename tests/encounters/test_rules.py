@@ -97,3 +97,9 @@ def test_a_payer_that_does_not_require_certification_pays_a_trainee():
 def test_a_daily_cap_cuts_the_units_to_what_is_left(left, units, billable):
     decision = billing_decision(**{**BILLABLE, "units_left_today": left})
     assert (decision.units, decision.billable) == (units, billable)
+
+
+def test_under_eight_minutes_is_kept_but_never_billed_at_zero():
+    decision = billing_decision(**{**BILLABLE, "minutes": 7})
+    assert (decision.billable, decision.units) == (False, 0)
+    assert decision.reason.startswith("Under 8 minutes")

@@ -145,7 +145,7 @@ def test_no_staff_page_shows_an_individual_answer(setup, client_for, settings):
         reverse("client_detail", args=[s.client.pk]),
         reverse("client_list"),
         reverse("survey_results"),
-        reverse("survey_results") + f"?peer={s.peer.pk}",
+        reverse("survey_results") + "?month=2025-03",
         reverse("audit_log"),
     ]
     viewers = {"peer": phone}
@@ -169,17 +169,18 @@ def test_figures_appear_only_from_the_minimum_number_of_answers(setup, client_fo
     phone = client_for(s.peer)
     _answer_many(s, 4, phone)
     manager = client_for(s.manager)
-    summary = manager.get(reverse("survey_results")).context["survey"]
+    march = {"month": "2025-03"}
+    summary = manager.get(reverse("survey_results"), march).context["survey"]
     assert (summary.responses, summary.shown, summary.satisfaction_mean) == (4, False, None)
     _answer_many(s, 1, phone, satisfaction="5")
-    summary = manager.get(reverse("survey_results")).context["survey"]
+    summary = manager.get(reverse("survey_results"), march).context["survey"]
     assert summary.shown and summary.responses == 5
     assert str(summary.satisfaction_mean) == "2.6"  # (2+2+2+2+5) / 5
     assert dict((code, n) for code, _label, n in summary.alternatives)["jail"] == 5
     assert summary.response_rate == 100
-    # A filter that narrows to fewer answers hides the figures again.
-    one_day = manager.get(reverse("survey_results"), {"peer": s.other_peer.pk})
-    assert not one_day.context["survey"].shown
+    # Another month has no answers; and no peer or date-range filter exists to narrow to one.
+    april = manager.get(reverse("survey_results"), {"month": "2025-04", "peer": s.peer.pk})
+    assert not april.context["survey"].shown and april.context["survey"].responses == 0
 
 
 def test_peers_get_no_survey_figures_at_all(setup, client_for, settings):
@@ -187,7 +188,7 @@ def test_peers_get_no_survey_figures_at_all(setup, client_for, settings):
     settings.SURVEY_MIN_RESPONSES = 1
     phone = _answer_many(s, 2, client_for(s.peer))
     assert phone.get(reverse("survey_results")).status_code == 403
-    assert phone.get(reverse("encounter_list")).context["survey"] is None
+    assert phone.get(reverse("encounter_list")).context["show_surveyed"]
     assert not SurveyResponse.objects.for_member(s.peer).exists()
 
 
@@ -245,3 +246,30 @@ def test_the_standard_questions_cannot_be_removed_or_left_blank(setup):
     )
     keys = [q["key"] for q in published.questions]
     assert set(keys) == {"satisfaction", "wellbeing", "alternative", "other_services", "relapse"}
+
+
+def test_all_programs_together_hide_when_one_program_is_below_the_minimum(
+    setup, client_for, settings, program_in, org
+):
+    """Otherwise 'all programs' minus 'program A' would give program B's one answer."""
+    s = setup
+    settings.SURVEY_MIN_RESPONSES = 5
+    phone = client_for(s.peer)
+    _answer_many(s, 5, phone)
+    small = program_in(org, name="Small")
+    s.peer.programs.add(small)
+    from encounters.models import Client
+
+    lone = Client.objects.create(
+        program=small, code="SM-1", assigned_peer=s.peer, enrolled_on=dt.date(2025, 1, 1)
+    )
+    encounter = _encounter(s, client=lone, program=small, start_time=dt.time(16))
+    url = phone.post(reverse("survey_handover", args=[encounter.pk]))["Location"]
+    phone.post(url, ANSWERS)
+    admin = client_for(s.admin)
+    march = {"month": "2025-03"}
+    assert not admin.get(reverse("survey_results"), march).context["survey"].shown
+    one = admin.get(reverse("survey_results"), {**march, "program": s.program.slug})
+    assert one.context["survey"].shown and one.context["survey"].responses == 5
+    other = admin.get(reverse("survey_results"), {**march, "program": small.slug})
+    assert not other.context["survey"].shown
