@@ -42,9 +42,6 @@ class SupervisionAgreement(models.Model):
     def __str__(self) -> str:
         return f"{self.supervisor.user} supervises {self.supervisee.user}"
 
-    def is_active_on(self, day: dt.date) -> bool:
-        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
-
 
 def active_on(day: dt.date) -> Q:
     """Agreements in force on `day`, as a filter on SupervisionAgreement."""
