@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import django_filters
@@ -16,6 +17,7 @@ from encounters.models import (
     Setting,
     SupportType,
 )
+from encounters.payers import PayerTerms, RateTerms
 from encounters.survey import CHOICE, MAX_CUSTOM_QUESTIONS, SCALE, YES_NO, Question
 from programs.forms import OneTimeKeyMixin
 from programs.models import Membership, Program, Role
@@ -25,8 +27,13 @@ CLIENT_NEEDED = "Choose the client: a one-on-one encounter is with one person."
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def payers_for(organization_id: int) -> QuerySet[Payer]:
-    return Payer.objects.filter(Q(organization__isnull=True) | Q(organization_id=organization_id))
+def payers_for(organization_id: int, *, offered_or: int | None = None) -> QuerySet[Payer]:
+    """The shared payers and the organization's own. With `offered_or`, only those still
+    offered, plus that one (the payer an encounter being corrected already has)."""
+    payers = Payer.objects.filter(Q(organization__isnull=True) | Q(organization_id=organization_id))
+    if offered_or is None:
+        return payers
+    return payers.filter(Q(is_active=True) | Q(pk=offered_or))
 
 
 def _choices(form: forms.Form, name: str, queryset: QuerySet[Any]) -> Any:
@@ -89,6 +96,7 @@ class EncounterForm(OneTimeKeyMixin, forms.Form):
         peer: Membership,
         clients: QuerySet[Client],
         programs: QuerySet[Program] | None = None,
+        payer_kept: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -99,7 +107,7 @@ class EncounterForm(OneTimeKeyMixin, forms.Form):
         )
         _choices(self, "client", clients)
         _choices(self, "program", self.program_choices)
-        _choices(self, "payer", payers_for(peer.organization_id))
+        _choices(self, "payer", payers_for(peer.organization_id, offered_or=payer_kept or 0))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -305,3 +313,91 @@ class EncounterFilter(django_filters.FilterSet):
 
     def filter_service(self, qs: QuerySet[Encounter], name: str, value: str) -> QuerySet[Encounter]:
         return qs.filter(service_type="" if value == "none" else value)
+
+
+class RateForm(forms.Form):
+    effective_from = forms.DateField(
+        label="In force from",
+        widget=DATE_INPUT,
+        help_text="Encounters on or after this date, until the next rate starts, bill at it.",
+    )
+    unit_amount = forms.DecimalField(
+        label="Paid per unit ($)",
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+    )
+    unit_minutes = forms.IntegerField(
+        label="Minutes in a unit",
+        min_value=1,
+        max_value=60,
+        initial=15,
+        help_text="A unit counts once more than half of it was delivered.",
+    )
+
+    def terms(self) -> RateTerms:
+        d = self.cleaned_data
+        return RateTerms(d["effective_from"], d["unit_amount"], d["unit_minutes"])
+
+
+class PayerForm(forms.Form):
+    """An organization's own payer: a county contract, a grant paying per unit, a health
+    plan. Creating one asks for its first rate too."""
+
+    code = forms.SlugField(
+        max_length=40,
+        help_text="Short and fixed, used in imports: lower case, digits and hyphens "
+        "(e.g. county-crisis).",
+    )
+    name = forms.CharField(max_length=120, help_text="As peers see it on the encounter form.")
+    requires_certification = forms.BooleanField(
+        label="Pays only for certified peers",
+        required=False,
+        initial=True,
+        help_text="An encounter by a peer with no active certification that day does not bill.",
+    )
+    daily_unit_cap = forms.IntegerField(
+        label="Most units per client per day",
+        min_value=1,
+        max_value=96,
+        required=False,
+        help_text="Leave blank for no limit. The earliest encounters of the day use it up.",
+    )
+    is_active = forms.BooleanField(
+        label="Offered on the encounter form",
+        required=False,
+        initial=True,
+        help_text="Untick when the contract ends; encounters already logged keep this payer.",
+    )
+    rebill_from = forms.DateField(
+        label="Apply the new terms from",
+        widget=DATE_INPUT,
+        required=False,
+        help_text="When you change the certification rule or the daily limit, encounters "
+        "from this date on are billed again. Leave blank to apply them to new and "
+        "corrected encounters only.",
+    )
+
+    def __init__(self, *args: Any, payer: Payer | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.payer = payer
+        if payer is None:
+            del self.fields["rebill_from"]
+            rate = RateForm(*args, **kwargs)
+            self.fields.update(rate.fields)
+        else:
+            del self.fields["code"]
+
+    def terms(self) -> PayerTerms:
+        d = self.cleaned_data
+        return PayerTerms(
+            name=d["name"],
+            requires_certification=d["requires_certification"],
+            daily_unit_cap=d["daily_unit_cap"],
+            is_active=d["is_active"],
+        )
+
+    def first_rate(self) -> RateTerms:
+        d = self.cleaned_data
+        return RateTerms(d["effective_from"], d["unit_amount"], d["unit_minutes"])

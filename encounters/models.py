@@ -55,7 +55,8 @@ class Client(models.Model):
 
 
 class Payer(models.Model):
-    """Who pays for encounters. A payer with no organization (Medicaid) is shared by all."""
+    """Who pays for encounters. A payer with no organization (Medicaid) is shared by all
+    and kept by the platform; an organization adds and keeps its own."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="payers"
@@ -68,6 +69,15 @@ class Payer(models.Model):
     daily_unit_cap = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Most units a client may bill in a day (blank: none)."
     )
+    is_active = models.BooleanField(
+        "offered",
+        default=True,
+        help_text="Offered on the encounter form. Encounters already logged keep their payer.",
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    # Scoped to the organization's own payers: shared ones are read, never changed, by members.
+    organization_lookup: ClassVar[str] = "organization"
 
     class Meta:
         ordering = ["name"]
@@ -92,6 +102,10 @@ class Rate(models.Model):
     effective_from = models.DateField()
     unit_minutes = models.PositiveSmallIntegerField(default=15)
     unit_amount = models.DecimalField(max_digits=8, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "payer__organization"
 
     class Meta:
         ordering = ["payer", "-effective_from"]

@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from certification.selectors import organization_today
 from encounters.models import (
     Alternative,
     Client,
@@ -31,7 +32,7 @@ from encounters.models import (
     SurveyResponse,
 )
 from programs.access import rule_for
-from programs.models import Membership, Program, Role
+from programs.models import Membership, Organization, Program, Role
 from supervision.selectors import supervisee_ids
 
 
@@ -246,6 +247,46 @@ def survey_summary(encounters: QuerySet[Encounter]) -> SurveySummary:
 def rate_on(payer: Payer, day: dt.date) -> Rate | None:
     """The payer's rate in force on `day` (the latest one starting on or before it)."""
     return payer.rates.filter(effective_from__lte=day).order_by("-effective_from").first()
+
+
+@dataclass(frozen=True)
+class RateRow:
+    rate: Rate
+    until: dt.date | None  # the day before the next rate starts; None while in force
+    encounters: int  # the organization's encounters billed at this rate
+    amount: Decimal
+
+
+def payers_with_rates(organization: Organization) -> list[Payer]:
+    """The shared payers and the organization's own, each with `rate_rows` (newest first),
+    `is_shared` and `current` (the rate in force today), in three queries."""
+    today = organization_today(organization)
+    payers = list(
+        Payer.objects.filter(Q(organization__isnull=True) | Q(organization=organization))
+        .prefetch_related("rates")
+        .order_by("organization_id", "name")
+    )
+    billed = {
+        row["rate_id"]: (row["n"], row["amount"])
+        for row in Encounter.objects.filter(organization=organization, rate__isnull=False)
+        .values("rate_id")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+    }
+    for payer in payers:
+        rates = sorted(payer.rates.all(), key=lambda r: r.effective_from, reverse=True)
+        rows: list[RateRow] = []
+        next_start: dt.date | None = None
+        for rate in rates:
+            n, amount = billed.get(rate.pk, (0, Decimal(0)))
+            until = next_start - dt.timedelta(days=1) if next_start else None
+            rows.append(RateRow(rate, until, n, amount))
+            next_start = rate.effective_from
+        payer.rate_rows = rows  # type: ignore[attr-defined]
+        payer.is_shared = payer.organization_id is None  # type: ignore[attr-defined]
+        payer.current = next(  # type: ignore[attr-defined]
+            (r for r in rates if r.effective_from <= today), None
+        )
+    return payers
 
 
 def shared_payer(code: str) -> Payer | None:

@@ -25,6 +25,7 @@ from encounters.models import (
     Encounter,
     Format,
     Payer,
+    Rate,
     SupportType,
     SurveyChannel,
     SurveyLink,
@@ -226,9 +227,23 @@ def peer_certified_on(peer: Membership, day: dt.date) -> bool:
     return any(c.is_active_on(day) for c in certifications)
 
 
-def _bill(encounter: Encounter, *, units_left_today: int | None) -> None:
+_UNSET: Any = object()
+
+
+def encounter_bill(
+    encounter: Encounter,
+    *,
+    units_left_today: int | None,
+    rate: Rate | None = _UNSET,
+    certified: bool | None = None,
+) -> None:
+    """Set the encounter's billing from its payer's rules. Re-billing many at once passes
+    the `rate` and whether the peer was `certified` that day, worked out in bulk."""
     payer = encounter.payer
-    rate = rate_on(payer, encounter.date) if payer is not None else None
+    if rate is _UNSET:
+        rate = rate_on(payer, encounter.date) if payer is not None else None
+    if certified is None:
+        certified = peer_certified_on(encounter.peer, encounter.date)
     decision = rules.billing_decision(
         minutes=encounter.duration_minutes,
         date=encounter.date,
@@ -237,7 +252,7 @@ def _bill(encounter: Encounter, *, units_left_today: int | None) -> None:
         unit_rate=rate.unit_amount if rate is not None else None,
         unit_minutes=rate.unit_minutes if rate is not None else 15,
         requires_certification=payer.requires_certification if payer is not None else True,
-        peer_certified=peer_certified_on(encounter.peer, encounter.date),
+        peer_certified=certified,
         units_left_today=units_left_today,
     )
     encounter.billable = decision.billable
@@ -245,6 +260,9 @@ def _bill(encounter: Encounter, *, units_left_today: int | None) -> None:
     encounter.amount = decision.amount
     encounter.not_billable_reason = decision.reason
     encounter.rate = rate if decision.billable else None
+
+
+BILLING_FIELDS = ["billable", "units", "amount", "not_billable_reason", "rate"]
 
 
 def _bill_client_day(client_id: int, day: dt.date, payer: Payer, actor: User | None) -> None:
@@ -261,9 +279,9 @@ def _bill_client_day(client_id: int, day: dt.date, payer: Payer, actor: User | N
     )
     for enc in day_encounters:
         was = (enc.billable, enc.units, enc.amount)
-        _bill(enc, units_left_today=cap - used)
+        encounter_bill(enc, units_left_today=cap - used)
         used += enc.units
-        enc.save(update_fields=["billable", "units", "amount", "not_billable_reason", "rate"])
+        enc.save(update_fields=BILLING_FIELDS)
         if (enc.billable, enc.units, enc.amount) != was:
             audit_record(
                 actor=actor,
@@ -404,12 +422,13 @@ def _write_encounter(
     for support in SupportType.values:
         setattr(encounter, support, support in data.support_types)
     encounter.service_type = data.service_type
-    encounter.payer = data.payer
+    # The payer's terms as they are now, not as the caller's copy last saw them.
+    encounter.payer = Payer.objects.get(pk=data.payer.pk) if data.payer is not None else None
     encounter.note_data = data.note_data.strip()
     encounter.note_assessment = data.note_assessment.strip()
     encounter.note_plan = data.note_plan.strip()
     encounter.referrals = data.referrals.strip()
-    _bill(encounter, units_left_today=None)
+    encounter_bill(encounter, units_left_today=None)
     encounter.full_clean(
         exclude=["submission_key", "created_by", "rate"], validate_constraints=False
     )

@@ -83,6 +83,7 @@ class Capability(StrEnum):
     MANAGE_CLIENTS = "manage_clients"
     VIEW_SURVEY_RESULTS = "view_survey_results"
     EDIT_SURVEY = "edit_survey"
+    MANAGE_PAYERS = "manage_payers"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {

@@ -239,11 +239,15 @@ AUDIT_EVENT_LABELS: dict[str, str] = {
     "encounter.created": "Encounter logged",
     "encounter.updated": "Encounter corrected",
     "encounter.viewed": "Encounter opened",
-    "encounter.rebilled": "Encounter re-billed (daily cap)",
+    "encounter.rebilled": "Encounter billed again",
     "encounter.listed": "Encounter list opened",
     "survey.offered": "Survey offered",
     "survey.answered": "Survey answered",
     "survey.published": "Survey questions changed",
+    "payer.created": "Payer added",
+    "payer.updated": "Payer changed",
+    "rate.created": "Payer rate added",
+    "rate.removed": "Payer rate removed",
 }
 
 AUDIT_LOG_IS_APPEND_ONLY = "The audit log is append-only: its entries cannot be changed or deleted."

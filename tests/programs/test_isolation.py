@@ -49,6 +49,9 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "survey_handover": (("post",), lambda o: {"pk": o["encounter"].pk}),
     "survey_link": (("post",), lambda o: {"pk": o["encounter"].pk}),
     "client_detail": (("get", "post"), lambda o: {"pk": o["client"].pk}),
+    "payer_detail": (("get", "post"), lambda o: {"pk": o["payer"].pk}),
+    "rate_add": (("get", "post"), lambda o: {"pk": o["payer"].pk}),
+    "rate_remove": (("post",), lambda o: {"pk": o["payer"].pk, "rate_pk": o["rate"].pk}),
 }
 # URLs with arguments that are not an organization's objects (the survey token is a
 # secret link that needs no sign-in; its own tests cover it).
@@ -160,7 +163,18 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
             support_types=["emotional"],
         ),
     )
+    from encounters.payers import PayerTerms, RateTerms, payer_create
+
+    payer = payer_create(
+        organization=org,
+        actor=admin.user,
+        code="county",
+        terms=PayerTerms(name="County contract"),
+        first_rate=RateTerms(dt.date(2025, 1, 1), Decimal("12.00")),
+    )
     return {
+        "payer": payer,
+        "rate": payer.rates.get(),
         "client": client,
         "encounter": encounter,
         "position": position,

@@ -1,0 +1,335 @@
+"""Writes for an organization's payers and their rates, and the re-billing a change sets
+off. Shared payers (Medicaid) belong to the platform and are not changed here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from certification.models import Certification
+from config.accounts.models import User
+from encounters.models import Encounter, Payer, Rate
+from encounters.services import BILLING_FIELDS, encounter_bill
+from programs.models import AuditEvent, Organization
+from programs.services import audit_record
+
+CODE_TAKEN = "Another payer here already uses this code."
+CODE_SHARED = "“{code}” is the shared {name} payer; choose another code."
+NAME_TAKEN = "Another payer here already has this name."
+SHARED_PAYER = "Shared payers are kept by PeerPath and cannot be changed here."
+RATE_DAY_TAKEN = "{payer} already has a rate from {day}; remove it first to change it."
+AMOUNT_RANGE = "Enter the amount paid per unit, more than $0 and under $10,000."
+UNIT_MINUTES_RANGE = "A unit is from 1 to 60 minutes."
+CAP_RANGE = "Enter from 1 to 96 units a day, or leave it blank for no limit."
+LAST_RATE = "This is the payer's only rate; add the one that replaces it before removing it."
+
+MAX_DAILY_CAP = 96  # 24 hours of 15-minute units
+
+
+@dataclass(frozen=True)
+class PayerTerms:
+    """What an organization sets for one of its payers."""
+
+    name: str
+    requires_certification: bool = True
+    daily_unit_cap: int | None = None
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class RateTerms:
+    effective_from: dt.date
+    unit_amount: Decimal
+    unit_minutes: int = 15
+
+
+def _check_payer(
+    organization: Organization, code: str | None, terms: PayerTerms, pk: int | None
+) -> None:
+    errors: dict[str, str] = {}
+    own = Payer.objects.filter(organization=organization)
+    if pk is not None:
+        own = own.exclude(pk=pk)
+    if code is not None:
+        shared = Payer.objects.filter(organization__isnull=True, code=code).first()
+        if shared is not None:
+            errors["code"] = CODE_SHARED.format(code=code, name=shared.name)
+        elif own.filter(code=code).exists():
+            errors["code"] = CODE_TAKEN
+    if own.filter(name__iexact=terms.name.strip()).exists():
+        errors["name"] = NAME_TAKEN
+    cap = terms.daily_unit_cap
+    if cap is not None and not 1 <= cap <= MAX_DAILY_CAP:
+        errors["daily_unit_cap"] = CAP_RANGE
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_rate(terms: RateTerms) -> None:
+    errors: dict[str, str] = {}
+    if not Decimal(0) < terms.unit_amount < Decimal(10000):
+        errors["unit_amount"] = AMOUNT_RANGE
+    if not 1 <= terms.unit_minutes <= 60:
+        errors["unit_minutes"] = UNIT_MINUTES_RANGE
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def payer_create(
+    *,
+    organization: Organization,
+    actor: User | None,
+    code: str,
+    terms: PayerTerms,
+    first_rate: RateTerms,
+    ip_address: str | None = None,
+) -> Payer:
+    """Add one of the organization's own payers with its first rate. Sending the same payer
+    again (a double tap) returns the one already added."""
+    existing = Payer.objects.filter(organization=organization, code=code).first()
+    if existing is not None and existing.name == terms.name.strip():
+        return existing
+    _check_payer(organization, code, terms, None)
+    _check_rate(first_rate)
+    payer = Payer.objects.create(
+        organization=organization,
+        code=code,
+        name=terms.name.strip(),
+        requires_certification=terms.requires_certification,
+        daily_unit_cap=terms.daily_unit_cap,
+        is_active=terms.is_active,
+    )
+    Rate.objects.create(
+        payer=payer,
+        effective_from=first_rate.effective_from,
+        unit_amount=first_rate.unit_amount,
+        unit_minutes=first_rate.unit_minutes,
+    )
+    audit_record(
+        actor=actor,
+        organization=organization,
+        event="payer.created",
+        subject=payer,
+        ip_address=ip_address,
+        data={
+            "code": code,
+            "rate": str(first_rate.unit_amount),
+            "from": first_rate.effective_from.isoformat(),
+        },
+    )
+    return payer
+
+
+def _own(payer: Payer) -> Payer:
+    """The payer, locked; shared payers are refused."""
+    if payer.organization_id is None:
+        raise ValidationError(SHARED_PAYER)
+    return Payer.objects.select_for_update().get(pk=payer.pk)
+
+
+@transaction.atomic
+def payer_update(
+    *,
+    payer: Payer,
+    actor: User | None,
+    terms: PayerTerms,
+    rebill_from: dt.date | None = None,
+    ip_address: str | None = None,
+) -> tuple[Payer, int]:
+    """Change an own payer's name, billing terms or whether it is offered. A change to the
+    certification rule or the daily cap re-bills its encounters from `rebill_from` on
+    (none when it is not given). Returns the payer and how many encounters were re-billed."""
+    payer = _own(payer)
+    assert payer.organization is not None
+    _check_payer(payer.organization, None, terms, payer.pk)
+    changed = [
+        f
+        for f in ("name", "requires_certification", "daily_unit_cap", "is_active")
+        if getattr(payer, f) != (terms.name.strip() if f == "name" else getattr(terms, f))
+    ]
+    if not changed:
+        return payer, 0
+    payer.name = terms.name.strip()
+    payer.requires_certification = terms.requires_certification
+    payer.daily_unit_cap = terms.daily_unit_cap
+    payer.is_active = terms.is_active
+    payer.save()
+    rebilled = 0
+    billing_changed = {"requires_certification", "daily_unit_cap"} & set(changed)
+    if billing_changed and rebill_from is not None:
+        rebilled = payer_rebill(payer=payer, since=rebill_from, actor=actor, why="payer terms")
+    audit_record(
+        actor=actor,
+        organization=payer.organization,
+        event="payer.updated",
+        subject=payer,
+        ip_address=ip_address,
+        data={
+            "fields": changed,
+            "rebilled": rebilled,
+            **({"from": rebill_from.isoformat()} if rebill_from and billing_changed else {}),
+        },
+    )
+    return payer, rebilled
+
+
+@transaction.atomic
+def rate_add(
+    *,
+    payer: Payer,
+    actor: User | None,
+    terms: RateTerms,
+    ip_address: str | None = None,
+) -> tuple[Rate, int]:
+    """Give an own payer a new rate from a date on. Its encounters from that date until the
+    next rate starts are billed again at it. The same rate sent twice lands once."""
+    payer = _own(payer)
+    _check_rate(terms)
+    same_day = payer.rates.filter(effective_from=terms.effective_from).first()
+    if same_day is not None:
+        if (same_day.unit_amount, same_day.unit_minutes) == (terms.unit_amount, terms.unit_minutes):
+            return same_day, 0
+        raise ValidationError(
+            {
+                "effective_from": RATE_DAY_TAKEN.format(
+                    payer=payer.name, day=terms.effective_from.strftime("%b %-d, %Y")
+                )
+            }
+        )
+    rate = Rate.objects.create(
+        payer=payer,
+        effective_from=terms.effective_from,
+        unit_amount=terms.unit_amount,
+        unit_minutes=terms.unit_minutes,
+    )
+    rebilled = payer_rebill(
+        payer=payer,
+        since=terms.effective_from,
+        until=_next_start(rate),
+        actor=actor,
+        why="new rate",
+    )
+    audit_record(
+        actor=actor,
+        organization=payer.organization,
+        event="rate.created",
+        subject=rate,
+        ip_address=ip_address,
+        data={
+            "payer": payer.code,
+            "rate": str(terms.unit_amount),
+            "unit_minutes": terms.unit_minutes,
+            "from": terms.effective_from.isoformat(),
+            "rebilled": rebilled,
+        },
+    )
+    return rate, rebilled
+
+
+def _next_start(rate: Rate) -> dt.date | None:
+    return (
+        Rate.objects.filter(payer_id=rate.payer_id, effective_from__gt=rate.effective_from)
+        .order_by("effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def rate_remove(*, rate: Rate, actor: User | None, ip_address: str | None = None) -> int:
+    """Take back a rate entered by mistake: its encounters are billed again at the rate
+    before it (or not billed, when there is none). Returns how many were re-billed."""
+    payer = _own(rate.payer)
+    if not payer.rates.exclude(pk=rate.pk).exists():
+        raise ValidationError(LAST_RATE)
+    since, until = rate.effective_from, _next_start(rate)
+    remaining = list(payer.rates.exclude(pk=rate.pk))
+    rebilled = payer_rebill(
+        payer=payer, since=since, until=until, actor=actor, rates=remaining, why="rate removed"
+    )
+    audit_record(
+        actor=actor,
+        organization=payer.organization,
+        event="rate.removed",
+        subject=rate,
+        ip_address=ip_address,
+        data={
+            "payer": payer.code,
+            "rate": str(rate.unit_amount),
+            "from": since.isoformat(),
+            "rebilled": rebilled,
+        },
+    )
+    rate.delete()
+    return rebilled
+
+
+def payer_rebill(
+    *,
+    payer: Payer,
+    since: dt.date,
+    actor: User | None,
+    why: str,
+    until: dt.date | None = None,
+    rates: list[Rate] | None = None,
+) -> int:
+    """Bill again, by the payer's current terms, its encounters dated from `since` up to
+    (not including) `until`, in the order they happened so a daily cap is used up by the
+    earliest. Every encounter whose billing changes gets an audit row. Runs inside the
+    caller's transaction; returns how many changed."""
+    encounters = Encounter.objects.filter(payer=payer, date__gte=since)
+    if until is not None:
+        encounters = encounters.filter(date__lt=until)
+    # Lock in one fixed order, then bill in the order the encounters happened.
+    locked = list(encounters.select_for_update().order_by("pk"))
+    locked.sort(key=lambda e: (e.client_id or 0, e.date, e.start_time, e.pk))
+    by_start = sorted(
+        rates if rates is not None else payer.rates.all(),
+        key=lambda r: r.effective_from,
+        reverse=True,
+    )
+    certifications: dict[int, list[Certification]] = defaultdict(list)
+    for cert in Certification.objects.filter(
+        profile__membership_id__in={e.peer_id for e in locked}
+    ).select_related("profile"):
+        certifications[cert.profile.membership_id].append(cert)
+    cap = payer.daily_unit_cap
+    used: dict[tuple[int, dt.date], int] = defaultdict(int)
+    changed: list[tuple[Encounter, int]] = []
+    for enc in locked:
+        enc.payer = payer
+        was = (enc.billable, enc.units, enc.amount, enc.rate_id)
+        day_key = (enc.client_id or 0, enc.date)
+        capped = cap is not None and enc.client_id is not None
+        encounter_bill(
+            enc,
+            units_left_today=cap - used[day_key] if capped and cap is not None else None,
+            rate=next((r for r in by_start if r.effective_from <= enc.date), None),
+            certified=any(c.is_active_on(enc.date) for c in certifications[enc.peer_id]),
+        )
+        if capped:
+            used[day_key] += enc.units
+        if (enc.billable, enc.units, enc.amount, enc.rate_id) != was:
+            changed.append((enc, was[1]))
+    Encounter.objects.bulk_update([e for e, _ in changed], BILLING_FIELDS, batch_size=500)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor,
+                organization_id=enc.organization_id,
+                event="encounter.rebilled",
+                subject_type=enc._meta.label_lower,
+                subject_id=str(enc.pk),
+                data={"units": [units_before, enc.units], "reason": why},
+            )
+            for enc, units_before in changed
+        ],
+        batch_size=500,
+    )
+    return len(changed)

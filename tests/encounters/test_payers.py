@@ -1,0 +1,399 @@
+"""An organization's own payers and rates: who may keep them, the checks on what is typed,
+and the re-billing a new rate, a removed rate or changed terms sets off."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from encounters import payers
+from encounters.models import Encounter, Payer, Rate
+from encounters.payers import PayerTerms, RateTerms
+from encounters.services import encounter_save
+from programs.models import AuditEvent
+from tests.encounters.conftest import DAY, encounter_input
+
+pytestmark = pytest.mark.django_db
+
+JAN_1 = dt.date(2025, 1, 1)
+
+
+def county(s: Any, *, amount: str = "12.00", since: dt.date = JAN_1, **terms: Any) -> Payer:
+    return payers.payer_create(
+        organization=s.program.organization,
+        actor=s.admin.user,
+        code="county",
+        terms=PayerTerms(name="County contract", **terms),
+        first_rate=RateTerms(since, Decimal(amount)),
+    )
+
+
+def log(s: Any, payer: Payer, *, peer: Any = None, **changes: Any) -> Encounter:
+    peer = peer or s.peer
+    if peer != s.peer and "client" not in changes:
+        changes["client"] = s.other_client
+    encounter, _ = encounter_save(
+        actor=peer.user, peer=peer, data=encounter_input(s, payer=payer, **changes)
+    )
+    return encounter
+
+
+def _form(**changes: Any) -> dict[str, Any]:
+    data = {
+        "code": "county",
+        "name": "County contract",
+        "requires_certification": "on",
+        "daily_unit_cap": "",
+        "is_active": "on",
+        "effective_from": "2025-01-01",
+        "unit_amount": "12.50",
+        "unit_minutes": "15",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+# --- who may keep payers ------------------------------------------------------------
+
+
+def test_only_admins_reach_the_payer_pages(setup, client_for):
+    for who in (setup.peer, setup.manager, setup.supervisor):
+        c = client_for(who)
+        assert c.get(reverse("payer_list")).status_code == 403, who.role
+        assert c.post(reverse("payer_create"), _form()).status_code == 403, who.role
+    assert not Payer.objects.filter(code="county").exists()
+
+
+def test_shared_medicaid_is_listed_read_only_and_has_no_edit_page(setup, client_for):
+    c = client_for(setup.admin)
+    page = c.get(reverse("payer_list")).content.decode()
+    assert "Medicaid" in page and "shared, kept by PeerPath" in page
+    assert "$14.01" in page
+    assert c.get(reverse("payer_detail", args=[setup.medicaid.pk])).status_code == 404
+    response = c.post(
+        reverse("rate_add", args=[setup.medicaid.pk]),
+        {"effective_from": "2025-01-01", "unit_amount": "1.00", "unit_minutes": "15"},
+    )
+    assert response.status_code == 404
+    assert setup.medicaid.rates.count() == 1
+    with pytest.raises(ValidationError):
+        payers.rate_add(
+            payer=setup.medicaid, actor=setup.admin.user, terms=RateTerms(JAN_1, Decimal(1))
+        )
+
+
+# --- adding a payer -----------------------------------------------------------------
+
+
+def test_an_admin_adds_a_payer_and_a_peer_bills_to_it(setup, client_for):
+    c = client_for(setup.admin)
+    response = c.post(reverse("payer_create"), _form())
+    assert response.status_code == 302
+    payer = Payer.objects.get(organization=setup.program.organization, code="county")
+    assert payer.rates.get().unit_amount == Decimal("12.50")
+    assert AuditEvent.objects.filter(event="payer.created", subject_id=str(payer.pk)).exists()
+    # The peer now sees it on the encounter form, and an encounter bills at its rate.
+    form = client_for(setup.peer).get(reverse("encounter_create")).context["form"]
+    assert payer in form.fields["payer"].queryset
+    encounter = log(setup, payer)  # 23 minutes: 2 units
+    assert (encounter.billable, encounter.units, encounter.amount) == (True, 2, Decimal("25.00"))
+
+
+def test_a_double_submitted_payer_is_added_once(setup, client_for):
+    c = client_for(setup.admin)
+    key = reverse("payer_create")
+    assert c.post(key, _form()).status_code == 302
+    assert c.post(key, _form()).status_code == 302
+    assert Payer.objects.filter(code="county").count() == 1
+    assert Rate.objects.filter(payer__code="county").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"code": "medicaid"}, "code", "shared Medicaid payer"),
+        ({"code": "Not a slug!"}, "code", "letters"),
+        ({"unit_amount": "0"}, "unit_amount", "greater than or equal to 0.01"),
+        ({"unit_amount": "abc"}, "unit_amount", "Enter a number"),
+        ({"unit_minutes": "0"}, "unit_minutes", "greater than or equal to 1"),
+        ({"daily_unit_cap": "200"}, "daily_unit_cap", "less than or equal to 96"),
+        ({"effective_from": "yesterday"}, "effective_from", "valid date"),
+        ({"name": ""}, "name", "required"),
+    ],
+)
+def test_bad_payer_input_is_shown_by_the_field_and_keeps_what_was_typed(
+    setup, client_for, changes, field, message
+):
+    c = client_for(setup.admin)
+    response = c.post(reverse("payer_create"), _form(**changes))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert message in " ".join(form.errors[field])
+    assert form.data["name"] == _form(**changes)["name"]
+    assert not Payer.objects.filter(organization=setup.program.organization).exists()
+
+
+def test_a_code_or_name_already_used_here_is_refused(setup):
+    county(setup)
+    with pytest.raises(ValidationError) as err:
+        payers.payer_create(
+            organization=setup.program.organization,
+            actor=setup.admin.user,
+            code="county",
+            terms=PayerTerms(name="Another name"),
+            first_rate=RateTerms(JAN_1, Decimal(1)),
+        )
+    assert err.value.message_dict["code"] == [payers.CODE_TAKEN]
+    with pytest.raises(ValidationError) as err:
+        payers.payer_create(
+            organization=setup.program.organization,
+            actor=setup.admin.user,
+            code="county-2",
+            terms=PayerTerms(name="county CONTRACT"),
+            first_rate=RateTerms(JAN_1, Decimal(1)),
+        )
+    assert err.value.message_dict["name"] == [payers.NAME_TAKEN]
+
+
+def test_another_organization_may_use_the_same_code(setup, other_org, member_of):
+    county(setup)
+    admin = member_of(other_org, "org_admin")
+    theirs = payers.payer_create(
+        organization=other_org,
+        actor=admin.user,
+        code="county",
+        terms=PayerTerms(name="County contract"),
+        first_rate=RateTerms(JAN_1, Decimal(9)),
+    )
+    assert theirs.organization == other_org
+    # ...and our peers are never offered it.
+    from encounters.forms import payers_for
+
+    assert theirs not in payers_for(setup.program.organization_id)
+
+
+# --- rates and re-billing -------------------------------------------------------------
+
+
+def test_a_backdated_rate_bills_again_only_the_encounters_in_its_period(setup):
+    payer = county(setup, amount="10.00")
+    payers.rate_add(
+        payer=payer, actor=setup.admin.user, terms=RateTerms(dt.date(2025, 4, 1), Decimal(20))
+    )
+    before = log(setup, payer, date=dt.date(2025, 2, 28))
+    during = log(setup, payer, date=DAY)  # March 4
+    after = log(setup, payer, date=dt.date(2025, 4, 2))
+    assert [e.amount for e in (before, during, after)] == [Decimal(20), Decimal(20), Decimal(40)]
+
+    rate, rebilled = payers.rate_add(
+        payer=payer,
+        actor=setup.admin.user,
+        terms=RateTerms(dt.date(2025, 3, 1), Decimal("15.00")),
+    )
+    assert rebilled == 1
+    for e in (before, during, after):
+        e.refresh_from_db()
+    assert [e.amount for e in (before, during, after)] == [Decimal(20), Decimal(30), Decimal(40)]
+    assert during.rate == rate
+    audit = AuditEvent.objects.get(event="encounter.rebilled", subject_id=str(during.pk))
+    assert audit.data == {"units": [2, 2], "reason": "new rate"}
+    assert AuditEvent.objects.filter(event="encounter.rebilled").count() == 1
+
+
+def test_a_rate_with_its_own_unit_length_counts_units_by_it(setup):
+    payer = county(setup)
+    payers.rate_add(
+        payer=payer,
+        actor=setup.admin.user,
+        terms=RateTerms(dt.date(2025, 3, 1), Decimal("50.00"), unit_minutes=60),
+    )
+    encounter = log(setup, payer, duration_minutes=95)  # 95 min of 60-min units: 2 units
+    assert (encounter.units, encounter.amount) == (2, Decimal("100.00"))
+
+
+def test_the_same_rate_sent_twice_lands_once_and_a_different_one_that_day_is_refused(setup):
+    payer = county(setup)
+    terms = RateTerms(dt.date(2025, 3, 1), Decimal("13.00"))
+    first, _ = payers.rate_add(payer=payer, actor=setup.admin.user, terms=terms)
+    again, rebilled = payers.rate_add(payer=payer, actor=setup.admin.user, terms=terms)
+    assert (again, rebilled) == (first, 0)
+    with pytest.raises(ValidationError) as err:
+        payers.rate_add(
+            payer=payer,
+            actor=setup.admin.user,
+            terms=RateTerms(dt.date(2025, 3, 1), Decimal("14.00")),
+        )
+    assert "already has a rate from Mar 1, 2025" in err.value.message_dict["effective_from"][0]
+    assert payer.rates.count() == 2
+
+
+def test_the_rate_form_shows_a_refused_day_by_the_field(setup, client_for):
+    payer = county(setup)
+    c = client_for(setup.admin)
+    response = c.post(
+        reverse("rate_add", args=[payer.pk]),
+        {"effective_from": "2025-01-01", "unit_amount": "99.00", "unit_minutes": "15"},
+    )
+    assert response.status_code == 200
+    assert "already has a rate" in response.context["rate_form"].errors["effective_from"][0]
+    assert response.context["rate_form"].data["unit_amount"] == "99.00"
+
+
+def test_removing_a_rate_bills_its_encounters_at_the_one_before(setup, client_for):
+    payer = county(setup, amount="10.00")
+    wrong, _ = payers.rate_add(
+        payer=payer, actor=setup.admin.user, terms=RateTerms(dt.date(2025, 3, 1), Decimal(99))
+    )
+    encounter = log(setup, payer)
+    assert encounter.amount == Decimal(198)
+    response = client_for(setup.admin).post(
+        reverse("rate_remove", args=[payer.pk, wrong.pk]), follow=True
+    )
+    assert "1 encounter billed again" in response.content.decode()
+    encounter.refresh_from_db()
+    assert (encounter.amount, encounter.rate) == (Decimal(20), payer.rates.get())
+    assert not Rate.objects.filter(pk=wrong.pk).exists()
+    assert AuditEvent.objects.filter(event="rate.removed", subject_id=str(wrong.pk)).exists()
+
+
+def test_the_only_rate_cannot_be_removed(setup, client_for):
+    payer = county(setup)
+    only = payer.rates.get()
+    response = client_for(setup.admin).post(
+        reverse("rate_remove", args=[payer.pk, only.pk]), follow=True
+    )
+    assert "only rate" in response.content.decode()
+    assert Rate.objects.filter(pk=only.pk).exists()
+
+
+def test_an_encounter_before_every_rate_stays_unbilled_with_its_reason(setup):
+    payer = county(setup, since=dt.date(2025, 6, 1))
+    encounter = log(setup, payer)
+    assert not encounter.billable
+    assert "no rate in force" in encounter.not_billable_reason
+
+
+# --- changing the payer's terms ---------------------------------------------------------
+
+
+def test_a_new_daily_cap_bills_again_from_the_chosen_day_earliest_first(setup):
+    payer = county(setup)
+    march_3 = log(setup, payer, date=dt.date(2025, 3, 3), duration_minutes=60)
+    late = log(setup, payer, start_time=dt.time(15), duration_minutes=60)
+    early = log(setup, payer, start_time=dt.time(9), duration_minutes=60)
+    assert [e.units for e in (march_3, early, late)] == [4, 4, 4]
+
+    _, rebilled = payers.payer_update(
+        payer=payer,
+        actor=setup.admin.user,
+        terms=PayerTerms(name="County contract", daily_unit_cap=6),
+        rebill_from=DAY,
+    )
+    assert rebilled == 1
+    for e in (march_3, early, late):
+        e.refresh_from_db()
+    # March 3 is before the chosen day; on March 4 the 9:00 encounter uses 4 of 6 units.
+    assert [e.units for e in (march_3, early, late)] == [4, 4, 2]
+    assert AuditEvent.objects.get(event="encounter.rebilled").subject_id == str(late.pk)
+
+
+def test_changed_terms_without_a_day_wait_until_a_days_encounters_are_saved_again(setup):
+    payer = county(setup)
+    first = log(setup, payer, duration_minutes=60)
+    _, rebilled = payers.payer_update(
+        payer=payer,
+        actor=setup.admin.user,
+        terms=PayerTerms(name="County contract", daily_unit_cap=2),
+        rebill_from=None,
+    )
+    assert rebilled == 0
+    first.refresh_from_db()
+    assert first.units == 4
+    second = log(setup, payer, start_time=dt.time(16), duration_minutes=60)
+    # A new encounter that day bills the day again under the new cap, earliest first.
+    assert not second.billable and "daily limit" in second.not_billable_reason
+    first.refresh_from_db()
+    assert first.units == 2
+
+
+def test_dropping_the_certification_rule_bills_an_uncertified_peers_encounters(setup, client_for):
+    payer = county(setup)
+    uncertified = log(setup, payer, peer=setup.other_peer)
+    assert not uncertified.billable
+    response = client_for(setup.admin).post(
+        reverse("payer_detail", args=[payer.pk]),
+        {"name": "County contract", "is_active": "on", "rebill_from": "2025-01-01"},
+        follow=True,
+    )
+    assert "1 encounter billed again" in response.content.decode()
+    uncertified.refresh_from_db()
+    assert (uncertified.billable, uncertified.amount) == (True, Decimal(24))
+    event = AuditEvent.objects.get(event="payer.updated")
+    assert event.data["fields"] == ["requires_certification"]
+    assert event.data["rebilled"] == 1
+
+
+def test_a_payer_no_longer_offered_leaves_the_form_but_stays_on_its_encounters(setup, client_for):
+    from certification.selectors import organization_today
+
+    payer = county(setup)
+    encounter = log(setup, payer, date=organization_today(setup.program.organization))
+    payers.payer_update(
+        payer=payer,
+        actor=setup.admin.user,
+        terms=PayerTerms(name="County contract", is_active=False),
+    )
+    c = client_for(setup.peer)
+    new_form = c.get(reverse("encounter_create")).context["form"]
+    assert payer not in new_form.fields["payer"].queryset
+    correction = c.get(reverse("encounter_detail", args=[encounter.pk])).context["form"]
+    assert payer in correction.fields["payer"].queryset
+    encounter.refresh_from_db()
+    assert encounter.payer == payer and encounter.billable
+
+
+# --- the list ---------------------------------------------------------------------------
+
+
+def test_the_list_shows_each_rates_period_and_what_it_billed(setup, client_for):
+    payer = county(setup, amount="10.00")
+    payers.rate_add(
+        payer=payer, actor=setup.admin.user, terms=RateTerms(dt.date(2025, 3, 1), Decimal(11))
+    )
+    log(setup, payer)
+    log(setup, payer, start_time=dt.time(14))
+    c = client_for(setup.admin)
+    [listed] = [p for p in c.get(reverse("payer_list")).context["payers"] if p.pk == payer.pk]
+    newest, oldest = listed.rate_rows
+    assert (newest.until, newest.encounters, newest.amount) == (None, 2, Decimal(44))
+    assert (oldest.until, oldest.encounters) == (dt.date(2025, 2, 28), 0)
+
+
+def test_the_payer_list_takes_the_same_queries_for_many_payers(setup, client_for):
+    c = client_for(setup.admin)
+    org = setup.program.organization
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(reverse("payer_list")).status_code == 200
+        return len(ctx)
+
+    county(setup)
+    few = count()
+    for n in range(8):
+        payer = payers.payer_create(
+            organization=org,
+            actor=setup.admin.user,
+            code=f"p{n}",
+            terms=PayerTerms(name=f"Payer {n}"),
+            first_rate=RateTerms(JAN_1, Decimal(5)),
+        )
+        payers.rate_add(payer=payer, actor=setup.admin.user, terms=RateTerms(DAY, Decimal(6)))
+    assert count() == few
