@@ -247,6 +247,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "certification.daily",
         "schedule": crontab(hour=6, minute=15),
     },
+    # Daily: in a month's last week, warn of supervision still owed (once per month).
+    "supervision-daily": {
+        "task": "supervision.daily",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------
@@ -288,3 +293,19 @@ SURVEY_LINK_HOURS = env.int("SURVEY_LINK_HOURS", default=72)
 # Survey figures over fewer answers than this are not shown, so none can be traced to one
 # person.
 SURVEY_MIN_RESPONSES = env.int("SURVEY_MIN_RESPONSES", default=5)
+
+# --- Clinical supervision -------------------------------------------------------------------
+# Minutes of clinical supervision owed for each hour worked (1 hour per 20 hours = 3).
+SUPERVISION_MINUTES_PER_HOUR_WORKED = Decimal(
+    env.str("SUPERVISION_MINUTES_PER_HOUR_WORKED", default="3")
+)
+# A supervisor may supervise peers this many years after licensure, or with this many
+# clinical-supervision CEU hours.
+SUPERVISOR_YEARS_LICENSED = env.int("SUPERVISOR_YEARS_LICENSED", default=3)
+SUPERVISOR_CEU_HOURS = Decimal(env.str("SUPERVISOR_CEU_HOURS", default="20"))
+# An unsigned log older than this many days shows as overdue to its supervisor.
+SUPERVISION_SIGN_DAYS = env.int("SUPERVISION_SIGN_DAYS", default=7)
+# Supervision logs are kept (never deleted) for this many years.
+SUPERVISION_RETENTION_YEARS = env.int("SUPERVISION_RETENTION_YEARS", default=7)
+# Days before a month's end from which a short month is warned about (once a month).
+SUPERVISION_WARNING_DAYS = env.int("SUPERVISION_WARNING_DAYS", default=7)
