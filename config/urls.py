@@ -17,6 +17,7 @@ urlpatterns = [
     path("platform-admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("certification/", include("certification.urls")),
+    path("supervision/", include("supervision.urls")),
     path("", include("encounters.urls")),
     path("", include("programs.urls")),
 ]

@@ -84,11 +84,20 @@ class Capability(StrEnum):
     VIEW_SURVEY_RESULTS = "view_survey_results"
     EDIT_SURVEY = "edit_survey"
     MANAGE_PAYERS = "manage_payers"
+    VIEW_SUPERVISION = "view_supervision"
+    WRITE_SUPERVISION_LOGS = "write_supervision_logs"
+    MANAGE_SUPERVISION = "manage_supervision"
+    RECORD_OWN_HOURS = "record_own_hours"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "org_admin": frozenset(Capability)
-    - {Capability.KEEP_OWN_CERTIFICATION, Capability.LOG_ENCOUNTERS},
+    - {
+        Capability.KEEP_OWN_CERTIFICATION,
+        Capability.LOG_ENCOUNTERS,
+        Capability.WRITE_SUPERVISION_LOGS,
+        Capability.RECORD_OWN_HOURS,
+    },
     "program_manager": frozenset(
         {
             Capability.MANAGE_PROGRAMS,
@@ -100,10 +109,18 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.CORRECT_ENCOUNTERS,
             Capability.MANAGE_CLIENTS,
             Capability.VIEW_SURVEY_RESULTS,
+            Capability.VIEW_SUPERVISION,
+            Capability.MANAGE_SUPERVISION,
         }
     ),
     "clinical_supervisor": frozenset(
-        {Capability.VIEW_PROGRAMS, Capability.VIEW_TEAM_CERTIFICATION, Capability.VIEW_ENCOUNTERS}
+        {
+            Capability.VIEW_PROGRAMS,
+            Capability.VIEW_TEAM_CERTIFICATION,
+            Capability.VIEW_ENCOUNTERS,
+            Capability.VIEW_SUPERVISION,
+            Capability.WRITE_SUPERVISION_LOGS,
+        }
     ),
     "peer_supporter": frozenset(
         {
@@ -111,6 +128,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.KEEP_OWN_CERTIFICATION,
             Capability.LOG_ENCOUNTERS,
             Capability.VIEW_ENCOUNTERS,
+            Capability.VIEW_SUPERVISION,
+            Capability.RECORD_OWN_HOURS,
         }
     ),
 }

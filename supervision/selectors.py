@@ -1,15 +1,52 @@
-"""Reads about who supervises whom."""
+"""Reads about supervision: who supervises whom, who may see which log, hours and the
+monthly ratio (database aggregation, a fixed number of queries)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
 
 from programs.access import rule_for
-from programs.models import Membership, Role
-from supervision.models import SupervisionAgreement, active_on
+from programs.models import Membership, Organization, Program, Role
+from supervision import rules
+from supervision.models import (
+    HoursWorked,
+    LogAttendee,
+    RecordExport,
+    SupervisionAgreement,
+    SupervisionLog,
+    SupervisorProfile,
+    active_on,
+)
+
+
+def _today(organization: Organization) -> dt.date:
+    from certification.selectors import organization_today
+
+    return organization_today(organization)
+
+
+def supervisee_ids(supervisor: Membership, *, day: dt.date | None = None) -> QuerySet[Any]:
+    """Ids of the memberships `supervisor` supervises under an agreement in force on `day`
+    (today by default), as a subquery."""
+    if day is None:
+        day = _today(supervisor.organization)
+    return (
+        SupervisionAgreement.objects.filter(supervisor=supervisor)
+        .filter(active_on(day))
+        .values("supervisee_id")
+    )
+
+
+def _program_peer_ids(membership: Membership) -> QuerySet[Any]:
+    """Members of the programs a manager manages, as a subquery."""
+    programs = Program.objects.for_member(membership).values("pk")
+    return Membership.objects.filter(programs__in=programs).values("pk")
 
 
 @rule_for(SupervisionAgreement)
@@ -20,15 +57,100 @@ def _agreements_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[A
     return qs.filter(Q(supervisor=membership) | Q(supervisee=membership))
 
 
-def supervisee_ids(supervisor: Membership, *, day: dt.date | None = None) -> QuerySet[Any]:
-    """Ids of the memberships `supervisor` supervises under an agreement in force on `day`
-    (today by default), as a subquery."""
-    if day is None:
-        from certification.selectors import organization_today
+@rule_for(SupervisorProfile)
+def _supervisors_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    """Admins and managers see every supervisor's license; a supervisor their own."""
+    if membership.role in (Role.ORG_ADMIN, Role.PROGRAM_MANAGER):
+        return qs
+    return qs.filter(membership=membership)
 
-        day = organization_today(supervisor.organization)
-    return (
-        SupervisionAgreement.objects.filter(supervisor=supervisor)
-        .filter(active_on(day))
-        .values("supervisee_id")
+
+@rule_for(HoursWorked)
+def _hours_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    """A peer sees own hours; a supervisor their supervisees'; a manager their programs'
+    peers'; an admin everyone's."""
+    if membership.role == Role.ORG_ADMIN:
+        return qs
+    if membership.role == Role.PEER_SUPPORTER:
+        return qs.filter(peer=membership)
+    if membership.role == Role.CLINICAL_SUPERVISOR:
+        return qs.filter(peer__in=supervisee_ids(membership))
+    return qs.filter(peer__in=_program_peer_ids(membership))
+
+
+@rule_for(SupervisionLog)
+def _logs_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    """A supervisor sees the logs they wrote; a peer the logs of sessions they attended; a
+    manager the logs of their programs' peers; an admin all."""
+    if membership.role == Role.ORG_ADMIN:
+        return qs
+    if membership.role == Role.CLINICAL_SUPERVISOR:
+        return qs.filter(supervisor=membership)
+    if membership.role == Role.PEER_SUPPORTER:
+        own = LogAttendee.objects.filter(supervisee=membership)
+        return qs.filter(pk__in=own.values("log_id"))
+    managed = LogAttendee.objects.filter(supervisee__in=_program_peer_ids(membership))
+    return qs.filter(pk__in=managed.values("log_id"))
+
+
+@rule_for(LogAttendee)
+def _attendees_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    return qs.filter(log__in=SupervisionLog.objects.for_member(membership).values("pk"))
+
+
+@rule_for(RecordExport)
+def _exports_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
+    """Who asked for an export sees it; admins see all."""
+    if membership.role == Role.ORG_ADMIN:
+        return qs
+    return qs.filter(requested_by=membership.user_id)
+
+
+def peers_for(membership: Membership) -> QuerySet[Membership]:
+    """The active peer supporters whose supervision the member follows."""
+    peers = Membership.objects.filter(
+        organization=membership.organization_id, role=Role.PEER_SUPPORTER, is_active=True
     )
+    if membership.role == Role.PEER_SUPPORTER:
+        return peers.filter(pk=membership.pk)
+    if membership.role == Role.CLINICAL_SUPERVISOR:
+        return peers.filter(pk__in=supervisee_ids(membership))
+    if membership.role == Role.PROGRAM_MANAGER:
+        return peers.filter(pk__in=_program_peer_ids(membership))
+    return peers
+
+
+@dataclass(frozen=True)
+class PeerMonth:
+    peer: Membership
+    ratio: rules.MonthRatio
+
+
+def month_ratios(peers: QuerySet[Membership], *, year: int, month: int) -> list[PeerMonth]:
+    """Per peer for a calendar month: hours worked, supervision required and received
+    (signed sessions they attended, each counted at its full length), in three queries."""
+    first, last = rules.month_bounds(year, month)
+    peer_list = list(peers.select_related("user").order_by("user__last_name", "user__first_name"))
+    ids = [p.pk for p in peer_list]
+    hours = dict(
+        HoursWorked.objects.filter(peer__in=ids, date__range=(first, last))
+        .values("peer")
+        .annotate(total=Sum("hours"))
+        .values_list("peer", "total")
+    )
+    signed = Q(log__signed_at__isnull=False) | Q(log__signed_on_paper__isnull=False)
+    received = dict(
+        LogAttendee.objects.filter(signed, supervisee__in=ids, log__date__range=(first, last))
+        .values("supervisee")
+        .annotate(total=Sum("log__minutes"))
+        .values_list("supervisee", "total")
+    )
+    return [
+        PeerMonth(p, rules.month_ratio(hours.get(p.pk) or Decimal(0), received.get(p.pk) or 0))
+        for p in peer_list
+    ]
+
+
+def overdue_cutoff(organization: Organization) -> dt.date:
+    """Unsigned logs dated before this day are overdue."""
+    return _today(organization) - dt.timedelta(days=settings.SUPERVISION_SIGN_DAYS)

@@ -1,0 +1,11 @@
+"""Hours worked pages (being written)."""
+
+from django.views import View
+
+
+class HoursWeekView(View):
+    pass
+
+
+class HoursPeerView(View):
+    pass
