@@ -34,6 +34,7 @@ from supervision.models import (
     LogAttendee,
     LogClient,
     LogSource,
+    RecordExport,
     SupervisionAgreement,
     SupervisionLog,
     SupervisorProfile,
@@ -614,13 +615,15 @@ def log_acknowledge(
     return ack
 
 
-def log_delete(*, log: SupervisionLog, actor: User | None) -> None:
-    """Logs are kept for the retention period; this refuses, and says why."""
+def log_delete(*, log: SupervisionLog, actor: User | None, ip_address: str | None = None) -> None:
+    """Logs are kept for the retention period; this refuses, and says why (the refusal is
+    audited)."""
     audit_record(
         actor=actor,
         organization=log.organization,
         event="supervision.delete_refused",
         subject=log,
+        ip_address=ip_address,
     )
     raise ValidationError(LOGS_ARE_KEPT.format(years=settings.SUPERVISION_RETENTION_YEARS))
 
@@ -671,3 +674,34 @@ def log_import(
         data={"external_id": external_id, "signed_on_paper": str(signed_on or "")},
     )
     return log, True
+
+
+# --- the record for the Board -------------------------------------------------------------
+
+
+def record_export_request(
+    *,
+    organization: Organization,
+    actor: User,
+    peer: Membership,
+    start: dt.date,
+    end: dt.date,
+    ip_address: str | None = None,
+) -> RecordExport:
+    """Ask for a peer's supervision record as a PDF; a task renders it after commit."""
+    with transaction.atomic():
+        export = RecordExport.objects.create(
+            organization=organization, peer=peer, start=start, end=end, requested_by=actor
+        )
+        audit_record(
+            actor=actor,
+            organization=organization,
+            event="supervision.record_requested",
+            subject=export,
+            ip_address=ip_address,
+            data={"peer": peer.pk, "start": start.isoformat(), "end": end.isoformat()},
+        )
+    from supervision.tasks import render_record
+
+    transaction.on_commit(lambda: render_record.delay(export_id=export.pk))
+    return export

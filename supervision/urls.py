@@ -27,9 +27,7 @@ urlpatterns = [
     ),
     path("records/", views.RecordExportView.as_view(), name="record_export"),
     path("records/<int:pk>/", views.RecordStatusView.as_view(), name="record_status"),
-    path(
-        "records/<int:pk>/download/", views.RecordDownloadView.as_view(), name="record_download"
-    ),
+    path("records/<int:pk>/download/", views.RecordDownloadView.as_view(), name="record_download"),
     path("hours/", hours_views.HoursWeekView.as_view(), name="hours_week"),
     path("hours/<int:pk>/", hours_views.HoursPeerView.as_view(), name="hours_peer"),
 ]

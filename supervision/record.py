@@ -1,0 +1,59 @@
+"""A peer's supervision record for the Board: every log in a date range with all its
+fields, signatures, addenda and acknowledgments, and the monthly ratio table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from programs.models import Membership
+from supervision import selectors, services
+from supervision.models import Acknowledgment, SupervisionLog
+
+
+def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+    months, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        months.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+def record_context(peer: Membership, start: dt.date, end: dt.date) -> dict[str, Any]:
+    logs = list(
+        SupervisionLog.objects.filter(attendees__supervisee=peer, date__range=(start, end))
+        .select_related("supervisor__user", "signed_by")
+        .prefetch_related(
+            "attendees",
+            "clients",
+            "addenda__author",
+            Prefetch("acknowledgments", queryset=Acknowledgment.objects.filter(supervisee=peer)),
+        )
+        .order_by("date", "start_time")
+    )
+    peers = Membership.objects.filter(pk=peer.pk)
+    months = [
+        (dt.date(y, m, 1), selectors.month_ratios(peers, year=y, month=m)[0].ratio)
+        for y, m in _months(start, end)
+    ]
+    return {
+        "peer": peer,
+        "organization": peer.organization,
+        "start": start,
+        "end": end,
+        "generated": timezone.localtime(),
+        "logs": [(log, services.signature_holds(log) if log.is_signed else None) for log in logs],
+        "months": months,
+        "unsigned": sum(1 for log in logs if not log.is_signed),
+    }
+
+
+def render_record_pdf(peer: Membership, start: dt.date, end: dt.date) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("supervision/record_pdf.html", record_context(peer, start, end))
+    return HTML(string=html).write_pdf()
