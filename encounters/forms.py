@@ -375,8 +375,7 @@ class PayerForm(forms.Form):
         widget=DATE_INPUT,
         required=False,
         help_text="When you change the certification rule or the daily limit, encounters "
-        "from this date on are billed again. Leave blank to apply them to new and "
-        "corrected encounters only.",
+        "from this date on are billed again by the new terms.",
     )
 
     def __init__(self, *args: Any, payer: Payer | None = None, **kwargs: Any) -> None:
@@ -397,6 +396,9 @@ class PayerForm(forms.Form):
             daily_unit_cap=d["daily_unit_cap"],
             is_active=d["is_active"],
         )
+
+    def clean_code(self) -> str:
+        return str(self.cleaned_data["code"]).lower()
 
     def first_rate(self) -> RateTerms:
         d = self.cleaned_data

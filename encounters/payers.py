@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from certification.models import Certification
+from certification.selectors import organization_today
 from config.accounts.models import User
 from encounters.models import Encounter, Payer, Rate
 from encounters.services import BILLING_FIELDS, encounter_bill
@@ -26,7 +27,20 @@ RATE_DAY_TAKEN = "{payer} already has a rate from {day}; remove it first to chan
 AMOUNT_RANGE = "Enter the amount paid per unit, more than $0 and under $10,000."
 UNIT_MINUTES_RANGE = "A unit is from 1 to 60 minutes."
 CAP_RANGE = "Enter from 1 to 96 units a day, or leave it blank for no limit."
-LAST_RATE = "This is the payer's only rate; add the one that replaces it before removing it."
+LAST_RATE = (
+    "This is the payer's only rate; to change its amount, add it again with the same start date."
+)
+NAME_SHARED = "This is the name of a shared payer; choose another so peers can tell them apart."
+DATE_RANGE = "Choose a date from 2000 up to a year from today."
+UNIT_CHANGES_CAP = (
+    "This payer limits units per client per day, and units of another length would change "
+    "what that limit means. Clear or change the daily limit first."
+)
+REBILL_DAY_NEEDED = (
+    "Say from which day the new certification rule or daily limit applies; encounters from "
+    "then on are billed again."
+)
+EARLIEST = dt.date(2000, 1, 1)
 
 MAX_DAILY_CAP = 96  # 24 hours of 15-minute units
 
@@ -61,7 +75,10 @@ def _check_payer(
             errors["code"] = CODE_SHARED.format(code=code, name=shared.name)
         elif own.filter(code=code).exists():
             errors["code"] = CODE_TAKEN
-    if own.filter(name__iexact=terms.name.strip()).exists():
+    name = terms.name.strip()
+    if Payer.objects.filter(organization__isnull=True, name__iexact=name).exists():
+        errors["name"] = NAME_SHARED
+    elif own.filter(name__iexact=name).exists():
         errors["name"] = NAME_TAKEN
     cap = terms.daily_unit_cap
     if cap is not None and not 1 <= cap <= MAX_DAILY_CAP:
@@ -70,7 +87,13 @@ def _check_payer(
         raise ValidationError(errors)
 
 
-def _check_rate(terms: RateTerms) -> None:
+def _check_day(day: dt.date, field: str, today: dt.date) -> None:
+    if not EARLIEST <= day <= today + dt.timedelta(days=366):
+        raise ValidationError({field: DATE_RANGE})
+
+
+def _check_rate(terms: RateTerms, today: dt.date) -> None:
+    _check_day(terms.effective_from, "effective_from", today)
     errors: dict[str, str] = {}
     if not Decimal(0) < terms.unit_amount < Decimal(10000):
         errors["unit_amount"] = AMOUNT_RANGE
@@ -80,7 +103,23 @@ def _check_rate(terms: RateTerms) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
+def _payer_terms(payer: Payer) -> dict[str, object]:
+    return {
+        "name": payer.name,
+        "requires_certification": payer.requires_certification,
+        "daily_unit_cap": payer.daily_unit_cap,
+        "is_active": payer.is_active,
+    }
+
+
+def _rate_terms(rate: Rate) -> dict[str, object]:
+    return {
+        "from": rate.effective_from.isoformat(),
+        "unit_amount": str(rate.unit_amount),
+        "unit_minutes": rate.unit_minutes,
+    }
+
+
 def payer_create(
     *,
     organization: Organization,
@@ -90,13 +129,42 @@ def payer_create(
     first_rate: RateTerms,
     ip_address: str | None = None,
 ) -> Payer:
-    """Add one of the organization's own payers with its first rate. Sending the same payer
-    again (a double tap) returns the one already added."""
-    existing = Payer.objects.filter(organization=organization, code=code).first()
-    if existing is not None and existing.name == terms.name.strip():
-        return existing
+    """Add one of the organization's own payers with its first rate. The very same payer
+    sent again (a double tap) returns the one already added; a different one with that
+    code is refused."""
+    code = code.strip().lower()
+    try:
+        with transaction.atomic():
+            return _create_payer(organization, actor, code, terms, first_rate, ip_address)
+    except (IntegrityError, ValidationError) as exc:
+        existing = Payer.objects.filter(organization=organization, code=code).first()
+        if existing is not None and _same_payer(existing, terms, first_rate):
+            return existing
+        if isinstance(exc, ValidationError):
+            raise
+        raise ValidationError({"code": CODE_TAKEN}) from exc
+
+
+def _same_payer(payer: Payer, terms: PayerTerms, rate: RateTerms) -> bool:
+    first = payer.rates.order_by("effective_from").first()
+    return (
+        _payer_terms(payer) == {**terms.__dict__, "name": terms.name.strip()}
+        and first is not None
+        and (first.effective_from, first.unit_amount, first.unit_minutes)
+        == (rate.effective_from, rate.unit_amount, rate.unit_minutes)
+    )
+
+
+def _create_payer(
+    organization: Organization,
+    actor: User | None,
+    code: str,
+    terms: PayerTerms,
+    first_rate: RateTerms,
+    ip_address: str | None,
+) -> Payer:
     _check_payer(organization, code, terms, None)
-    _check_rate(first_rate)
+    _check_rate(first_rate, organization_today(organization))
     payer = Payer.objects.create(
         organization=organization,
         code=code,
@@ -105,7 +173,7 @@ def payer_create(
         daily_unit_cap=terms.daily_unit_cap,
         is_active=terms.is_active,
     )
-    Rate.objects.create(
+    rate = Rate.objects.create(
         payer=payer,
         effective_from=first_rate.effective_from,
         unit_amount=first_rate.unit_amount,
@@ -117,11 +185,7 @@ def payer_create(
         event="payer.created",
         subject=payer,
         ip_address=ip_address,
-        data={
-            "code": code,
-            "rate": str(first_rate.unit_amount),
-            "from": first_rate.effective_from.isoformat(),
-        },
+        data={"code": code, **_payer_terms(payer), "rate": _rate_terms(rate)},
     )
     return payer
 
@@ -143,27 +207,34 @@ def payer_update(
     ip_address: str | None = None,
 ) -> tuple[Payer, int]:
     """Change an own payer's name, billing terms or whether it is offered. A change to the
-    certification rule or the daily cap re-bills its encounters from `rebill_from` on
-    (none when it is not given). Returns the payer and how many encounters were re-billed."""
+    certification rule or the daily cap needs the day it applies from: its encounters from
+    then on are billed again. Returns the payer and how many encounters were re-billed."""
     payer = _own(payer)
     assert payer.organization is not None
+    today = organization_today(payer.organization)
     _check_payer(payer.organization, None, terms, payer.pk)
-    changed = [
-        f
-        for f in ("name", "requires_certification", "daily_unit_cap", "is_active")
-        if getattr(payer, f) != (terms.name.strip() if f == "name" else getattr(terms, f))
-    ]
+    before = _payer_terms(payer)
+    after = {**terms.__dict__, "name": terms.name.strip()}
+    changed = [f for f in before if before[f] != after[f]]
     if not changed:
         return payer, 0
+    billing_changed = bool({"requires_certification", "daily_unit_cap"} & set(changed))
+    if billing_changed:
+        if rebill_from is None:
+            raise ValidationError({"rebill_from": REBILL_DAY_NEEDED})
+        _check_day(rebill_from, "rebill_from", today)
+    if terms.daily_unit_cap is not None and len(set(payer.rates.values_list("unit_minutes"))) > 1:
+        raise ValidationError({"daily_unit_cap": UNIT_CHANGES_CAP})
     payer.name = terms.name.strip()
     payer.requires_certification = terms.requires_certification
     payer.daily_unit_cap = terms.daily_unit_cap
     payer.is_active = terms.is_active
     payer.save()
     rebilled = 0
-    billing_changed = {"requires_certification", "daily_unit_cap"} & set(changed)
     if billing_changed and rebill_from is not None:
-        rebilled = payer_rebill(payer=payer, since=rebill_from, actor=actor, why="payer terms")
+        rebilled = payer_rebill(
+            payer=payer, since=rebill_from, actor=actor, why="payer terms", ip_address=ip_address
+        )
     audit_record(
         actor=actor,
         organization=payer.organization,
@@ -172,6 +243,8 @@ def payer_update(
         ip_address=ip_address,
         data={
             "fields": changed,
+            "before": {f: before[f] for f in changed},
+            "after": {f: after[f] for f in changed},
             "rebilled": rebilled,
             **({"from": rebill_from.isoformat()} if rebill_from and billing_changed else {}),
         },
@@ -187,45 +260,51 @@ def rate_add(
     terms: RateTerms,
     ip_address: str | None = None,
 ) -> tuple[Rate, int]:
-    """Give an own payer a new rate from a date on. Its encounters from that date until the
-    next rate starts are billed again at it. The same rate sent twice lands once."""
+    """Give an own payer a rate from a date on; its encounters from that date until the
+    next rate starts are billed again at it. A rate from a day that already has one
+    corrects it. The same rate sent twice lands once."""
     payer = _own(payer)
-    _check_rate(terms)
-    same_day = payer.rates.filter(effective_from=terms.effective_from).first()
-    if same_day is not None:
-        if (same_day.unit_amount, same_day.unit_minutes) == (terms.unit_amount, terms.unit_minutes):
-            return same_day, 0
-        raise ValidationError(
-            {
-                "effective_from": RATE_DAY_TAKEN.format(
-                    payer=payer.name, day=terms.effective_from.strftime("%b %-d, %Y")
-                )
-            }
+    assert payer.organization is not None
+    _check_rate(terms, organization_today(payer.organization))
+    if (
+        payer.daily_unit_cap is not None
+        and payer.rates.exclude(unit_minutes=terms.unit_minutes)
+        .exclude(effective_from=terms.effective_from)
+        .exists()
+    ):
+        raise ValidationError({"unit_minutes": UNIT_CHANGES_CAP})
+    rate = payer.rates.filter(effective_from=terms.effective_from).first()
+    before = _rate_terms(rate) if rate is not None else None
+    if rate is not None:
+        if (rate.unit_amount, rate.unit_minutes) == (terms.unit_amount, terms.unit_minutes):
+            return rate, 0
+        rate.unit_amount, rate.unit_minutes = terms.unit_amount, terms.unit_minutes
+        rate.save(update_fields=["unit_amount", "unit_minutes"])
+    else:
+        rate = Rate.objects.create(
+            payer=payer,
+            effective_from=terms.effective_from,
+            unit_amount=terms.unit_amount,
+            unit_minutes=terms.unit_minutes,
         )
-    rate = Rate.objects.create(
-        payer=payer,
-        effective_from=terms.effective_from,
-        unit_amount=terms.unit_amount,
-        unit_minutes=terms.unit_minutes,
-    )
     rebilled = payer_rebill(
         payer=payer,
         since=terms.effective_from,
         until=_next_start(rate),
         actor=actor,
-        why="new rate",
+        why="rate corrected" if before else "new rate",
+        ip_address=ip_address,
     )
     audit_record(
         actor=actor,
         organization=payer.organization,
-        event="rate.created",
+        event="rate.corrected" if before else "rate.created",
         subject=rate,
         ip_address=ip_address,
         data={
             "payer": payer.code,
-            "rate": str(terms.unit_amount),
-            "unit_minutes": terms.unit_minutes,
-            "from": terms.effective_from.isoformat(),
+            **({"before": before} if before else {}),
+            "after": _rate_terms(rate),
             "rebilled": rebilled,
         },
     )
@@ -242,31 +321,36 @@ def _next_start(rate: Rate) -> dt.date | None:
 
 
 @transaction.atomic
-def rate_remove(*, rate: Rate, actor: User | None, ip_address: str | None = None) -> int:
+def rate_remove(*, rate: Rate, actor: User | None, ip_address: str | None = None) -> int | None:
     """Take back a rate entered by mistake: its encounters are billed again at the rate
-    before it (or not billed, when there is none). Returns how many were re-billed."""
+    before it, or not billed when there is none. Returns how many changed, or None when
+    the rate was already removed (a second tap)."""
     payer = _own(rate.payer)
-    if not payer.rates.exclude(pk=rate.pk).exists():
+    current = payer.rates.filter(pk=rate.pk).first()
+    if current is None:
+        return None
+    if not payer.rates.exclude(pk=current.pk).exists():
         raise ValidationError(LAST_RATE)
-    since, until = rate.effective_from, _next_start(rate)
-    remaining = list(payer.rates.exclude(pk=rate.pk))
+    since, until = current.effective_from, _next_start(current)
+    remaining = list(payer.rates.exclude(pk=current.pk))
     rebilled = payer_rebill(
-        payer=payer, since=since, until=until, actor=actor, rates=remaining, why="rate removed"
+        payer=payer,
+        since=since,
+        until=until,
+        actor=actor,
+        rates=remaining,
+        why="rate removed",
+        ip_address=ip_address,
     )
     audit_record(
         actor=actor,
         organization=payer.organization,
         event="rate.removed",
-        subject=rate,
+        subject=current,
         ip_address=ip_address,
-        data={
-            "payer": payer.code,
-            "rate": str(rate.unit_amount),
-            "from": since.isoformat(),
-            "rebilled": rebilled,
-        },
+        data={"payer": payer.code, **_rate_terms(current), "rebilled": rebilled},
     )
-    rate.delete()
+    current.delete()
     return rebilled
 
 
@@ -278,12 +362,17 @@ def payer_rebill(
     why: str,
     until: dt.date | None = None,
     rates: list[Rate] | None = None,
+    ip_address: str | None = None,
 ) -> int:
     """Bill again, by the payer's current terms, its encounters dated from `since` up to
     (not including) `until`, in the order they happened so a daily cap is used up by the
-    earliest. Every encounter whose billing changes gets an audit row. Runs inside the
-    caller's transaction; returns how many changed."""
-    encounters = Encounter.objects.filter(payer=payer, date__gte=since)
+    earliest. Every encounter whose billing changes gets an audit row with the units,
+    amount and billable flag before and after. The caller holds the payer's lock; runs in
+    its transaction; returns how many changed."""
+    assert payer.organization_id is not None, "shared payers are never billed again here"
+    encounters = Encounter.objects.filter(
+        organization_id=payer.organization_id, payer=payer, date__gte=since
+    )
     if until is not None:
         encounters = encounters.filter(date__lt=until)
     # Lock in one fixed order, then bill in the order the encounters happened.
@@ -301,7 +390,7 @@ def payer_rebill(
         certifications[cert.profile.membership_id].append(cert)
     cap = payer.daily_unit_cap
     used: dict[tuple[int, dt.date], int] = defaultdict(int)
-    changed: list[tuple[Encounter, int]] = []
+    changed: list[tuple[Encounter, tuple[bool, int, Decimal]]] = []
     for enc in locked:
         enc.payer = payer
         was = (enc.billable, enc.units, enc.amount, enc.rate_id)
@@ -316,7 +405,7 @@ def payer_rebill(
         if capped:
             used[day_key] += enc.units
         if (enc.billable, enc.units, enc.amount, enc.rate_id) != was:
-            changed.append((enc, was[1]))
+            changed.append((enc, was[:3]))
     Encounter.objects.bulk_update([e for e, _ in changed], BILLING_FIELDS, batch_size=500)
     AuditEvent.objects.bulk_create(
         [
@@ -326,9 +415,15 @@ def payer_rebill(
                 event="encounter.rebilled",
                 subject_type=enc._meta.label_lower,
                 subject_id=str(enc.pk),
-                data={"units": [units_before, enc.units], "reason": why},
+                ip_address=ip_address,
+                data={
+                    "reason": why,
+                    "billable": [was[0], enc.billable],
+                    "units": [was[1], enc.units],
+                    "amount": [str(was[2]), str(enc.amount)],
+                },
             )
-            for enc, units_before in changed
+            for enc, was in changed
         ],
         batch_size=500,
     )

@@ -14,7 +14,8 @@ def billable_units(minutes: int, *, unit_minutes: int = 15) -> int:
     units = (minutes + 7) // 15, so 22 minutes is 1 unit and 23 minutes is 2."""
     if minutes <= 0:
         return 0
-    return (minutes + (unit_minutes // 2)) // unit_minutes
+    # More than half: 8 of 15 minutes, 31 of 60 (not 30), 16 of 30.
+    return (minutes + (unit_minutes - 1) // 2) // unit_minutes
 
 
 def billable_amount(units: int, unit_rate: Decimal) -> Decimal:

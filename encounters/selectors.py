@@ -257,18 +257,19 @@ class RateRow:
     amount: Decimal
 
 
-def payers_with_rates(organization: Organization) -> list[Payer]:
-    """The shared payers and the organization's own, each with `rate_rows` (newest first),
-    `is_shared` and `current` (the rate in force today), in three queries."""
+def payers_with_rates(organization: Organization, *, only: Payer | None = None) -> list[Payer]:
+    """The shared payers and the organization's own (or `only` one), each with `rate_rows`
+    (newest first), `is_shared` and `current` (the rate in force today), in three queries."""
     today = organization_today(organization)
-    payers = list(
-        Payer.objects.filter(Q(organization__isnull=True) | Q(organization=organization))
-        .prefetch_related("rates")
-        .order_by("organization_id", "name")
-    )
+    chosen = Payer.objects.filter(Q(organization__isnull=True) | Q(organization=organization))
+    if only is not None:
+        chosen = chosen.filter(pk=only.pk)
+    payers = list(chosen.prefetch_related("rates").order_by("organization_id", "name"))
     billed = {
         row["rate_id"]: (row["n"], row["amount"])
-        for row in Encounter.objects.filter(organization=organization, rate__isnull=False)
+        for row in Encounter.objects.filter(
+            organization=organization, rate__isnull=False, payer__in=[p.pk for p in payers]
+        )
         .values("rate_id")
         .annotate(n=Count("pk"), amount=Sum("amount"))
     }

@@ -55,6 +55,7 @@ DURATION_RANGE = "Enter the minutes spent, from 1 to 720."
 NOT_A_PEER = "Encounters are logged by peer supporters."
 PEER_NOT_IN_PROGRAM = "This peer supporter does not work in that program."
 PAYER_OF_OTHER_ORG = "Choose one of this organization's payers."
+PAYER_NOT_OFFERED = "This payer is no longer offered; choose another."
 KEY_USED_BY_OTHER = "This form was already used by someone else; reload the page to start again."
 TOO_OLD_TO_CORRECT = (
     "Encounters can be corrected by their peer for {days} days; ask your manager to correct "
@@ -188,7 +189,14 @@ class EncounterInput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _validate(data: EncounterInput, *, peer: Membership, today: dt.date) -> None:
+def _validate(
+    data: EncounterInput,
+    *,
+    peer: Membership,
+    today: dt.date,
+    kept_payer_id: int | None = None,
+    source: str = "app",
+) -> None:
     errors: dict[str, str] = {}
     if data.date > today:
         errors["date"] = IN_THE_FUTURE
@@ -209,6 +217,13 @@ def _validate(data: EncounterInput, *, peer: Membership, today: dt.date) -> None
         peer.organization_id,
     ):
         errors["payer"] = PAYER_OF_OTHER_ORG
+    elif (
+        data.payer is not None
+        and source == "app"
+        and data.payer.pk != kept_payer_id
+        and not Payer.objects.filter(pk=data.payer.pk, is_active=True).exists()
+    ):
+        errors["payer"] = PAYER_NOT_OFFERED
     client = data.client
     if client is not None:
         if client.program_id != data.program.pk:
@@ -348,7 +363,13 @@ def encounter_save(
             if submission_key and existing.created_by_id != (actor.pk if actor else None):
                 raise ValidationError(KEY_USED_BY_OTHER)
             return existing, False
-    _validate(data, peer=peer, today=organization_today(org))
+    _validate(
+        data,
+        peer=peer,
+        today=organization_today(org),
+        kept_payer_id=encounter.payer_id if encounter is not None else None,
+        source=source,
+    )
     try:
         with transaction.atomic():
             saved = _write_encounter(
@@ -392,6 +413,18 @@ def _write_encounter(
     ip_address: str | None,
 ) -> Encounter:
     creating = encounter is None
+    # Lock order, everywhere: the organization's own payers, then the encounter, then the
+    # clients, then a client's day. A payer's rate or terms cannot change mid-save.
+    payer_ids = {data.payer.pk if data.payer is not None else None}
+    if encounter is not None:
+        payer_ids.add(
+            Encounter.objects.filter(pk=encounter.pk).values_list("payer_id", flat=True)[0]
+        )
+    list(
+        Payer.objects.select_for_update()
+        .filter(pk__in=[i for i in payer_ids if i], organization__isnull=False)
+        .order_by("pk")
+    )
     if encounter is None:
         encounter = Encounter(
             organization=peer.organization,
@@ -472,7 +505,7 @@ def last_entry_defaults(peer: Membership) -> dict[str, Any]:
     last = (
         Encounter.objects.filter(peer=peer, source="app")
         .order_by("-created_at", "-pk")
-        .select_related("client")
+        .select_related("client", "payer")
         .first()
     )
     if last is None:
@@ -482,9 +515,10 @@ def last_entry_defaults(peer: Membership) -> dict[str, Any]:
         "setting": last.setting,
         "format": last.format,
         "service_type": last.service_type,
-        "payer": last.payer_id,
         "support_types": last.support_types,
     }
+    if last.payer is None or last.payer.is_active:  # a payer no longer offered is not offered
+        defaults["payer"] = last.payer_id
     if last.client is not None and last.client.discharged_on is None:
         defaults["client"] = last.client_id
         defaults["phase"] = last.client.phase

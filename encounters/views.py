@@ -694,7 +694,7 @@ class PayerDetailView(ScopedObjectMixin, View):
             )
         if rate_form is None:
             rate_form = RateForm(initial={"effective_from": today})
-        [with_rates] = [p for p in selectors.payers_with_rates(org) if p.pk == payer.pk]
+        [with_rates] = selectors.payers_with_rates(org, only=payer)
         return render(
             self.request,
             "encounters/payer_detail.html",
@@ -751,7 +751,8 @@ class RateRemoveView(PayerDetailView):
     def post(self, request: HttpRequest, pk: int, rate_pk: int = 0) -> HttpResponse:
         rate = self.object.rates.filter(pk=rate_pk).first()
         if rate is None:
-            raise Http404
+            messages.info(request, "That rate was already removed.")
+            return redirect("payer_detail", pk=pk)
         try:
             rebilled = payers.rate_remove(
                 rate=rate, actor=self.actor, ip_address=client_ip(request)
@@ -759,5 +760,8 @@ class RateRemoveView(PayerDetailView):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"Rate removed.{_rebilled_note(rebilled)}")
+            if rebilled is None:
+                messages.info(request, "That rate was already removed.")
+            else:
+                messages.success(request, f"Rate removed.{_rebilled_note(rebilled)}")
         return redirect("payer_detail", pk=pk)

@@ -247,6 +247,7 @@ AUDIT_EVENT_LABELS: dict[str, str] = {
     "payer.created": "Payer added",
     "payer.updated": "Payer changed",
     "rate.created": "Payer rate added",
+    "rate.corrected": "Payer rate corrected",
     "rate.removed": "Payer rate removed",
 }
 

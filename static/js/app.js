@@ -1,6 +1,16 @@
 // Small behaviours every page shares. No inline scripts: the CSP allows only our own files.
 (function () {
   "use strict";
+  // A form with data-confirm asks first (registered before data-once, so a "no" leaves
+  // the form usable).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
+    if (!window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  });
   // A form marked data-once submits once: a double tap does not send it twice.
   // (Services are idempotent too; this only spares the round trip.)
   document.addEventListener("submit", function (event) {

@@ -203,7 +203,12 @@ def test_a_backdated_rate_bills_again_only_the_encounters_in_its_period(setup):
     assert [e.amount for e in (before, during, after)] == [Decimal(20), Decimal(30), Decimal(40)]
     assert during.rate == rate
     audit = AuditEvent.objects.get(event="encounter.rebilled", subject_id=str(during.pk))
-    assert audit.data == {"units": [2, 2], "reason": "new rate"}
+    assert audit.data == {
+        "reason": "new rate",
+        "billable": [True, True],
+        "units": [2, 2],
+        "amount": ["20.00", "30.00"],
+    }
     assert AuditEvent.objects.filter(event="encounter.rebilled").count() == 1
 
 
@@ -218,32 +223,46 @@ def test_a_rate_with_its_own_unit_length_counts_units_by_it(setup):
     assert (encounter.units, encounter.amount) == (2, Decimal("100.00"))
 
 
-def test_the_same_rate_sent_twice_lands_once_and_a_different_one_that_day_is_refused(setup):
+def test_the_same_rate_sent_twice_lands_once_and_another_that_day_corrects_it(setup):
     payer = county(setup)
     terms = RateTerms(dt.date(2025, 3, 1), Decimal("13.00"))
     first, _ = payers.rate_add(payer=payer, actor=setup.admin.user, terms=terms)
+    encounter = log(setup, payer)
     again, rebilled = payers.rate_add(payer=payer, actor=setup.admin.user, terms=terms)
     assert (again, rebilled) == (first, 0)
-    with pytest.raises(ValidationError) as err:
-        payers.rate_add(
-            payer=payer,
-            actor=setup.admin.user,
-            terms=RateTerms(dt.date(2025, 3, 1), Decimal("14.00")),
-        )
-    assert "already has a rate from Mar 1, 2025" in err.value.message_dict["effective_from"][0]
+    corrected, rebilled = payers.rate_add(
+        payer=payer,
+        actor=setup.admin.user,
+        terms=RateTerms(dt.date(2025, 3, 1), Decimal("14.00")),
+    )
+    assert corrected.pk == first.pk and rebilled == 1
     assert payer.rates.count() == 2
+    encounter.refresh_from_db()
+    assert encounter.amount == Decimal("28.00")
+    event = AuditEvent.objects.get(event="rate.corrected")
+    assert event.data["before"]["unit_amount"] == "13.00"
+    assert event.data["after"]["unit_amount"] == "14.00"
 
 
-def test_the_rate_form_shows_a_refused_day_by_the_field(setup, client_for):
+def test_the_only_rate_is_corrected_by_adding_it_again_the_same_day(setup):
+    payer = county(setup, amount="10.00")
+    encounter = log(setup, payer)
+    payers.rate_add(payer=payer, actor=setup.admin.user, terms=RateTerms(JAN_1, Decimal(11)))
+    encounter.refresh_from_db()
+    assert (payer.rates.count(), encounter.amount) == (1, Decimal(22))
+
+
+def test_the_rate_form_shows_a_refused_value_by_the_field(setup, client_for):
     payer = county(setup)
     c = client_for(setup.admin)
     response = c.post(
         reverse("rate_add", args=[payer.pk]),
-        {"effective_from": "2025-01-01", "unit_amount": "99.00", "unit_minutes": "15"},
+        {"effective_from": "1990-01-01", "unit_amount": "99.00", "unit_minutes": "15"},
     )
     assert response.status_code == 200
-    assert "already has a rate" in response.context["rate_form"].errors["effective_from"][0]
+    assert response.context["rate_form"].errors["effective_from"] == [payers.DATE_RANGE]
     assert response.context["rate_form"].data["unit_amount"] == "99.00"
+    assert payer.rates.count() == 1
 
 
 def test_removing_a_rate_bills_its_encounters_at_the_one_before(setup, client_for):
@@ -261,6 +280,33 @@ def test_removing_a_rate_bills_its_encounters_at_the_one_before(setup, client_fo
     assert (encounter.amount, encounter.rate) == (Decimal(20), payer.rates.get())
     assert not Rate.objects.filter(pk=wrong.pk).exists()
     assert AuditEvent.objects.filter(event="rate.removed", subject_id=str(wrong.pk)).exists()
+
+
+def test_a_rate_removed_twice_is_removed_once(setup, client_for):
+    payer = county(setup, amount="10.00")
+    wrong, _ = payers.rate_add(
+        payer=payer, actor=setup.admin.user, terms=RateTerms(dt.date(2025, 3, 1), Decimal(99))
+    )
+    c = client_for(setup.admin)
+    url = reverse("rate_remove", args=[payer.pk, wrong.pk])
+    c.post(url)
+    response = c.post(url, follow=True)
+    assert "already removed" in response.content.decode()
+    assert AuditEvent.objects.filter(event="rate.removed").count() == 1
+    assert payers.rate_remove(rate=wrong, actor=setup.admin.user) is None
+
+
+def test_removing_the_earliest_rate_leaves_its_encounters_unbilled(setup):
+    payer = county(setup, amount="10.00", since=dt.date(2025, 3, 1))
+    payers.rate_add(
+        payer=payer, actor=setup.admin.user, terms=RateTerms(dt.date(2025, 4, 1), Decimal(20))
+    )
+    march = log(setup, payer)
+    first = payer.rates.get(effective_from=dt.date(2025, 3, 1))
+    assert payers.rate_remove(rate=first, actor=setup.admin.user) == 1
+    march.refresh_from_db()
+    assert (march.billable, march.amount, march.rate) == (False, Decimal(0), None)
+    assert "no rate in force" in march.not_billable_reason
 
 
 def test_the_only_rate_cannot_be_removed(setup, client_for):
@@ -304,23 +350,24 @@ def test_a_new_daily_cap_bills_again_from_the_chosen_day_earliest_first(setup):
     assert AuditEvent.objects.get(event="encounter.rebilled").subject_id == str(late.pk)
 
 
-def test_changed_terms_without_a_day_wait_until_a_days_encounters_are_saved_again(setup):
+def test_changed_billing_terms_need_the_day_they_apply_from(setup):
     payer = county(setup)
     first = log(setup, payer, duration_minutes=60)
-    _, rebilled = payers.payer_update(
-        payer=payer,
-        actor=setup.admin.user,
-        terms=PayerTerms(name="County contract", daily_unit_cap=2),
-        rebill_from=None,
-    )
-    assert rebilled == 0
+    with pytest.raises(ValidationError) as err:
+        payers.payer_update(
+            payer=payer,
+            actor=setup.admin.user,
+            terms=PayerTerms(name="County contract", daily_unit_cap=2),
+            rebill_from=None,
+        )
+    assert err.value.message_dict["rebill_from"] == [payers.REBILL_DAY_NEEDED]
+    payer.refresh_from_db()
     first.refresh_from_db()
-    assert first.units == 4
-    second = log(setup, payer, start_time=dt.time(16), duration_minutes=60)
-    # A new encounter that day bills the day again under the new cap, earliest first.
-    assert not second.billable and "daily limit" in second.not_billable_reason
-    first.refresh_from_db()
-    assert first.units == 2
+    assert (payer.daily_unit_cap, first.units) == (None, 4)
+    # A change that does not touch billing (the name) needs no day.
+    payers.payer_update(payer=payer, actor=setup.admin.user, terms=PayerTerms(name="County"))
+    payer.refresh_from_db()
+    assert payer.name == "County"
 
 
 def test_dropping_the_certification_rule_bills_an_uncertified_peers_encounters(setup, client_for):
@@ -337,6 +384,8 @@ def test_dropping_the_certification_rule_bills_an_uncertified_peers_encounters(s
     assert (uncertified.billable, uncertified.amount) == (True, Decimal(24))
     event = AuditEvent.objects.get(event="payer.updated")
     assert event.data["fields"] == ["requires_certification"]
+    assert event.data["before"] == {"requires_certification": True}
+    assert event.data["after"] == {"requires_certification": False}
     assert event.data["rebilled"] == 1
 
 
@@ -397,3 +446,71 @@ def test_the_payer_list_takes_the_same_queries_for_many_payers(setup, client_for
         )
         payers.rate_add(payer=payer, actor=setup.admin.user, terms=RateTerms(DAY, Decimal(6)))
     assert count() == few
+
+
+# --- what the review found ---------------------------------------------------------------
+
+
+def test_a_payer_may_not_take_a_shared_payers_name_and_codes_are_lower_case(setup, client_for):
+    c = client_for(setup.admin)
+    response = c.post(reverse("payer_create"), _form(code="my-medicaid", name="MEDICAID"))
+    assert response.context["form"].errors["name"] == [payers.NAME_SHARED]
+    c.post(reverse("payer_create"), _form(code="County"))
+    assert Payer.objects.get(organization=setup.program.organization).code == "county"
+
+
+def test_a_repeat_with_other_terms_is_refused_not_dropped(setup):
+    county(setup, amount="12.00")
+    with pytest.raises(ValidationError) as err:
+        payers.payer_create(
+            organization=setup.program.organization,
+            actor=setup.admin.user,
+            code="county",
+            terms=PayerTerms(name="County contract", daily_unit_cap=3),
+            first_rate=RateTerms(JAN_1, Decimal("99.00")),
+        )
+    assert err.value.message_dict["code"] == [payers.CODE_TAKEN]
+    assert Payer.objects.get(code="county").daily_unit_cap is None
+
+
+def test_a_capped_payer_refuses_a_rate_with_another_unit_length(setup):
+    payer = county(setup, daily_unit_cap=4)
+    with pytest.raises(ValidationError) as err:
+        payers.rate_add(
+            payer=payer,
+            actor=setup.admin.user,
+            terms=RateTerms(dt.date(2025, 3, 1), Decimal(50), unit_minutes=60),
+        )
+    assert err.value.message_dict["unit_minutes"] == [payers.UNIT_CHANGES_CAP]
+
+
+@pytest.mark.parametrize(
+    ("unit", "minutes", "units"),
+    [(60, 30, 0), (60, 31, 1), (30, 15, 0), (30, 16, 1), (15, 7, 0), (15, 8, 1), (15, 22, 1)],
+)
+def test_a_unit_counts_only_when_more_than_half_was_delivered(unit, minutes, units):
+    from encounters.rules import billable_units
+
+    assert billable_units(minutes, unit_minutes=unit) == units
+
+
+def test_a_payer_no_longer_offered_is_refused_on_a_new_encounter(setup):
+    payer = county(setup, is_active=False)
+    with pytest.raises(ValidationError) as err:
+        log(setup, payer)
+    assert "no longer offered" in err.value.message_dict["payer"][0]
+
+
+def test_the_last_payer_is_not_offered_again_once_withdrawn(setup, client_for):
+    from certification.selectors import organization_today
+
+    payer = county(setup)
+    log(setup, payer, date=organization_today(setup.program.organization))
+    payers.payer_update(
+        payer=payer,
+        actor=setup.admin.user,
+        terms=PayerTerms(name="County contract", is_active=False),
+    )
+    from encounters.services import last_entry_defaults
+
+    assert "payer" not in last_entry_defaults(setup.peer)
