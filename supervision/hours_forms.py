@@ -1,0 +1,88 @@
+"""The hours-worked week: one input per day, Monday first; a blank day has no hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from supervision import services
+
+
+def day_field(day: dt.date) -> str:
+    """The form field (and HTML input name) for one day's hours."""
+    return f"day-{day.isoformat()}"
+
+
+def hours_text(hours: Decimal | None) -> str:
+    """Hours as a person types them: 7.5, not 7.50; blank for none."""
+    return "" if hours is None else f"{hours.normalize():f}"
+
+
+@dataclass(frozen=True)
+class DayRow:
+    day: dt.date
+    field: forms.BoundField
+    future: bool
+
+
+class HoursWeekForm(forms.Form):
+    """Hours worked on each day of one week. The rules (quarter hours from 0 to 24, no
+    future day) are `services.hours_set`'s; the form only parses the numbers and puts a
+    refusal next to the day it is about, so the page can show it there."""
+
+    def __init__(
+        self,
+        *args: Any,
+        days: Sequence[dt.date],
+        today: dt.date,
+        stored: Mapping[dt.date, Decimal] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.days = list(days)
+        self.today = today
+        stored = stored or {}
+        for day in self.days:
+            self.fields[day_field(day)] = forms.DecimalField(
+                label=f"{day:%A %b} {day.day}",
+                required=False,
+                initial=hours_text(stored.get(day)),
+            )
+
+    @property
+    def rows(self) -> list[DayRow]:
+        return [DayRow(day, self[day_field(day)], day > self.today) for day in self.days]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for day in self.days:
+            name = day_field(day)
+            hours = cleaned.get(name)
+            if hours is None:
+                continue
+            if day > self.today:
+                self.add_error(name, services.IN_THE_FUTURE)
+                continue
+            try:
+                # The service's own check, run per day here only to say which day is wrong;
+                # hours_set runs it again on the whole week.
+                services._check_hours(hours)
+            except ValidationError as exc:
+                self.add_error(name, exc.messages)
+        return cleaned
+
+    def days_to_save(self) -> dict[dt.date, Decimal | None]:
+        """Each day sent with the form, with its hours (None when left blank, which clears
+        the day). Days not sent are left as they are; future days are never sent (their
+        inputs are disabled), and one sent with hours is refused in clean()."""
+        return {
+            day: self.cleaned_data.get(day_field(day))
+            for day in self.days
+            if day <= self.today and self.add_prefix(day_field(day)) in self.data
+        }

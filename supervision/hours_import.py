@@ -1,0 +1,79 @@
+"""`import_hours`: the hours each peer worked per day, from a timesheet export, through the
+shared import mechanism. A row is one peer's hours on one date; it sets that day's hours
+through `services.hours_set`, so importing the same file again changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from certification.selectors import organization_today
+from programs.imports import Cells, CsvImporter, Outcome, RowError
+from programs.models import Membership, Role
+from supervision import services
+from supervision.models import HoursWorked
+
+NOT_AN_ACTIVE_PEER_HERE = "no active peer supporter with this e-mail address in the organization"
+
+
+@dataclass(frozen=True)
+class HoursRow:
+    peer_email: str
+    date: dt.date
+    hours: Decimal
+
+
+class HoursImporter(CsvImporter[HoursRow]):
+    columns = ("peer_email", "date", "hours")
+    key_description = "peer and date"
+
+    def parse(self, cells: Cells) -> HoursRow:
+        day = cells.date("date", required=True)
+        hours = cells.decimal("hours", required=True)
+        return HoursRow(
+            peer_email=cells.email("peer_email"),
+            date=day or dt.date.min,
+            hours=Decimal(0) if hours is None else hours,
+        )
+
+    def key(self, row: HoursRow) -> object:
+        return (row.peer_email, row.date)
+
+    def check(self, rows: list[tuple[int, HoursRow]]) -> list[RowError]:
+        self._peers = {
+            m.user.email: m
+            for m in Membership.objects.filter(
+                organization=self.organization,
+                role=Role.PEER_SUPPORTER,
+                is_active=True,
+                user__is_active=True,
+                user__email__in={r.peer_email for _, r in rows},
+            ).select_related("user", "organization")
+        }
+        today = organization_today(self.organization)
+        errors = []
+        for line, row in rows:
+            if row.peer_email not in self._peers:
+                errors.append(RowError(line, "peer_email", NOT_AN_ACTIVE_PEER_HERE))
+            # The service's rules, checked for every row before anything is written so that
+            # one run names every problem; hours_set checks them again when writing.
+            if row.date > today:
+                errors.append(RowError(line, "date", services.IN_THE_FUTURE))
+            try:
+                services._check_hours(row.hours)
+            except ValidationError as exc:
+                errors.extend(RowError(line, "hours", m) for m in exc.messages)
+        return errors
+
+    def write(self, row: HoursRow) -> Outcome:
+        peer = self._peers[row.peer_email]
+        existed = HoursWorked.objects.filter(peer=peer, date=row.date).exists()
+        changed = services.hours_set(
+            peer=peer, actor=self.actor, days={row.date: row.hours}, source="import"
+        )
+        if not changed:
+            return "unchanged"
+        return "updated" if existed else "created"
