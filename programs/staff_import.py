@@ -1,25 +1,23 @@
-"""`import_staff`: people, their role and program, from an agency's spreadsheet."""
+"""`import_staff`: people, their role and program, from an agency's spreadsheet; a peer's
+certification and a clinical supervisor's license come from the same row."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
+from certification.selectors import organization_today
 from programs.imports import Cells, CsvImporter, Outcome, RowError
 from programs.models import Membership, Role
 from programs.services import RESERVED_PROGRAM_SLUGS, membership_ensure, program_ensure
+from supervision.models import LicenseType, SupervisorProfile
 
 CERTIFICATION_NEEDS_BOTH = "give the certification number and the date certified together"
-
-LICENSE_TYPES = (
-    "physician",
-    "psychologist",
-    "social_worker",
-    "professional_counselor",
-    "psychiatric_nurse",
-    "marriage_family_therapist",
-    "addiction_counselor",
-)
+LICENSE_NEEDS_ALL = "give the license type, license number and date licensed together"
+LICENSE_ONLY_FOR_SUPERVISORS = "licenses are recorded for clinical supervisors only"
+LICENSED_IN_FUTURE = "is in the future"
+LICENSE_COLUMNS = ("license_type", "license_number", "licensed_on")
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class StaffImporter(CsvImporter[StaffRow]):
             certification_number=cells.text("certification_number", max_length=40),
             certified_on=cells.date("certified_on"),
             hire_date=cells.date("hire_date"),
-            license_type=cells.choice("license_type", LICENSE_TYPES),
+            license_type=cells.choice("license_type", LicenseType.values),
             license_number=cells.text("license_number", max_length=40),
             licensed_on=cells.date("licensed_on"),
         )
@@ -80,6 +78,20 @@ class StaffImporter(CsvImporter[StaffRow]):
             ):
                 column = "certified_on" if row.certification_number else "certification_number"
                 errors.append(RowError(line, column, CERTIFICATION_NEEDS_BOTH))
+            errors.extend(self._check_license(line, row))
+        return errors
+
+    def _check_license(self, line: int, row: StaffRow) -> list[RowError]:
+        given = {c: bool(getattr(row, c)) for c in LICENSE_COLUMNS}
+        if not any(given.values()):
+            return []
+        if row.role != Role.CLINICAL_SUPERVISOR:
+            return [RowError(line, c, LICENSE_ONLY_FOR_SUPERVISORS) for c in given if given[c]]
+        # Eligibility to supervise counts from the license date, and the log records the
+        # number, so a license without either would be recorded but useless.
+        errors = [RowError(line, c, LICENSE_NEEDS_ALL) for c in given if not given[c]]
+        if row.licensed_on and row.licensed_on > organization_today(self.organization):
+            errors.append(RowError(line, "licensed_on", LICENSED_IN_FUTURE))
         return errors
 
     def key(self, row: StaffRow) -> object:
@@ -103,7 +115,35 @@ class StaffImporter(CsvImporter[StaffRow]):
         )
         if row.role == Role.PEER_SUPPORTER and self._fill_peer_profile(membership, row):
             outcome = "updated" if outcome == "unchanged" else outcome
+        if row.role == Role.CLINICAL_SUPERVISOR and self._fill_supervisor_profile(membership, row):
+            outcome = "updated" if outcome == "unchanged" else outcome
         return outcome
+
+    def _fill_supervisor_profile(self, membership: Membership, row: StaffRow) -> bool:
+        """The supervisor's license from a staff row; True if anything changed. Blank
+        license columns leave a license entered in the app as it is."""
+        from supervision.services import supervisor_profile_save
+
+        if not row.license_type:
+            return False
+        profile = SupervisorProfile.objects.filter(membership=membership).first()
+        wanted = (row.license_type, row.license_number, row.licensed_on)
+        if profile is not None:
+            stored = (profile.license_type, profile.license_number, profile.licensed_on)
+            if stored == wanted:
+                return False
+        supervisor_profile_save(
+            membership=membership,
+            actor=self.actor,
+            license_type=row.license_type,
+            license_number=row.license_number,
+            licensed_on=row.licensed_on,
+            # CEU hours are not in the staff file: keep what the profile has.
+            supervision_ceu_hours=(
+                profile.supervision_ceu_hours if profile is not None else Decimal(0)
+            ),
+        )
+        return True
 
     def _fill_peer_profile(self, membership: Membership, row: StaffRow) -> bool:
         """The certification issue's part of a staff row; True if anything changed."""

@@ -3,15 +3,19 @@ line-numbered errors, a non-zero exit, and no duplicates on re-import."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from config.accounts.models import User
 from programs.imports import MISSING_COLUMN, REQUIRED, RowError
-from programs.models import Membership, Program, Role
+from programs.models import AuditEvent, Membership, Program, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +156,157 @@ def test_a_second_import_updates_a_changed_role_and_adds_a_program(org, tmp_path
     ana = Membership.objects.get(user__email="ana@example.org")
     assert ana.role == Role.PROGRAM_MANAGER
     assert {p.slug for p in ana.programs.all()} == {"recovery-coaching", "ed-bridge"}
+
+
+# --- a clinical supervisor's license ---------------------------------------------------------
+
+
+def _supervisor_row(
+    license_type: str = "social_worker",
+    number: str = "LCSW-77",
+    licensed_on: str = "2015-06-30",
+    email: str = "ben@example.org",
+) -> str:
+    return f"{email},Ben,Cole,clinical_supervisor,,,,,{license_type},{number},{licensed_on}"
+
+
+def _import_errors(org, path: Path) -> list[RowError]:
+    from programs.imports import ImportFailed
+    from programs.staff_import import StaffImporter
+
+    with pytest.raises(ImportFailed) as failed, path.open(encoding="utf-8") as stream:
+        StaffImporter(organization=org).run(stream)
+    return failed.value.errors
+
+
+def test_a_supervisors_license_is_stored_and_decides_when_they_may_supervise(org, tmp_path):
+    from supervision.models import SupervisorProfile
+    from supervision.services import supervisor_eligible_on
+
+    _run(_write(tmp_path, [_supervisor_row()]), org.slug)
+
+    ben = Membership.objects.get(user__email="ben@example.org", organization=org)
+    profile = SupervisorProfile.objects.get(membership=ben)
+    assert (profile.license_type, profile.license_number, profile.licensed_on) == (
+        "social_worker",
+        "LCSW-77",
+        dt.date(2015, 6, 30),
+    )
+    assert profile.supervision_ceu_hours == 0
+    # Three years after the license date, not a day before.
+    assert not supervisor_eligible_on(ben, dt.date(2018, 6, 29))
+    assert supervisor_eligible_on(ben, dt.date(2018, 6, 30))
+    assert AuditEvent.objects.filter(event="supervisor.updated", organization=org).count() == 1
+
+
+def test_reimporting_a_license_reports_unchanged_and_writes_nothing(org, tmp_path):
+    path = _write(tmp_path, [_supervisor_row()])
+    _run(path, org.slug)
+
+    out, _ = _run(path, org.slug)
+
+    assert "1 row(s): 0 created, 0 updated, 1 unchanged" in out
+    assert AuditEvent.objects.filter(event="supervisor.updated").count() == 1
+
+
+def test_a_changed_license_updates_the_profile_and_keeps_its_supervision_ceus(org, tmp_path):
+    from supervision.models import SupervisorProfile
+    from supervision.services import supervisor_eligible_on, supervisor_profile_save
+
+    _run(_write(tmp_path, [_supervisor_row(licensed_on="2024-01-02")]), org.slug)
+    ben = Membership.objects.get(user__email="ben@example.org", organization=org)
+    supervisor_profile_save(  # CEUs entered in the app, which the staff file does not carry
+        membership=ben,
+        actor=None,
+        license_type="social_worker",
+        license_number="LCSW-77",
+        licensed_on=dt.date(2024, 1, 2),
+        supervision_ceu_hours=Decimal(20),
+    )
+
+    out, _ = _run(
+        _write(tmp_path, [_supervisor_row(number="LCSW-78", licensed_on="2024-01-02")], "b.csv"),
+        org.slug,
+    )
+
+    assert "1 updated" in out
+    profile = SupervisorProfile.objects.get(membership=ben)
+    assert (profile.license_number, profile.supervision_ceu_hours) == ("LCSW-78", 20)
+    # With 20 CEU hours kept, eligible from the license date (not three years later).
+    assert supervisor_eligible_on(ben, dt.date(2024, 1, 2))
+
+
+def test_blank_license_columns_leave_a_license_entered_in_the_app(org, tmp_path):
+    from supervision.models import SupervisorProfile
+
+    _run(_write(tmp_path, [_supervisor_row()]), org.slug)
+
+    out, _ = _run(_write(tmp_path, [_supervisor_row("", "", "")], "b.csv"), org.slug)
+
+    assert "1 unchanged" in out
+    profile = SupervisorProfile.objects.get(membership__user__email="ben@example.org")
+    assert (profile.license_type, profile.license_number) == ("social_worker", "LCSW-77")
+
+
+def test_a_bad_license_type_is_reported_by_line_and_column_and_nothing_is_written(org, tmp_path):
+    from supervision.models import LicenseType, SupervisorProfile
+
+    bad = "dee@example.org,Dee,Fox,clinical_supervisor,,,,,surgeon,LIC-1,2015-06-30"
+
+    errors = _import_errors(org, _write(tmp_path, [_supervisor_row(), bad]))
+
+    assert errors == [
+        RowError(3, "license_type", f"'surgeon' is not one of: {', '.join(LicenseType.values)}")
+    ]
+    assert not SupervisorProfile.objects.exists()
+    assert not Membership.objects.exists()
+
+
+def test_a_license_on_a_row_that_is_not_a_clinical_supervisor_is_an_error(org, tmp_path):
+    from programs.staff_import import LICENSE_ONLY_FOR_SUPERVISORS
+
+    rows = [
+        "ana@example.org,Ana,Reyes,peer_supporter,,,,,psychologist,,",
+        "cy@example.org,Cy,Ward,program_manager,,,,,,LIC-9,2015-06-30",
+        GOOD_ROWS[3],  # blank license columns are fine for anyone
+    ]
+
+    errors = _import_errors(org, _write(tmp_path, rows))
+
+    assert errors == [
+        RowError(2, "license_type", LICENSE_ONLY_FOR_SUPERVISORS),
+        RowError(3, "license_number", LICENSE_ONLY_FOR_SUPERVISORS),
+        RowError(3, "licensed_on", LICENSE_ONLY_FOR_SUPERVISORS),
+    ]
+
+
+def test_a_license_needs_its_type_number_and_date_together(org, tmp_path):
+    from programs.staff_import import LICENSE_NEEDS_ALL
+
+    rows = [
+        _supervisor_row(licensed_on=""),
+        "dee@example.org,Dee,Fox,clinical_supervisor,,,,,,LIC-1,",
+    ]
+
+    errors = _import_errors(org, _write(tmp_path, rows))
+
+    assert errors == [
+        RowError(2, "licensed_on", LICENSE_NEEDS_ALL),
+        RowError(3, "license_type", LICENSE_NEEDS_ALL),
+        RowError(3, "licensed_on", LICENSE_NEEDS_ALL),
+    ]
+
+
+def test_a_license_date_in_the_future_is_an_error(org, tmp_path):
+    from programs.staff_import import LICENSED_IN_FUTURE
+
+    rows = [
+        _supervisor_row(licensed_on="2025-06-17"),
+        _supervisor_row(licensed_on="2025-06-16", email="bo@example.org"),
+    ]
+    noon = dt.datetime(2025, 6, 16, 12, tzinfo=ZoneInfo(org.time_zone))
+
+    with time_machine.travel(noon, tick=False):
+        errors = _import_errors(org, _write(tmp_path, rows))
+
+    assert errors == [RowError(2, "licensed_on", LICENSED_IN_FUTURE)]
