@@ -259,6 +259,10 @@ class SupervisionLog(models.Model):
     def is_signed(self) -> bool:
         return self.signed_at is not None or self.signed_on_paper is not None
 
+    def supervisor_license_label(self) -> str:
+        kind = self.supervisor_license_type
+        return LicenseType(kind).label if kind in LicenseType.values else kind
+
     def topic_labels(self) -> list[str]:
         return [Topic(t).label for t in self.topics if t in Topic.values]
 

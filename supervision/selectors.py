@@ -151,6 +151,43 @@ def month_ratios(peers: QuerySet[Membership], *, year: int, month: int) -> list[
     ]
 
 
+COMPLIANCE_COLUMNS = (
+    "email",
+    "hours_worked",
+    "required_minutes",
+    "received_minutes",
+    "balance_minutes",
+    "compliant",
+)
+
+
+def compliance_row(row: PeerMonth) -> dict[str, Any]:
+    r = row.ratio
+    return {
+        "email": row.peer.user.email,
+        "hours_worked": r.hours_worked,
+        "required_minutes": r.required_minutes,
+        "received_minutes": r.received_minutes,
+        "balance_minutes": r.balance_minutes,
+        "compliant": r.compliant,
+    }
+
+
+def plain_number(value: Any) -> Any:
+    """10 rather than 10.00, 22.5 rather than 22.50: the same figure in every export."""
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        d = Decimal(value)
+        return int(d) if d == d.to_integral_value() else float(d.normalize())
+    return value
+
+
+def compliance_cells(row: PeerMonth) -> dict[str, Any]:
+    """A compliance row as exports write it: plain numbers, compliant as true/false."""
+    cells = {k: plain_number(v) for k, v in compliance_row(row).items()}
+    cells["compliant"] = bool(cells["compliant"])
+    return cells
+
+
 def overdue_cutoff(organization: Organization) -> dt.date:
     """Unsigned logs dated before this day are overdue."""
     return _today(organization) - dt.timedelta(days=settings.SUPERVISION_SIGN_DAYS)

@@ -62,6 +62,7 @@ NOT_YET_SIGNED = "Sign the log first; addenda are for signed logs."
 SIGNOFF_NEEDED = "Tick both sign-off statements to sign."
 WRONG_CREDENTIAL = "That password or code is not right. Nothing was signed."
 ADDENDUM_EMPTY = "Write what the addendum adds or corrects."
+NOT_SIGNED_TO_ACKNOWLEDGE = "This log is not signed yet; it can be acknowledged once it is."
 NOT_AN_ATTENDEE = "Only a supervisee at this session can acknowledge it."
 HOURS_RANGE = "Enter hours from 0 to 24, in quarter hours."
 LICENSE_NEEDED = "Choose the license type."
@@ -599,8 +600,9 @@ def log_acknowledge(
     *, log: SupervisionLog, supervisee: Membership, ip_address: str | None = None
 ) -> Acknowledgment:
     """A supervisee acknowledges a signed log from their own account (once)."""
+    log = SupervisionLog.objects.get(pk=log.pk)
     if not log.is_signed:
-        raise ValidationError(NOT_YET_SIGNED)
+        raise ValidationError(NOT_SIGNED_TO_ACKNOWLEDGE)
     if not log.attendees.filter(supervisee=supervisee).exists():
         raise ValidationError(NOT_AN_ATTENDEE)
     ack, created = Acknowledgment.objects.get_or_create(log=log, supervisee=supervisee)

@@ -338,9 +338,11 @@ class RatioView(MemberRequiredMixin, View):
                 f'attachment; filename="supervision-{year:04d}-{month:02d}.csv"'
             )
             writer = csv.writer(response)
-            writer.writerow(COMPLIANCE_COLUMNS)
+            writer.writerow(selectors.COMPLIANCE_COLUMNS)
             for row in rows:
-                writer.writerow(compliance_row(row).values())
+                cells = selectors.compliance_cells(row)
+                cells["compliant"] = "true" if cells["compliant"] else "false"
+                writer.writerow(cells.values())
             return response
         return render(
             request,
@@ -354,28 +356,6 @@ class RatioView(MemberRequiredMixin, View):
                 "short": sum(1 for r in rows if not r.ratio.compliant),
             },
         )
-
-
-COMPLIANCE_COLUMNS = (
-    "email",
-    "hours_worked",
-    "required_minutes",
-    "received_minutes",
-    "balance_minutes",
-    "compliant",
-)
-
-
-def compliance_row(row: selectors.PeerMonth) -> dict[str, Any]:
-    r = row.ratio
-    return {
-        "email": row.peer.user.email,
-        "hours_worked": r.hours_worked,
-        "required_minutes": r.required_minutes,
-        "received_minutes": r.received_minutes,
-        "balance_minutes": r.balance_minutes,
-        "compliant": r.compliant,
-    }
 
 
 class SupervisorListView(MemberRequiredMixin, View):

@@ -1,0 +1,46 @@
+"""Print each peer's supervision for a month: hours worked, minutes required and received,
+the balance and whether it complies (1 hour per 20 worked)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from programs.models import Organization, Role
+from supervision import selectors
+from supervision.selectors import COMPLIANCE_COLUMNS, compliance_cells
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class Command(BaseCommand):
+    help = (
+        "Supervision compliance per peer for a month: email, hours_worked, required_minutes, "
+        "received_minutes, balance_minutes, compliant."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--organization", required=True, help="the organization's slug")
+        parser.add_argument("--month", required=True, help="YYYY-MM")
+        parser.add_argument("--format", choices=["json", "csv"], default="json")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        org = Organization.objects.filter(slug=options["organization"]).first()
+        if org is None:
+            raise CommandError(f"No organization with the slug {options['organization']!r}.")
+        found = MONTH.match(options["month"])
+        if found is None or not 1 <= int(found.group(2)) <= 12:
+            raise CommandError("Give the month as YYYY-MM, e.g. 2026-03.")
+        year, month = int(found.group(1)), int(found.group(2))
+        peers = org.memberships.filter(role=Role.PEER_SUPPORTER, is_active=True)
+        rows = [compliance_cells(r) for r in selectors.month_ratios(peers, year=year, month=month)]
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(rows, indent=2))
+            return
+        writer = csv.DictWriter(self.stdout, fieldnames=COMPLIANCE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**r, "compliant": "true" if r["compliant"] else "false"} for r in rows)
