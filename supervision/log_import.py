@@ -121,6 +121,10 @@ class PaperLogImporter(CsvImporter[PaperLogRow]):
             problem = self._not_in_role(row.supervisor_email, Role.CLINICAL_SUPERVISOR)
             if problem:
                 errors.append(RowError(line, "supervisor_email", problem))
+            elif row.signed_on is not None and not services.supervisor_eligible_on(
+                self._members[row.supervisor_email], row.date
+            ):
+                errors.append(RowError(line, "signed_on", SUPERVISOR_NOT_ELIGIBLE))
             for email in row.supervisee_emails:
                 problem = self._not_in_role(email, Role.PEER_SUPPORTER)
                 if problem:
@@ -168,6 +172,12 @@ def _minute(cells: Cells, column: str) -> dt.time | None:
         cells.error(column, BAD_TIME)
         return None
     return value.replace(second=0, microsecond=0)
+
+
+SUPERVISOR_NOT_ELIGIBLE = (
+    "the supervisor's license (see import_staff) does not make them eligible to supervise "
+    "peers on this date, so the log cannot count as signed"
+)
 
 
 def _same(log: SupervisionLog, row: PaperLogRow) -> bool:

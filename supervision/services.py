@@ -652,6 +652,8 @@ def log_import(
         return existing, False
     data = LogInput(date=date, start_time=start_time, end_time=end_time, supervisees=supervisees)
     _check_log(supervisor, data, today=organization_today(organization), paper=True)
+    if signed_on is not None and not supervisor_eligible_on(supervisor, date):
+        raise ValidationError({"signed_on": _not_eligible(supervisor)})
     log = SupervisionLog(
         organization=organization,
         supervisor=supervisor,
@@ -660,7 +662,16 @@ def log_import(
         source=LogSource.PAPER,
     )
     _fill(log, supervisor, data)
-    log.save()
+    try:
+        with transaction.atomic():
+            log.save()
+    except IntegrityError:  # the same paper log imported by two runs at once
+        existing = SupervisionLog.objects.filter(
+            organization=organization, external_id=external_id
+        ).first()
+        if existing is None:
+            raise
+        return existing, False
     _write_parts(log, data)
     if signed_on is not None:
         SupervisionLog.objects.filter(pk=log.pk).update(

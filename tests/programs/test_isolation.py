@@ -52,6 +52,17 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "payer_detail": (("get", "post"), lambda o: {"pk": o["payer"].pk}),
     "rate_add": (("get", "post"), lambda o: {"pk": o["payer"].pk}),
     "rate_remove": (("post",), lambda o: {"pk": o["payer"].pk, "rate_pk": o["rate"].pk}),
+    "supervision_log": (("get", "post"), lambda o: {"pk": o["log"].pk}),
+    "supervision_log_sign": (("post",), lambda o: {"pk": o["log"].pk}),
+    "supervision_addendum": (("post",), lambda o: {"pk": o["log"].pk}),
+    "supervision_acknowledge": (("post",), lambda o: {"pk": o["log"].pk}),
+    "supervision_log_delete": (("post",), lambda o: {"pk": o["log"].pk}),
+    "supervisor_edit": (("get", "post"), lambda o: {"pk": o["supervisor"].pk}),
+    "agreement_edit": (("get", "post"), lambda o: {"pk": o["agreement"].pk}),
+    "agreement_document": (("get",), lambda o: {"pk": o["agreement"].pk}),
+    "record_status": (("get",), lambda o: {"pk": o["record"].pk}),
+    "record_download": (("get",), lambda o: {"pk": o["record"].pk}),
+    "hours_peer": (("get", "post"), lambda o: {"pk": o["membership"].pk}),
 }
 # URLs with arguments that are not an organization's objects (the survey token is a
 # secret link that needs no sign-in; its own tests cover it).
@@ -172,7 +183,49 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
         terms=PayerTerms(name="County contract"),
         first_rate=RateTerms(dt.date(2025, 1, 1), Decimal("12.00")),
     )
+    from supervision import services as sup
+    from supervision.models import RecordExport
+
+    supervisor = member_of(org, Role.CLINICAL_SUPERVISOR, programs=[program])
+    sup.supervisor_profile_save(
+        membership=supervisor,
+        actor=None,
+        license_type="psychologist",
+        license_number="PSY-1",
+        licensed_on=dt.date(2010, 1, 1),
+    )
+    agreement = sup.agreement_save(
+        organization=org,
+        actor=admin.user,
+        data=sup.AgreementInput(
+            supervisor=supervisor, supervisee=membership, starts_on=dt.date(2024, 1, 1)
+        ),
+        document=ContentFile(b"%PDF-1.4 agreement", name="agreement.pdf"),
+    )
+    log, _ = sup.log_save(
+        supervisor=supervisor,
+        actor=supervisor.user,
+        data=sup.LogInput(
+            date=dt.date(2025, 2, 3),
+            start_time=dt.time(9),
+            end_time=dt.time(10),
+            supervisees=[membership],
+        ),
+    )
+    record = RecordExport.objects.create(
+        organization=org,
+        peer=membership,
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 12, 31),
+        requested_by=admin.user,
+        status=RecordExport.Status.READY,
+    )
+    record.file.save("record.pdf", ContentFile(b"%PDF-1.4 record"))
     return {
+        "supervisor": supervisor,
+        "agreement": agreement,
+        "log": log,
+        "record": record,
         "payer": payer,
         "rate": payer.rates.get(),
         "client": client,

@@ -296,3 +296,29 @@ def test_the_actor_must_manage_supervision_in_the_organization(org, staff, tmp_p
         _run(_write(tmp_path, GOOD_ROWS), org.slug, "--actor", email)
 
     assert not SupervisionLog.objects.exists()
+
+
+def test_a_paper_log_counts_as_signed_only_if_its_supervisor_was_eligible_that_day(
+    org, staff, tmp_path, member_of
+):
+    rookie = member_of(
+        org, Role.CLINICAL_SUPERVISOR, mfa=False, email="rue@example.org", first_name="Rue"
+    )
+    supervisor_profile_save(
+        membership=rookie,
+        actor=None,
+        license_type=LicenseType.PROFESSIONAL_COUNSELOR,
+        license_number="LCPC-1",
+        licensed_on=dt.date(2024, 1, 1),
+    )
+    path = _write(
+        tmp_path,
+        [
+            "R-1,rue@example.org,pat@example.org,2025-02-03,09:00,10:00,2025-02-03",
+            "R-2,rue@example.org,pat@example.org,2025-02-04,09:00,10:00,",
+        ],
+    )
+    errors = _errors(org, path)
+    assert [(e.line, e.column) for e in errors] == [(2, "signed_on")]
+    assert "not make them eligible" in errors[0].message
+    assert not SupervisionLog.objects.filter(organization=org).exists()
