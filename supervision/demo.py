@@ -67,6 +67,17 @@ def seed(ctx: DemoContext) -> None:
     org = ctx.organization
     today = organization_today(org)
     year_ago = today - dt.timedelta(days=365)
+    people(ctx)
+    if SupervisionLog.objects.filter(organization=org).exists():
+        return  # hours and logs were seeded before: the demo is idempotent
+    rng = random.Random(2026)
+    _hours(ctx, rng, year_ago, today)
+    _logs(ctx, rng, year_ago, today)
+
+
+def people(ctx: DemoContext) -> None:
+    """The supervisors' licenses and their signed agreements with their peers."""
+    today = organization_today(ctx.organization)
     for email, (kind, number, years, ceus) in LICENSES.items():
         SupervisorProfile.objects.update_or_create(
             membership=ctx.staff[email],
@@ -89,11 +100,6 @@ def seed(ctx: DemoContext) -> None:
                     "supervisee_signed_on": start,
                 },
             )
-    if SupervisionLog.objects.filter(organization=org).exists():
-        return  # hours and logs were seeded before: the demo is idempotent
-    rng = random.Random(2026)
-    _hours(ctx, rng, year_ago, today)
-    _logs(ctx, rng, year_ago, today)
 
 
 def _hours(ctx: DemoContext, rng: random.Random, first: dt.date, today: dt.date) -> None:

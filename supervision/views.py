@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views import View
 
 from certification.selectors import organization_today
@@ -123,10 +125,12 @@ class LogCreateView(_LogFormMixin, View):
     capability = Capability.WRITE_SUPERVISION_LOGS
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        now = dt.datetime.now().replace(second=0, microsecond=0)
+        org = self.membership.organization
+        now = timezone.now().astimezone(ZoneInfo(org.time_zone)).replace(second=0, microsecond=0)
         initial = {
             "date": organization_today(self.membership.organization),
-            "start_time": (now - dt.timedelta(hours=1)).time(),
+            # An hour ago, but not before midnight (the log is for one day).
+            "start_time": max(now - dt.timedelta(hours=1), now.replace(hour=0, minute=0)).time(),
             "end_time": now.time(),
         }
         return render(request, "supervision/log_form.html", {"form": self._form(initial=initial)})

@@ -11,6 +11,23 @@
       event.stopImmediatePropagation();
     }
   });
+  // A supervision log offers only the clients of the supervisees ticked (and any client
+  // already ticked, so nothing chosen disappears).
+  function showSupervisedClients(form) {
+    var ticked = {};
+    form.querySelectorAll("[data-supervisees] input:checked").forEach(function (box) {
+      ticked[box.value] = true;
+    });
+    form.querySelectorAll("[data-client-of]").forEach(function (chip) {
+      var box = chip.querySelector("input");
+      chip.hidden = !(ticked[chip.dataset.clientOf] || (box && box.checked));
+    });
+  }
+  document.querySelectorAll("form").forEach(function (form) {
+    if (!form.querySelector("[data-supervisees]")) return;
+    showSupervisedClients(form);
+    form.addEventListener("change", function () { showSupervisedClients(form); });
+  });
   // A form marked data-once submits once: a double tap does not send it twice.
   // (Services are idempotent too; this only spares the round trip.)
   document.addEventListener("submit", function (event) {
