@@ -106,8 +106,8 @@ def _hours(ctx: DemoContext, rng: random.Random, first: dt.date, today: dt.date)
     rows = []
     for peers in PAIRS.values():
         for email in peers:
-            weekly = rng.choice([Decimal(40), Decimal(32), Decimal(24)])
-            per_day = weekly / 5
+            # Full time, most of it, or part time; always in quarter hours.
+            per_day = rng.choice([Decimal(8), Decimal("6.5"), Decimal("4.75")])
             day = first
             while day < today:
                 if day.weekday() < 5 and rng.random() > 0.04:  # a few days off

@@ -69,7 +69,8 @@ class SupervisionHomeView(MemberRequiredMixin, View):
         logs = (
             SupervisionLog.objects.for_member(m)
             .select_related("supervisor__user")
-            .annotate(attendee_count=Count("attendees"))[:30]
+            .annotate(attendee_count=Count("attendees"))
+            .order_by("-date", "-start_time", "-pk")[:30]
         )
         waiting: Any = []
         if m.role == Role.PEER_SUPPORTER:
