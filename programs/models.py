@@ -580,3 +580,41 @@ class FundingSource(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.get_kind_display()
+
+
+class CostCategory(models.TextChoices):
+    SALARY_BENEFITS = "salary_benefits", "Salary and benefits"
+    SUPERVISION = "supervision", "Clinical supervision"
+    TRAINING = "training", "Training"
+    EQUIPMENT = "equipment", "Equipment"
+    OTHER = "other", "Other"
+
+
+class ProgramCost(models.Model):
+    """What a program actually cost over a span of dates (a budget line). A report over a
+    period counts a line in proportion to the days it shares with the period."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="costs")
+    category = models.CharField(max_length=20, choices=CostCategory.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[NOT_NEGATIVE])
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "program__organization"
+
+    class Meta:
+        ordering = ["-starts_on", "category"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="cost_line_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.starts_on} to {self.ends_on}: {self.amount}"

@@ -1,0 +1,1 @@
+"""Funder and cost-savings reports: figures (database aggregates) and their formats."""

@@ -1,0 +1,128 @@
+"""The same figures as JSON, CSV and XLSX (and PDF, in pdf.py). Money is a number rounded
+to cents; dates are ISO; every format is built from one figures dict."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from encounters.reporting import figures as f
+from encounters.reporting.figures import Scope
+
+
+def build(
+    kind: str,
+    scope: Scope,
+    *,
+    unit_costs: dict[str, Decimal] | None = None,
+    program_cost: Decimal | None = None,
+) -> dict[str, Any]:
+    """The figures of a report of `kind` ("cost-savings" or "funder")."""
+    if kind == "cost-savings":
+        return f.cost_savings(scope, unit_costs=unit_costs, program_cost_override=program_cost)
+    if kind == "funder":
+        return f.funder(scope)
+    raise ValueError(f"unknown report {kind!r}")
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready: Decimals as numbers (cents kept), dates as ISO strings."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def to_json(figures: dict[str, Any]) -> str:
+    return json.dumps(plain(figures), indent=2, ensure_ascii=False)
+
+
+def rows(figures: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """Every figure as (section, item, value): the CSV's lines and the spreadsheet's."""
+    data = plain(figures)
+    for key, value in data.items():
+        if key == "comparisons":
+            for c in value:
+                yield "comparisons", c["what"], c["figure"]
+        elif key == "alternatives":
+            for code, a in value.items():
+                for field in ("count", "unit_cost", "total", "source", "effective_from"):
+                    yield f"alternatives.{code}", field, a[field]
+                if a["is_example"]:
+                    yield f"alternatives.{code}", "is_example", True
+        elif key == "monthly":
+            for m in value:
+                for field, v in m.items():
+                    if field != "month":
+                        yield f"monthly.{m['month']}", field, v
+        elif key == "billing_by_payer":
+            for p in value:
+                yield f"billing_by_payer.{p['payer']}", "units", p["units"]
+                yield f"billing_by_payer.{p['payer']}", "amount", p["amount"]
+        elif isinstance(value, dict):
+            for item, v in value.items():
+                yield key, item, v
+        else:
+            yield "summary", key, value
+
+
+def _safe(cell: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(cell, str) and cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return f"'{cell}"
+    return cell
+
+
+def to_csv(figures: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "item", "value"])
+    for section, item, value in rows(figures):
+        writer.writerow([_safe(section), _safe(item), "" if value is None else _safe(value)])
+    return out.getvalue()
+
+
+def to_xlsx(figures: dict[str, Any]) -> bytes:
+    """A workbook: the summary and each table on its own sheet, same figures as the CSV."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Figures"
+    sheet.append(["section", "item", "value"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for section, item, value in rows(figures):
+        sheet.append([_safe(section), _safe(item), _safe(value)])
+    sheet.column_dimensions["A"].width = 34
+    sheet.column_dimensions["B"].width = 40
+    sheet.column_dimensions["C"].width = 18
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def to_pdf(figures: dict[str, Any]) -> bytes:
+    from encounters.reporting.pdf import render_pdf
+
+    return render_pdf(figures)
+
+
+WRITERS: dict[str, Callable[[dict[str, Any]], str | bytes]] = {
+    "json": to_json,
+    "csv": to_csv,
+    "xlsx": to_xlsx,
+    "pdf": to_pdf,
+}
