@@ -88,6 +88,8 @@ class Capability(StrEnum):
     WRITE_SUPERVISION_LOGS = "write_supervision_logs"
     MANAGE_SUPERVISION = "manage_supervision"
     RECORD_OWN_HOURS = "record_own_hours"
+    VIEW_REPORTS = "view_reports"
+    MANAGE_COSTS = "manage_costs"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -111,6 +113,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_SURVEY_RESULTS,
             Capability.VIEW_SUPERVISION,
             Capability.MANAGE_SUPERVISION,
+            Capability.VIEW_REPORTS,
         }
     ),
     "clinical_supervisor": frozenset(
