@@ -244,6 +244,22 @@ AUDIT_EVENT_LABELS: dict[str, str] = {
     "survey.offered": "Survey offered",
     "survey.answered": "Survey answered",
     "survey.published": "Survey questions changed",
+    "supervision.created": "Supervision log written",
+    "supervision.updated": "Supervision log changed (before signing)",
+    "supervision.viewed": "Supervision log opened",
+    "supervision.signed": "Supervision log signed",
+    "supervision.sign_failed": "Supervision signing refused (wrong password or code)",
+    "supervision.addendum": "Signed addendum added",
+    "supervision.acknowledged": "Supervision log acknowledged",
+    "supervision.delete_refused": "Deleting a supervision log refused",
+    "supervision.imported": "Paper supervision log transcribed",
+    "supervision.record_requested": "Supervision record asked for",
+    "supervision.record_downloaded": "Supervision record downloaded",
+    "supervisor.updated": "Supervisor's license changed",
+    "agreement.created": "Supervision agreement added",
+    "agreement.updated": "Supervision agreement changed",
+    "agreement.document_downloaded": "Signed agreement downloaded",
+    "hours.updated": "Hours worked changed",
     "payer.created": "Payer added",
     "payer.updated": "Payer changed",
     "rate.created": "Payer rate added",
@@ -612,7 +628,8 @@ class ProgramCost(models.Model):
         ordering = ["-starts_on", "category"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ends_on__gte=models.F("starts_on")), name="cost_line_ends_after_start"
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="cost_line_ends_after_start",
             )
         ]
 

@@ -23,7 +23,7 @@ from supervision.models import (
     SupervisorProfile,
     Topic,
 )
-from supervision.services import certification_number_on, content_hash, signed_content
+from supervision.services import certification_number_on, log_signature
 
 PAIRS = {
     "supervisor@demo.peerpath.test": [
@@ -206,9 +206,9 @@ def _logs(ctx: DemoContext, rng: random.Random, first: dt.date, today: dt.date) 
     for log in signable:
         if log.pk == overdue:
             continue
-        log.signature_hash = content_hash(signed_content(log))
         log.signed_at = now - dt.timedelta(days=(today - log.date).days - 1)
         log.signed_by = log.supervisor.user
+        log.signature_hash = log_signature(log)
         to_sign.append(log)
     SupervisionLog.objects.bulk_update(
         to_sign, ["signature_hash", "signed_at", "signed_by"], batch_size=200

@@ -95,6 +95,8 @@ class LogForm(OneTimeKeyMixin, forms.Form):
 
 
 class SignForm(forms.Form):
+    # The version of the log the supervisor was shown: another one is not signed.
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
     credential = forms.CharField(
         label="Your password, or a code from your authenticator app",
         strip=False,
@@ -103,7 +105,7 @@ class SignForm(forms.Form):
     )
 
 
-class AddendumForm(SignForm):
+class AddendumForm(OneTimeKeyMixin, SignForm):
     text = forms.CharField(
         label="Addendum",
         widget=forms.Textarea(attrs={"rows": 3}),

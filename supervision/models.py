@@ -176,6 +176,73 @@ class SupervisionLogQuerySet(ScopedQuerySet):
         raise SignedLogIsReadOnly(LOGS_ARE_KEPT.format(years=settings.SUPERVISION_RETENTION_YEARS))
 
 
+SIGNED_STATEMENT = "Signed statements in a supervision record cannot be changed or deleted."
+
+_SIGNED_PARENT = Q(log__signed_at__isnull=False) | Q(log__signed_on_paper__isnull=False)
+
+
+class LogPartQuerySet(ScopedQuerySet):
+    """Attendees and clients of a signed log are as signed: no bulk change touches them."""
+
+    def update(self, **kwargs: Any) -> int:
+        if self.filter(_SIGNED_PARENT).exists() or "log" in kwargs or "log_id" in kwargs:
+            raise SignedLogIsReadOnly(SIGNED_LOG_IS_READ_ONLY)
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(_SIGNED_PARENT).exists():
+            raise SignedLogIsReadOnly(SIGNED_LOG_IS_READ_ONLY)
+        return super().delete()
+
+
+class LogPartMixin(models.Model):
+    log_id: Any
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._parent_signed():
+            raise SignedLogIsReadOnly(SIGNED_LOG_IS_READ_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self._parent_signed():
+            raise SignedLogIsReadOnly(SIGNED_LOG_IS_READ_ONLY)
+        return super().delete(*args, **kwargs)
+
+    def _parent_signed(self) -> bool:
+        return SupervisionLog.objects.filter(
+            Q(signed_at__isnull=False) | Q(signed_on_paper__isnull=False), pk=self.log_id
+        ).exists() or (
+            self.pk is not None
+            and type(self).objects.filter(pk=self.pk).exclude(log_id=self.log_id).exists()  # type: ignore[attr-defined]
+        )
+
+
+class StatementQuerySet(ScopedQuerySet):
+    """Addenda and acknowledgments are signed statements: written once, never changed."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise SignedLogIsReadOnly(SIGNED_STATEMENT)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise SignedLogIsReadOnly(SIGNED_STATEMENT)
+
+
+class StatementMixin(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise SignedLogIsReadOnly(SIGNED_STATEMENT)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise SignedLogIsReadOnly(SIGNED_STATEMENT)
+
+
 class LogSource(models.TextChoices):
     APP = "app", "Written in PeerPath"
     PAPER = "paper", "Transcribed from paper"
@@ -267,7 +334,7 @@ class SupervisionLog(models.Model):
         return [Topic(t).label for t in self.topics if t in Topic.values]
 
 
-class LogAttendee(models.Model):
+class LogAttendee(LogPartMixin):
     """A supervisee at a session, with their certification number as it was that day."""
 
     log = models.ForeignKey(SupervisionLog, on_delete=models.PROTECT, related_name="attendees")
@@ -275,7 +342,7 @@ class LogAttendee(models.Model):
     supervisee_name = models.CharField(max_length=200)
     certification_number = models.CharField(max_length=60, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = LogPartQuerySet.as_manager()
     organization_lookup: ClassVar[str] = "log__organization"
 
     class Meta:
@@ -288,13 +355,16 @@ class LogAttendee(models.Model):
         return self.supervisee_name
 
 
-class LogClient(models.Model):
+class LogClient(LogPartMixin):
     """A client discussed at a session, by pseudonymous code, with their model phase."""
 
     log = models.ForeignKey(SupervisionLog, on_delete=models.PROTECT, related_name="clients")
     client = models.ForeignKey("encounters.Client", on_delete=models.PROTECT, related_name="+")
     client_code = models.CharField(max_length=40)
     phase = models.CharField(max_length=16)
+
+    objects = LogPartQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "log__organization"
 
     class Meta:
         ordering = ["client_code"]
@@ -303,7 +373,7 @@ class LogClient(models.Model):
         return f"{self.client_code} ({self.phase})"
 
 
-class Acknowledgment(models.Model):
+class Acknowledgment(StatementMixin):
     """A supervisee's acknowledgment of a signed log, from their own account."""
 
     log = models.ForeignKey(
@@ -311,6 +381,9 @@ class Acknowledgment(models.Model):
     )
     supervisee = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
+
+    objects = StatementQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "log__organization"
 
     class Meta:
         constraints = [
@@ -321,7 +394,7 @@ class Acknowledgment(models.Model):
         return f"Acknowledged {self.at:%Y-%m-%d}"
 
 
-class Addendum(models.Model):
+class Addendum(StatementMixin):
     """A signed correction or addition to a signed log; the log itself stays as signed."""
 
     log = models.ForeignKey(SupervisionLog, on_delete=models.PROTECT, related_name="addenda")
@@ -329,6 +402,10 @@ class Addendum(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField()
     signature_hash = models.CharField(max_length=64)
+    submission_key = models.UUIDField(null=True, blank=True, unique=True)
+
+    objects = StatementQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "log__organization"
 
     class Meta:
         ordering = ["signed_at", "pk"]

@@ -23,9 +23,14 @@ def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
     return months
 
 
-def record_context(peer: Membership, start: dt.date, end: dt.date) -> dict[str, Any]:
+def record_context(
+    peer: Membership, start: dt.date, end: dt.date, viewer: Membership | None
+) -> dict[str, Any]:
+    """The record as `viewer` may see it: a supervisor's export holds only their own
+    logs; the peer's own, a manager's or an admin's holds all of the peer's."""
     logs = list(
-        SupervisionLog.objects.filter(attendees__supervisee=peer, date__range=(start, end))
+        SupervisionLog.objects.for_member(viewer)
+        .filter(attendees__supervisee=peer, date__range=(start, end))
         .select_related("supervisor__user", "signed_by")
         .prefetch_related(
             "attendees",
@@ -52,8 +57,10 @@ def record_context(peer: Membership, start: dt.date, end: dt.date) -> dict[str, 
     }
 
 
-def render_record_pdf(peer: Membership, start: dt.date, end: dt.date) -> bytes:
+def render_record_pdf(
+    peer: Membership, start: dt.date, end: dt.date, viewer: Membership | None
+) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("supervision/record_pdf.html", record_context(peer, start, end))
+    html = render_to_string("supervision/record_pdf.html", record_context(peer, start, end, viewer))
     return HTML(string=html).write_pdf()

@@ -3,6 +3,7 @@ month's work needs. Numbers come from settings (Montana defaults)."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,9 +62,7 @@ def month_ratio(hours_worked: Decimal, received_minutes: int) -> MonthRatio:
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     """The first and last day of a calendar month."""
-    first = dt.date(year, month, 1)
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return first, nxt - dt.timedelta(days=1)
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def minutes_between(start: dt.time, end: dt.time) -> int:

@@ -51,9 +51,12 @@ def _program_peer_ids(membership: Membership) -> QuerySet[Any]:
 
 @rule_for(SupervisionAgreement)
 def _agreements_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
-    """Admins and managers see every agreement; a supervisor or peer their own."""
-    if membership.role in (Role.ORG_ADMIN, Role.PROGRAM_MANAGER):
+    """Admins see every agreement; managers those of their programs' peers; a supervisor
+    or peer their own."""
+    if membership.role == Role.ORG_ADMIN:
         return qs
+    if membership.role == Role.PROGRAM_MANAGER:
+        return qs.filter(supervisee__in=_program_peer_ids(membership))
     return qs.filter(Q(supervisor=membership) | Q(supervisee=membership))
 
 
@@ -106,11 +109,14 @@ def _exports_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]
     return qs.filter(requested_by=membership.user_id)
 
 
-def peers_for(membership: Membership) -> QuerySet[Membership]:
-    """The active peer supporters whose supervision the member follows."""
+def peers_for(membership: Membership, *, active_only: bool = True) -> QuerySet[Membership]:
+    """The peer supporters whose supervision the member follows (by default only those
+    still active; their records stay reachable with `active_only=False`)."""
     peers = Membership.objects.filter(
-        organization=membership.organization_id, role=Role.PEER_SUPPORTER, is_active=True
+        organization=membership.organization_id, role=Role.PEER_SUPPORTER
     )
+    if active_only:
+        peers = peers.filter(is_active=True)
     if membership.role == Role.PEER_SUPPORTER:
         return peers.filter(pk=membership.pk)
     if membership.role == Role.CLINICAL_SUPERVISOR:
@@ -118,6 +124,15 @@ def peers_for(membership: Membership) -> QuerySet[Membership]:
     if membership.role == Role.PROGRAM_MANAGER:
         return peers.filter(pk__in=_program_peer_ids(membership))
     return peers
+
+
+def peers_in_month(peers: QuerySet[Membership], *, year: int, month: int) -> QuerySet[Membership]:
+    """Of `peers`, those active now or with hours or supervision in the month: a peer who
+    has since left still shows in the months they worked."""
+    first, last = rules.month_bounds(year, month)
+    worked = HoursWorked.objects.filter(date__range=(first, last)).values("peer_id")
+    attended = LogAttendee.objects.filter(log__date__range=(first, last)).values("supervisee_id")
+    return peers.filter(Q(is_active=True) | Q(pk__in=worked) | Q(pk__in=attended))
 
 
 @dataclass(frozen=True)

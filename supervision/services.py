@@ -5,7 +5,6 @@ a signed log is never changed."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from certification.models import Certification, PeerProfile, Requirement
 from certification.selectors import organization_today
@@ -89,7 +89,16 @@ def credential_ok(user: User, credential: str) -> bool:
 
 def _reauthenticate(actor: User, credential: str, *, organization: Organization, what: str) -> None:
     """Refuse (and audit, outside any transaction that the refusal rolls back) a wrong
-    password or code."""
+    password or code; after SIGN_TRIES wrong ones in SIGN_TRIES_MINUTES, refuse all."""
+    from programs.models import AuditEvent
+
+    recent = AuditEvent.objects.filter(
+        actor=actor,
+        event="supervision.sign_failed",
+        at__gte=timezone.now() - dt.timedelta(minutes=SIGN_TRIES_MINUTES),
+    ).count()
+    if recent >= SIGN_TRIES:
+        raise ValidationError({"credential": TOO_MANY_TRIES.format(minutes=SIGN_TRIES_MINUTES)})
     if not credential_ok(actor, credential):
         audit_record(
             actor=actor,
@@ -142,6 +151,8 @@ def supervisor_profile_save(
     if membership.role != Role.CLINICAL_SUPERVISOR:
         raise ValidationError(NOT_A_SUPERVISOR)
     profile = supervisor_profile_for(membership)
+    fields = ("license_type", "license_number", "licensed_on", "supervision_ceu_hours")
+    before = {f: str(getattr(profile, f) or "") for f in fields}
     profile.license_type = license_type
     profile.license_number = license_number.strip()
     profile.licensed_on = licensed_on
@@ -154,7 +165,10 @@ def supervisor_profile_save(
         event="supervisor.updated",
         subject=profile,
         ip_address=ip_address,
-        data={"license_type": license_type},
+        data={
+            "before": before,
+            "after": {f: str(getattr(profile, f) or "") for f in fields},
+        },
     )
     return profile
 
@@ -187,7 +201,12 @@ def agreement_save(
     sup, peer = data.supervisor, data.supervisee
     if sup.organization_id != organization.pk or sup.role != Role.CLINICAL_SUPERVISOR:
         errors["supervisor"] = NOT_A_SUPERVISOR
-    elif agreement is None and not supervisor_eligible_on(sup, max(data.starts_on, today)):
+    elif (
+        agreement is None
+        or agreement.supervisor_id != sup.pk
+        or agreement.starts_on != data.starts_on
+    ) and not supervisor_eligible_on(sup, data.starts_on):
+        # Named on a new agreement, or newly named or moved: eligible from its first day.
         errors["supervisor"] = _not_eligible(sup)
     if peer.organization_id != organization.pk or peer.role != Role.PEER_SUPPORTER:
         errors["supervisee"] = NOT_A_PEER
@@ -200,10 +219,20 @@ def agreement_save(
     if errors:
         raise ValidationError(errors)
     creating = agreement is None
+    tracked = (
+        "supervisor_id",
+        "supervisee_id",
+        "starts_on",
+        "ends_on",
+        "supervisor_signed_on",
+        "supervisee_signed_on",
+    )
     if agreement is None:
         agreement = SupervisionAgreement(created_by=actor)
+        before: dict[str, str] = {}
     else:
         agreement = SupervisionAgreement.objects.select_for_update().get(pk=agreement.pk)
+        before = {f: str(getattr(agreement, f) or "") for f in tracked}
     for f in ("supervisor", "supervisee", "starts_on", "ends_on"):
         setattr(agreement, f, getattr(data, f))
     agreement.supervisor_signed_on = data.supervisor_signed_on
@@ -217,7 +246,16 @@ def agreement_save(
         event="agreement.created" if creating else "agreement.updated",
         subject=agreement,
         ip_address=ip_address,
-        data={"signed": agreement.is_signed},
+        data={
+            "signed": agreement.is_signed,
+            "not_therapist_confirmed": True,
+            "document_replaced": document is not None,
+            "changed": {
+                f: [before.get(f, ""), str(getattr(agreement, f) or "")]
+                for f in tracked
+                if before.get(f, "") != str(getattr(agreement, f) or "")
+            },
+        },
     )
     _mark_written_agreement(agreement, actor=actor, today=today)
     return agreement
@@ -302,7 +340,13 @@ def hours_set(
                 changed[day.isoformat()] = None
             continue
         if row is None:
-            HoursWorked.objects.create(peer=peer, date=day, hours=hours, entered_by=actor)
+            # Two saves of one new day at once: the second finds the first's row.
+            row, created = HoursWorked.objects.get_or_create(
+                peer=peer, date=day, defaults={"hours": hours, "entered_by": actor}
+            )
+            if not created and row.hours != hours:
+                row.hours, row.entered_by = hours, actor
+                row.save(update_fields=["hours", "entered_by", "updated_at"])
         elif row.hours != hours:
             row.hours, row.entered_by = hours, actor
             row.save(update_fields=["hours", "entered_by", "updated_at"])
@@ -490,13 +534,45 @@ def signed_content(log: SupervisionLog) -> dict[str, Any]:
 
 
 def content_hash(content: dict[str, Any]) -> str:
+    """A keyed fingerprint (HMAC-SHA256 with the server's secret): someone who can write to
+    the database but does not hold the secret cannot re-sign changed content."""
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return salted_hmac("peerpath.supervision.signature", canonical, algorithm="sha256").hexdigest()
+
+
+def log_signature(log: SupervisionLog) -> str:
+    """The fingerprint of what was signed, by whom, when, and where."""
+    return content_hash(
+        {
+            **signed_content(log),
+            "organization": log.organization_id,
+            "signed_by": log.signed_by_id,
+            "signed_at": log.signed_at.isoformat() if log.signed_at else None,
+            "signed_on_paper": log.signed_on_paper.isoformat() if log.signed_on_paper else None,
+            "source": log.source,
+        }
+    )
+
+
+def content_version(log: SupervisionLog) -> str:
+    """What the supervisor is shown before signing; signing another version is refused."""
+    return content_hash(signed_content(log))
 
 
 def signature_holds(log: SupervisionLog) -> bool:
-    """Whether the log still hashes to what was signed (it always should)."""
-    return bool(log.signature_hash) and content_hash(signed_content(log)) == log.signature_hash
+    """Whether the log still matches its signature (it always should)."""
+    return bool(log.signature_hash) and constant_time_compare(
+        log_signature(log), log.signature_hash
+    )
+
+
+CHANGED_SINCE_SHOWN = (
+    "The log changed since this page was opened (another tab or unsaved edits); read it "
+    "again, then sign."
+)
+TOO_MANY_TRIES = "Too many wrong passwords or codes. Wait {minutes} minutes and try again."
+SIGN_TRIES = 5
+SIGN_TRIES_MINUTES = 15
 
 
 def _check_signable(log: SupervisionLog, actor: User) -> None:
@@ -511,22 +587,30 @@ def _check_signable(log: SupervisionLog, actor: User) -> None:
 
 
 def log_sign(
-    *, log: SupervisionLog, actor: User, credential: str, ip_address: str | None = None
+    *,
+    log: SupervisionLog,
+    actor: User,
+    credential: str,
+    version: str | None = None,
+    ip_address: str | None = None,
 ) -> SupervisionLog:
-    """The supervisor of record signs, after typing their password or a code again. The
-    signature keeps who, when, and a hash of what was signed; the log is read-only after."""
+    """The supervisor of record signs the version they were shown (`version`), after
+    typing their password or a code again. The signature keeps who, when, and a keyed
+    fingerprint of what was signed; the log is read-only after."""
     _check_signable(log, actor)
     _reauthenticate(actor, credential, organization=log.organization, what=f"log {log.pk}")
     with transaction.atomic():
-        return _sign(log.pk, actor, ip_address)
+        return _sign(log.pk, actor, version, ip_address)
 
 
-def _sign(pk: int, actor: User, ip_address: str | None) -> SupervisionLog:
+def _sign(pk: int, actor: User, version: str | None, ip_address: str | None) -> SupervisionLog:
     log = SupervisionLog.objects.select_for_update().select_related("supervisor__user").get(pk=pk)
     _check_signable(log, actor)  # again, under the lock: a second tab may have signed it
-    log.signature_hash = content_hash(signed_content(log))
+    if version is not None and not constant_time_compare(version, content_version(log)):
+        raise ValidationError(CHANGED_SINCE_SHOWN)
     log.signed_at = timezone.now()
     log.signed_by = actor
+    log.signature_hash = log_signature(log)
     log.save(update_fields=["signature_hash", "signed_at", "signed_by", "updated_at"])
     audit_record(
         actor=actor,
@@ -554,10 +638,15 @@ def addendum_add(
     actor: User,
     text: str,
     credential: str,
+    submission_key: uuid.UUID | None = None,
     ip_address: str | None = None,
 ) -> Addendum:
     """A signed correction or addition to a signed log, by its supervisor; the log as
-    signed stays visible above it."""
+    signed stays visible above it. The same form sent twice adds it once."""
+    if submission_key is not None:
+        existing = Addendum.objects.filter(submission_key=submission_key, log=log).first()
+        if existing is not None:
+            return existing
     if not log.is_signed:
         raise ValidationError(NOT_YET_SIGNED)
     if log.supervisor.user_id != actor.pk:
@@ -565,11 +654,23 @@ def addendum_add(
     if not text.strip():
         raise ValidationError({"text": ADDENDUM_EMPTY})
     _reauthenticate(actor, credential, organization=log.organization, what=f"addendum {log.pk}")
-    with transaction.atomic():
-        return _add_addendum(log, actor, text, ip_address)
+    try:
+        with transaction.atomic():
+            return _add_addendum(log, actor, text, submission_key, ip_address)
+    except IntegrityError:
+        existing = Addendum.objects.filter(submission_key=submission_key, log=log).first()
+        if submission_key is None or existing is None:
+            raise
+        return existing
 
 
-def _add_addendum(log: SupervisionLog, actor: User, text: str, ip_address: str | None) -> Addendum:
+def _add_addendum(
+    log: SupervisionLog,
+    actor: User,
+    text: str,
+    submission_key: uuid.UUID | None,
+    ip_address: str | None,
+) -> Addendum:
     log = SupervisionLog.objects.select_for_update().get(pk=log.pk)
     signed_at = timezone.now()
     digest = content_hash(
@@ -582,7 +683,12 @@ def _add_addendum(log: SupervisionLog, actor: User, text: str, ip_address: str |
         }
     )
     addendum = Addendum.objects.create(
-        log=log, text=text.strip(), author=actor, signed_at=signed_at, signature_hash=digest
+        log=log,
+        text=text.strip(),
+        author=actor,
+        signed_at=signed_at,
+        signature_hash=digest,
+        submission_key=submission_key,
     )
     audit_record(
         actor=actor,
@@ -674,9 +780,9 @@ def log_import(
         return existing, False
     _write_parts(log, data)
     if signed_on is not None:
+        log.signed_on_paper = signed_on
         SupervisionLog.objects.filter(pk=log.pk).update(
-            signed_on_paper=signed_on,
-            signature_hash=content_hash(signed_content(log)),
+            signed_on_paper=signed_on, signature_hash=log_signature(log)
         )
         log.refresh_from_db()
     audit_record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from decimal import ROUND_CEILING
 
 from celery import shared_task
 from django.core.files.base import ContentFile
@@ -11,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from certification.selectors import organization_today
-from programs.models import Organization, Role
+from programs.models import Membership, Organization, Role
 from programs.services import notification_send
 from supervision import selectors
 from supervision.models import RecordExport, ShortMonthWarning, SupervisionAgreement, active_on
@@ -29,7 +30,10 @@ def render_record(export_id: int) -> str:
     if export.status == RecordExport.Status.READY:
         return export.status
     try:
-        pdf = render_record_pdf(export.peer, export.start, export.end)
+        viewer = Membership.objects.filter(
+            user=export.requested_by, organization=export.organization
+        ).first()
+        pdf = render_record_pdf(export.peer, export.start, export.end, viewer)
     except Exception as exc:  # the page says it failed instead of waiting forever
         logger.exception("supervision record %s failed", export_id)
         RecordExport.objects.filter(pk=export_id).update(
@@ -72,7 +76,7 @@ def supervision_daily() -> dict[str, int]:
 
 
 def _warn(org: Organization, row: selectors.PeerMonth, today: dt.date) -> None:
-    owed = -row.ratio.balance_minutes
+    owed = (-row.ratio.balance_minutes).to_integral_value(ROUND_CEILING)
     month = f"{today:%B}"
     link = reverse("supervision_ratio")
     notification_send(
@@ -83,7 +87,9 @@ def _warn(org: Organization, row: selectors.PeerMonth, today: dt.date) -> None:
         f"clinical supervision; {row.ratio.received_minutes} are signed so far.",
         link=link,
     )
-    supervisors = SupervisionAgreement.objects.filter(supervisee=row.peer).filter(active_on(today))
+    supervisors = SupervisionAgreement.objects.filter(
+        supervisee=row.peer, supervisor__is_active=True, supervisor__user__is_active=True
+    ).filter(active_on(today))
     for agreement in supervisors.select_related("supervisor__user"):
         notification_send(
             user=agreement.supervisor.user,

@@ -49,6 +49,8 @@ def _month(request: HttpRequest, today: dt.date) -> tuple[int, int]:
         dt.date(year, month, 1)
     except ValueError:
         return today.year, today.month
+    if not 2000 <= year <= today.year + 1:
+        return today.year, today.month
     return year, month
 
 
@@ -209,7 +211,11 @@ class LogDetailView(ScopedObjectMixin, _LogFormMixin, View):
             {
                 "log": log,
                 "form": form if editable else None,
-                "sign_form": (sign_form or SignForm()) if editable else None,
+                "sign_form": (
+                    sign_form or SignForm(initial={"version": services.content_version(log)})
+                )
+                if editable
+                else None,
                 "addendum_form": (addendum_form or AddendumForm())
                 if is_author and log.is_signed
                 else None,
@@ -252,6 +258,10 @@ class LogDetailView(ScopedObjectMixin, _LogFormMixin, View):
             if result is not None:
                 messages.success(request, "Changes saved.")
                 return redirect("supervision_log", pk=log.pk)
+            if log.is_signed:  # no form is shown for a signed log: say why on the page
+                for error in form.non_field_errors():
+                    messages.error(request, error)
+                return redirect("supervision_log", pk=log.pk)
         return self._page(form=form)
 
 
@@ -268,6 +278,7 @@ class LogSignView(LogDetailView):
                 log=self.object,
                 actor=self.actor,
                 credential=form.cleaned_data["credential"],
+                version=form.cleaned_data["version"] or None,
             )
             if signed is not None:
                 messages.success(request, "Signed. The log is now read-only.")
@@ -289,6 +300,7 @@ class AddendumView(LogDetailView):
                 actor=self.actor,
                 text=form.cleaned_data["text"],
                 credential=form.cleaned_data["credential"],
+                submission_key=form.cleaned_data["submission_key"],
             )
             if added is not None:
                 messages.success(request, "Addendum signed and added.")
@@ -336,7 +348,10 @@ class RatioView(MemberRequiredMixin, View):
         m = self.membership
         today = organization_today(m.organization)
         year, month = _month(request, today)
-        rows = selectors.month_ratios(selectors.peers_for(m), year=year, month=month)
+        peers = selectors.peers_in_month(
+            selectors.peers_for(m, active_only=False), year=year, month=month
+        )
+        rows = selectors.month_ratios(peers, year=year, month=month)
         if request.GET.get("format") == "csv":
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = (
@@ -387,7 +402,10 @@ class SupervisorListView(MemberRequiredMixin, View):
 
 
 class SupervisorEditView(MemberRequiredMixin, View):
-    """A supervisor's license: managers and admins keep it, a supervisor their own."""
+    """A supervisor's license, kept by managers and admins (a supervisor cannot make
+    themself eligible by changing their own dates or CEU hours)."""
+
+    capability = Capability.MANAGE_SUPERVISION
 
     def _supervisor(self) -> Membership:
         m = self.membership
@@ -395,8 +413,6 @@ class SupervisorEditView(MemberRequiredMixin, View):
             organization=m.organization, role=Role.CLINICAL_SUPERVISOR, pk=self.kwargs["pk"]
         ).first()
         if target is None:
-            raise Http404
-        if not (can(m, Capability.MANAGE_SUPERVISION) or target.pk == m.pk):
             raise Http404
         return target
 
@@ -433,9 +449,7 @@ class SupervisorEditView(MemberRequiredMixin, View):
             )
             if saved is not None:
                 messages.success(request, f"License of {target.user} saved.")
-                if can(self.membership, Capability.MANAGE_SUPERVISION):
-                    return redirect("supervisor_list")
-                return redirect("supervision_home")
+                return redirect("supervisor_list")
         return self._render(form, target)
 
 
@@ -544,6 +558,13 @@ class AgreementDocumentView(ScopedObjectMixin, View):
         a: SupervisionAgreement = self.object
         if not a.document:
             raise Http404
+        audit_record(
+            actor=self.actor,
+            organization=self.membership.organization,
+            event="agreement.document_downloaded",
+            subject=a,
+            ip_address=client_ip(request),
+        )
         return FileResponse(a.document.open("rb"), as_attachment=True)
 
 
@@ -557,7 +578,8 @@ class RecordExportView(MemberRequiredMixin, View):
         return render(self.request, "supervision/records.html", {"form": form, "exports": exports})
 
     def _peers(self) -> QuerySet[Membership]:
-        return selectors.peers_for(self.membership)
+        # A departed peer's record must stay exportable for its 7 years.
+        return selectors.peers_for(self.membership, active_only=False)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         today = organization_today(self.membership.organization)

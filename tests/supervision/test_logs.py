@@ -279,8 +279,11 @@ def test_signing_needs_the_password_again_and_a_wrong_one_signs_nothing(sup):
     assert AuditEvent.objects.filter(event="supervision.sign_failed").exists()
     signed = sign(sup, log)
     assert signed.signed_by == sup.supervisor.user and signed.signed_at is not None
-    assert signed.signature_hash == services.content_hash(services.signed_content(signed))
+    assert signed.signature_hash == services.log_signature(signed)
     assert services.signature_holds(signed)
+    # A change written behind the app's back (not knowing the key) no longer matches.
+    signed.notes = "rewritten"
+    assert not services.signature_holds(signed)
 
 
 def test_a_code_from_the_authenticator_app_also_signs(sup):
@@ -335,7 +338,9 @@ def test_a_signed_log_refuses_every_change_from_the_application(sup, client_for)
     assert page.context["form"] is None and page.context["signature_holds"]
     response = c.post(
         reverse("supervision_log", args=[log.pk]),
-        {
+        follow=True,
+        data={
+            "submission_key": "6f1c2a4e-0000-4000-8000-000000000001",
             "date": "2025-03-04",
             "start_time": "09:00",
             "end_time": "12:00",
@@ -343,6 +348,8 @@ def test_a_signed_log_refuses_every_change_from_the_application(sup, client_for)
         },
     )
     assert response.status_code == 200
+    # Refused by the service (the form itself was valid), and said so.
+    assert "already signed" in response.content.decode()
     fresh = SupervisionLog.objects.get(pk=log.pk)
     assert (fresh.notes, fresh.minutes) == ("Boundaries around rides.", 60)
 
@@ -691,3 +698,198 @@ def test_the_record_pdf_holds_every_field_signature_addendum_and_the_ratio(
     # Someone else's export is not theirs to open.
     other = client_for(sup.peer2)
     assert other.get(reverse("record_download", args=[export.pk])).status_code == 404
+
+
+# --- what the review found -------------------------------------------------------------------
+
+
+def test_the_parts_of_a_signed_log_refuse_changes_in_the_application(sup):
+    log = sign(sup, write(sup))
+    draft = write(sup, date=DAY + dt.timedelta(days=1), supervisees=[sup.peer2], clients=[])
+    attendee = log.attendees.get()
+    with pytest.raises(SignedLogIsReadOnly):
+        LogAttendee.objects.filter(log=log).delete()
+    with pytest.raises(SignedLogIsReadOnly):
+        log.clients.all().delete()
+    with pytest.raises(SignedLogIsReadOnly):
+        attendee.delete()
+    attendee.certification_number = "X"
+    with pytest.raises(SignedLogIsReadOnly):
+        attendee.save()
+    moved = draft.attendees.get()
+    moved.log_id = log.pk
+    with pytest.raises(SignedLogIsReadOnly):
+        moved.save()
+    with pytest.raises(SignedLogIsReadOnly):
+        LogAttendee.objects.filter(pk=moved.pk).update(log=log)
+    addendum = services.addendum_add(
+        log=log, actor=sup.supervisor.user, text="A", credential=TEST_PASSWORD
+    )
+    with pytest.raises(SignedLogIsReadOnly):
+        Addendum.objects.filter(pk=addendum.pk).update(text="B")
+    with pytest.raises(SignedLogIsReadOnly):
+        addendum.delete()
+    assert services.signature_holds(SupervisionLog.objects.get(pk=log.pk))
+
+
+@pg_only
+def test_raw_sql_cannot_move_a_row_into_a_signed_log_or_empty_the_tables(sup):
+    log = sign(sup, write(sup))
+    draft = write(sup, date=DAY + dt.timedelta(days=1), supervisees=[sup.peer2], clients=[])
+    for sql, args in (
+        ("UPDATE supervision_logattendee SET log_id = %s WHERE log_id = %s", [log.pk, draft.pk]),
+        ("TRUNCATE supervision_supervisionlog CASCADE", None),
+    ):
+        with (
+            pytest.raises(DatabaseError),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("SET LOCAL peerpath.allow_audit_truncate = 'no'")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(sql, args)
+    assert LogAttendee.objects.filter(log=log).count() == 1
+
+
+def test_a_version_changed_since_it_was_shown_is_not_signed(sup):
+    log = write(sup)
+    shown = services.content_version(log)
+    services.log_save(
+        supervisor=sup.supervisor,
+        actor=sup.supervisor.user,
+        data=LogInput(
+            date=DAY,
+            start_time=dt.time(9),
+            end_time=dt.time(11),
+            supervisees=[sup.peer],
+            signoff_assessments=True,
+            signoff_interventions=True,
+        ),
+        log=log,
+    )
+    with pytest.raises(ValidationError, match="changed since this page was opened"):
+        services.log_sign(
+            log=log, actor=sup.supervisor.user, credential=TEST_PASSWORD, version=shown
+        )
+    assert not SupervisionLog.objects.get(pk=log.pk).is_signed
+
+
+def test_wrong_passwords_are_limited(sup):
+    log = write(sup)
+    for _ in range(services.SIGN_TRIES):
+        with pytest.raises(ValidationError):
+            services.log_sign(log=log, actor=sup.supervisor.user, credential="guess")
+    with pytest.raises(ValidationError) as err:
+        sign(sup, log)  # even the right password, for a while
+    assert "Too many wrong" in err.value.message_dict["credential"][0]
+    assert not SupervisionLog.objects.get(pk=log.pk).is_signed
+
+
+def test_an_addendum_sent_twice_is_added_once(sup):
+    import uuid
+
+    log = sign(sup, write(sup))
+    key = uuid.uuid4()
+    for _ in range(2):
+        services.addendum_add(
+            log=log,
+            actor=sup.supervisor.user,
+            text="Same",
+            credential=TEST_PASSWORD,
+            submission_key=key,
+        )
+    assert Addendum.objects.filter(log=log).count() == 1
+
+
+def test_a_supervisor_cannot_change_their_own_license(sup, client_for):
+    c = client_for(sup.rookie)
+    url = reverse("supervisor_edit", args=[sup.rookie.pk])
+    response = c.post(
+        url,
+        {
+            "license_type": "professional_counselor",
+            "license_number": "LCPC-9",
+            "licensed_on": "2010-01-01",
+            "supervision_ceu_hours": "0",
+        },
+    )
+    assert response.status_code == 403
+    assert not services.supervisor_eligible_on(sup.rookie, DAY)
+
+
+def test_moving_an_agreement_to_an_ineligible_supervisor_is_refused(sup):
+    agreement = SupervisionAgreement.objects.get(supervisor=sup.supervisor, supervisee=sup.peer)
+    with pytest.raises(ValidationError) as err:
+        services.agreement_save(
+            organization=sup.org,
+            actor=sup.admin.user,
+            agreement=agreement,
+            data=AgreementInput(
+                supervisor=sup.rookie, supervisee=sup.peer, starts_on=dt.date(2024, 1, 1)
+            ),
+        )
+    assert "may not supervise peers yet" in err.value.message_dict["supervisor"][0]
+
+
+def test_a_supervisors_record_holds_only_their_own_logs(sup, tmp_path):
+    from supervision.record import record_context
+
+    mine = sign(sup, write(sup))
+    SupervisorProfileSave = services.supervisor_profile_save
+    SupervisorProfileSave(
+        membership=sup.rookie,
+        actor=None,
+        license_type=LicenseType.PROFESSIONAL_COUNSELOR,
+        license_number="LCPC-9",
+        licensed_on=dt.date(2020, 1, 1),
+    )
+    theirs = write(sup, supervisor=sup.rookie, date=DAY + dt.timedelta(days=1), clients=[])
+    as_supervisor = record_context(
+        sup.peer, dt.date(2025, 3, 1), dt.date(2025, 3, 31), sup.supervisor
+    )
+    as_admin = record_context(sup.peer, dt.date(2025, 3, 1), dt.date(2025, 3, 31), sup.admin)
+    assert [log.pk for log, _ in as_supervisor["logs"]] == [mine.pk]
+    assert [log.pk for log, _ in as_admin["logs"]] == [mine.pk, theirs.pk]
+
+
+def test_a_manager_sees_only_their_programs_agreements(sup, member_of, program_in):
+    other = program_in(sup.org, name="Elsewhere")
+    outside_peer = member_of(sup.org, Role.PEER_SUPPORTER, programs=[other])
+    SupervisionAgreement.objects.create(
+        supervisor=sup.supervisor, supervisee=outside_peer, starts_on=dt.date(2024, 1, 1)
+    )
+    seen = set(
+        SupervisionAgreement.objects.for_member(sup.manager).values_list("supervisee", flat=True)
+    )
+    assert outside_peer.pk not in seen and sup.peer.pk in seen
+
+
+def test_a_peer_who_left_still_counts_in_the_months_they_worked(sup, capsys):
+    hours(sup.peer, DAY, "20")
+    sup.peer.is_active = False
+    sup.peer.save()
+    call_command("supervision_compliance", "--organization", sup.org.slug, "--month", "2025-03")
+    emails = [r["email"] for r in json.loads(capsys.readouterr().out)]
+    assert sup.peer.user.email in emails
+    call_command("supervision_compliance", "--organization", sup.org.slug, "--month", "2025-05")
+    assert sup.peer.user.email not in [r["email"] for r in json.loads(capsys.readouterr().out)]
+
+
+def test_an_odd_month_never_breaks_the_page_or_the_command(sup, client_for):
+    from django.core.management.base import CommandError
+
+    c = client_for(sup.manager)
+    for month in ("9999-12", "0000-01", "2025-00", "abc"):
+        assert c.get(reverse("supervision_ratio"), {"month": month}).status_code == 200
+    with pytest.raises(CommandError):
+        call_command("supervision_compliance", "--organization", sup.org.slug, "--month", "9999-12")
+
+
+def test_minutes_owed_are_rounded_up_in_the_warning(sup):
+    from supervision.tasks import supervision_daily
+
+    hours(sup.peer, dt.date(2025, 3, 3), "0.25")  # 0.75 minutes owed
+    with time_machine.travel(dt.datetime(2025, 3, 26, 15, tzinfo=dt.UTC)):
+        supervision_daily()
+    titles = list(Notification.objects.filter(user=sup.peer.user).values_list("title", flat=True))
+    assert titles == ["Supervision still owed this month: 1 minutes"]

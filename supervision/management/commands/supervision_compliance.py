@@ -36,7 +36,11 @@ class Command(BaseCommand):
         if found is None or not 1 <= int(found.group(2)) <= 12:
             raise CommandError("Give the month as YYYY-MM, e.g. 2026-03.")
         year, month = int(found.group(1)), int(found.group(2))
-        peers = org.memberships.filter(role=Role.PEER_SUPPORTER, is_active=True)
+        if not 1900 <= year <= 2999:
+            raise CommandError("Give a month between 1900 and 2999.")
+        peers = selectors.peers_in_month(
+            org.memberships.filter(role=Role.PEER_SUPPORTER), year=year, month=month
+        )
         rows = [compliance_cells(r) for r in selectors.month_ratios(peers, year=year, month=month)]
         if options["format"] == "json":
             self.stdout.write(json.dumps(rows, indent=2))
