@@ -260,7 +260,7 @@ class LogDetailView(ScopedObjectMixin, _LogFormMixin, View):
                 return redirect("supervision_log", pk=log.pk)
             if log.is_signed:  # no form is shown for a signed log: say why on the page
                 for error in form.non_field_errors():
-                    messages.error(request, error)
+                    messages.error(request, str(error))
                 return redirect("supervision_log", pk=log.pk)
         return self._page(form=form)
 
