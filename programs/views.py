@@ -120,6 +120,13 @@ class HomeView(MemberRequiredMixin, TemplateView):
         if can(self.membership, Capability.MANAGE_MEMBERS):
             ctx["role_counts"] = selectors.role_counts(self.membership)
             ctx["pending_invitations"] = selectors.pending_invitations(self.membership).count()
+        if can(self.membership, Capability.VIEW_REPORTS):
+            # Imported here: the reporting code imports this app's models.
+            from certification.selectors import organization_today
+            from encounters.reporting.dashboard import dashboard
+
+            today = organization_today(self.membership.organization)
+            ctx["dashboard"] = dashboard(self.membership, today)
         return ctx
 
 

@@ -407,7 +407,8 @@ class SupervisorEditView(MemberRequiredMixin, View):
 
     capability = Capability.MANAGE_SUPERVISION
 
-    def _supervisor(self) -> Membership:
+    def get_object(self) -> Membership:
+        # Looked up before the capability check: another organization's supervisor is a 404.
         m = self.membership
         target = Membership.objects.filter(
             organization=m.organization, role=Role.CLINICAL_SUPERVISOR, pk=self.kwargs["pk"]
@@ -415,6 +416,9 @@ class SupervisorEditView(MemberRequiredMixin, View):
         if target is None:
             raise Http404
         return target
+
+    def _supervisor(self) -> Membership:
+        return self.get_object()
 
     def _render(self, form: SupervisorProfileForm, target: Membership) -> HttpResponse:
         return render(

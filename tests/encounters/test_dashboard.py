@@ -1,0 +1,229 @@
+"""The home page's dashboard: the reports' own figures for the last 90 days, shown only
+to those who may see reports and only for what they may see, in a fixed number of
+queries whatever the number of encounters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from certification.selectors import organization_today
+from encounters import services
+from encounters.models import AlternativeCost, Client, Encounter
+from encounters.reporting import formats
+from encounters.reporting.dashboard import (
+    DASHBOARD_DAYS,
+    MAX_PANELS,
+    dashboard,
+    dashboard_scopes,
+    satisfaction_by_month,
+)
+from encounters.reporting.figures import Scope
+from programs.models import ProgramCost, Role
+from tests.encounters.conftest import encounter_input
+
+pytestmark = pytest.mark.django_db
+
+HEADING = "The last 90 days"
+
+
+def _log(s, n, *, day, peer=None, client=None, program=None, step=1):
+    """n encounters, one a day going back from `day` by `step` days, logged by the peer."""
+    peer = peer or s.peer
+    logged = []
+    for i in range(n):
+        encounter, _ = services.encounter_save(
+            actor=peer.user,
+            peer=peer,
+            data=encounter_input(
+                s,
+                program=program or s.program,
+                client=client or s.client,
+                date=day - dt.timedelta(days=i * step),
+                start_time=dt.time(8 + i % 10, (i // 10) % 4 * 15),
+            ),
+        )
+        logged.append(encounter)
+    return logged
+
+
+def _answer(encounter, *, satisfaction, alternative="none"):
+    """The survey answered through the real one-time link, as a client would."""
+    _, token = services.survey_link_create(
+        encounter=encounter, actor=encounter.peer.user, channel="handover"
+    )
+    services.survey_submit(
+        token=token, answers={"satisfaction": satisfaction, "alternative": alternative}
+    )
+
+
+def _window(today, program=None, *, org):
+    return Scope(org, today - dt.timedelta(days=DASHBOARD_DAYS - 1), today, program)
+
+
+def test_the_dashboard_shows_the_reports_own_figures_for_the_last_90_days(
+    setup, org, client_for, settings
+):
+    s = setup
+    settings.SURVEY_MIN_RESPONSES = 5
+    today = organization_today(org)
+    inside = _log(s, 12, day=today, step=6)  # spread over 67 days
+    _log(s, 3, day=today - dt.timedelta(days=DASHBOARD_DAYS))  # before the window
+    for i, encounter in enumerate(inside[:7]):
+        _answer(encounter, satisfaction=5 - i % 2, alternative="called_911" if i < 3 else "none")
+    AlternativeCost.objects.create(
+        organization=org,
+        alternative="called_911",
+        unit_cost=D("750"),
+        source="County EMS",
+        effective_from=dt.date(2020, 1, 1),
+    )
+    ProgramCost.objects.create(
+        program=s.program,
+        category="salary_benefits",
+        amount=D("900"),
+        starts_on=today - dt.timedelta(days=DASHBOARD_DAYS - 1),
+        ends_on=today,
+    )
+    scope = _window(today, s.program, org=org)
+    funder = formats.build("funder", scope)
+    savings = formats.build("cost-savings", scope)
+
+    panel = dashboard(s.manager, today)["panels"][0]
+
+    assert panel["funder"] == funder and panel["cost_savings"] == savings
+    cards = panel["cards"]
+    assert cards["encounters"] == funder["encounters"] == 12
+    assert cards["clients_served"] == funder["clients_served"] == 1
+    assert cards["hours"] == funder["hours"] == D("4.60")  # 12 x 23 minutes
+    assert cards["satisfaction"] == funder["satisfaction_mean"] == D("4.57")
+    assert savings["return_ratio"] == D("2.50")  # 3 x $750 for $900
+    assert cards["return_ratio_text"] == "2.50 to 1"
+    # The page shows the same figures.
+    page = client_for(s.manager).get(reverse("home"))
+    html = page.content.decode()
+    assert page.context["dashboard"]["panels"][0]["cards"] == cards
+    assert HEADING in html and "2.50 to 1" in html and "4.57" in html
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart w-100') == 4
+    assert reverse("report_list") in html
+
+
+def test_without_a_program_cost_the_ratio_says_so(setup, org):
+    s = setup
+    today = organization_today(org)
+    _log(s, 2, day=today)
+    cards = dashboard(s.admin, today)["panels"][0]["cards"]
+    assert cards["return_ratio"] is None
+    assert cards["return_ratio_text"] == "no program cost entered"
+
+
+def test_peers_and_supervisors_see_no_dashboard(setup, org, client_for):
+    s = setup
+    _log(s, 3, day=organization_today(org))
+    for member in (s.peer, s.supervisor):
+        page = client_for(member).get(reverse("home"))
+        assert page.status_code == 200
+        assert "dashboard" not in page.context
+        assert HEADING not in page.content.decode()
+
+
+def test_an_admin_sees_the_whole_organization(setup, org, client_for, program_in, member_of):
+    s = setup
+    today = organization_today(org)
+    other = program_in(org, name="Housing First")
+    peer = member_of(org, Role.PEER_SUPPORTER, programs=[other], mfa=False)
+    client = Client.objects.create(
+        program=other, code="HF-001", assigned_peer=peer, enrolled_on=dt.date(2025, 1, 1)
+    )
+    _log(s, 2, day=today)
+    _log(s, 3, day=today, peer=peer, client=client, program=other)
+    page = client_for(s.admin).get(reverse("home"))
+    panels = page.context["dashboard"]["panels"]
+    assert [(p["title"], p["cards"]["encounters"]) for p in panels] == [("All programs", 5)]
+
+
+def test_a_manager_sees_only_their_programs(setup, org, client_for, program_in, member_of):
+    s = setup
+    today = organization_today(org)
+    other = program_in(org, name="Housing First")
+    peer = member_of(org, Role.PEER_SUPPORTER, programs=[other], mfa=False)
+    client = Client.objects.create(
+        program=other, code="HF-001", assigned_peer=peer, enrolled_on=dt.date(2025, 1, 1)
+    )
+    _log(s, 2, day=today)
+    _log(s, 3, day=today, peer=peer, client=client, program=other)
+
+    page = client_for(s.manager).get(reverse("home"))
+
+    panels = page.context["dashboard"]["panels"]
+    assert [(p["title"], p["cards"]["encounters"]) for p in panels] == [("Recovery Coaching", 2)]
+    assert "Housing First" not in page.content.decode()
+    # Given the second program too, they see one panel per program, never one sum.
+    s.manager.programs.add(other)
+    panels = dashboard(s.manager, today)["panels"]
+    assert [(p["title"], p["cards"]["encounters"]) for p in panels] == [
+        ("Housing First", 3),
+        ("Recovery Coaching", 2),
+    ]
+
+
+def test_a_manager_of_many_programs_sees_at_most_four_panels(setup, org, program_in):
+    s = setup
+    s.manager.programs.add(*(program_in(org, name=f"Program {i}") for i in range(MAX_PANELS)))
+    scopes, left_off = dashboard_scopes(s.manager, organization_today(org))
+    assert len(scopes) == MAX_PANELS and left_off == 1
+    assert all(scope.program is not None for scope in scopes)
+
+
+def test_a_month_under_the_survey_minimum_hides_every_months_mean(setup, org, settings):
+    s = setup
+    settings.SURVEY_MIN_RESPONSES = 5
+    today = organization_today(org)
+    this_month = today.replace(day=1)
+    last_month = this_month - dt.timedelta(days=1)
+    for e in _log(s, 5, day=this_month, step=0):
+        _answer(e, satisfaction=4)
+    earlier = _log(s, 5, day=last_month, step=0)
+    for e in earlier[:4]:
+        _answer(e, satisfaction=2)
+    scope = _window(today, org=org)
+
+    months = {m.month: m for m in satisfaction_by_month(scope)}
+    assert (months[last_month.replace(day=1)].surveys, months[this_month].surveys) == (4, 5)
+    assert months[last_month.replace(day=1)].withheld and not months[this_month].withheld
+    # The 90-day mean and this month's would give last month's away: no month shows one.
+    assert all(m.mean is None for m in months.values())
+
+    _answer(earlier[4], satisfaction=3)
+    months = {m.month: m for m in satisfaction_by_month(scope)}
+    assert months[last_month.replace(day=1)].mean == D("2.20")
+    assert months[this_month].mean == D("4.00")
+    assert not any(m.withheld for m in months.values())
+
+
+def test_the_home_page_query_count_does_not_grow_with_encounters(setup, org, client_for):
+    s = setup
+    today = organization_today(org)
+    browser = client_for(s.manager)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert browser.get(reverse("home")).status_code == 200
+        return len(ctx.captured_queries)
+
+    for e in _log(s, 5, day=today, step=3):
+        _answer(e, satisfaction=4, alternative="crisis_line")
+    browser.get(reverse("home"))  # the first request after sign-in does extra work
+    few = queries()
+    more = _log(s, 45, day=today - dt.timedelta(days=1), step=1)
+    for e in more[::3]:
+        _answer(e, satisfaction=5, alternative="called_911")
+    assert Encounter.objects.count() == 50
+    many = queries()
+    print(f"home page: {few} queries with 5 encounters, {many} with 50")
+    assert many == few
