@@ -203,6 +203,44 @@ def compliance_cells(row: PeerMonth) -> dict[str, Any]:
     return cells
 
 
+def compliance_by_month(
+    peers: QuerySet[Membership], *, start: dt.date, end: dt.date
+) -> tuple[int, int]:
+    """Over the calendar months from `start` to `end`: how many (peer, month) pairs had
+    hours worked, and how many of those met the ratio. Two queries, whatever the span."""
+    from django.db.models.functions import TruncMonth
+
+    first = dt.date(start.year, start.month, 1)
+    last = rules.month_bounds(end.year, end.month)[1]
+    ids = peers.values("pk")
+    hours = {
+        (peer, month): total
+        for peer, month, total in HoursWorked.objects.filter(
+            peer__in=ids, date__range=(first, last)
+        )
+        .annotate(month=TruncMonth("date"))
+        .values_list("peer", "month")
+        .annotate(total=Sum("hours"))
+        .values_list("peer", "month", "total")
+    }
+    signed = Q(log__signed_at__isnull=False) | Q(log__signed_on_paper__isnull=False)
+    received = {
+        (peer, month): total
+        for peer, month, total in LogAttendee.objects.filter(
+            signed, supervisee__in=ids, log__date__range=(first, last)
+        )
+        .annotate(month=TruncMonth("log__date"))
+        .values_list("supervisee", "month")
+        .annotate(total=Sum("log__minutes"))
+        .values_list("supervisee", "month", "total")
+    }
+    worked = [key for key, total in hours.items() if total]
+    met = sum(
+        1 for key in worked if rules.month_ratio(hours[key], received.get(key) or 0).compliant
+    )
+    return len(worked), met
+
+
 def overdue_cutoff(organization: Organization) -> dt.date:
     """Unsigned logs dated before this day are overdue."""
     return _today(organization) - dt.timedelta(days=settings.SUPERVISION_SIGN_DAYS)

@@ -420,14 +420,9 @@ def staff_figures(scope: Scope) -> dict[str, Any]:
     on_track = sum(
         1 for s in standings if s.standing.status in ("complete", "on_track", "not_required")
     )
-    months, compliant_months = 0, 0
-    year, month = scope.start.year, scope.start.month
-    while (year, month) <= (scope.end.year, scope.end.month):
-        for row in supervision.month_ratios(peers, year=year, month=month):
-            if row.ratio.hours_worked:
-                months += 1
-                compliant_months += row.ratio.compliant
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    months, compliant_months = supervision.compliance_by_month(
+        peers, start=scope.start, end=scope.end
+    )
     return {
         "staff_headcount": moved.headcount_end,
         "staff_left": moved.left,
