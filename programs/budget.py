@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from config.accounts.models import User
 from programs.access import rule_for
-from programs.models import FundingSource, Membership, PeerPosition, Program
+from programs.models import FundingSource, Membership, PeerPosition, Program, ProgramCost
 from programs.rules import COST_LINES, FundingLine, PositionBudget, position_budget
 from programs.services import audit_record
 
@@ -45,6 +45,7 @@ def _through_position(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any
 
 rule_for(PeerPosition)(_through_program)
 rule_for(FundingSource)(_through_position)
+rule_for(ProgramCost)(_through_program)
 
 
 def budget_of(position: PeerPosition, *, today: dt.date | None = None) -> PositionBudget:
