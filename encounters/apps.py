@@ -5,4 +5,4 @@ class EncountersConfig(AppConfig):
     name = "encounters"
 
     def ready(self) -> None:
-        from encounters import selectors  # noqa: F401  (registers visibility rules)
+        from encounters import report_services, selectors  # noqa: F401  (visibility rules)

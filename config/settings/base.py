@@ -252,6 +252,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "supervision.daily",
         "schedule": crontab(hour=6, minute=30),
     },
+    "report-schedules": {"task": "reports.schedules", "schedule": crontab(hour=7, minute=0)},
 }
 
 # --- Logging ------------------------------------------------------------------------------

@@ -120,6 +120,7 @@ class Scope:
         return {
             "organization": self.organization.name,
             "program": self.program.name if self.program else None,
+            "time_zone": self.organization.time_zone,
             "start": self.start,
             "end": self.end,
         }
@@ -201,6 +202,7 @@ def cost_savings(
             "source": "scenario" if overridden else (cost.source if cost else ""),
             "effective_from": None if overridden or cost is None else cost.effective_from,
             "is_example": bool(cost and cost.is_example and not overridden),
+            "is_scenario": overridden,
         }
     cost_figures = program_cost(scope)
     cost_total = (
@@ -321,7 +323,7 @@ def funder(scope: Scope) -> dict[str, Any]:
         "billable_amount": money(totals["amount"]),
         "billing_by_payer": by_payer,
         "program_cost": cost["total"],
-        "cost_per_encounter": money(cost["total"] / n) if n else None,
+        "cost_per_encounter": money(cost["total"] / n) if n and cost["total"] else None,
         "support_types": {s: totals[f"support_{s}"] for s in SupportType.values},
         "support_types_percent": {
             s: _percent(totals[f"support_{s}"], n) for s in SupportType.values

@@ -127,6 +127,7 @@ def test_cost_savings_by_hand(data):
         "source": "County budget 2025",
         "effective_from": dt.date(2025, 1, 1),
         "is_example": False,
+        "is_scenario": False,
     }
     assert (
         f["alternatives"]["jail"]["count"] == 0 and f["alternatives"]["jail"]["unit_cost"] is None
@@ -152,6 +153,8 @@ def test_a_scenario_overrides_costs_and_says_so(data):
     )
     assert f["scenario"] and f["program_cost_overridden"]
     assert f["alternatives"]["called_911"]["source"] == "scenario"
+    assert f["alternatives"]["called_911"]["is_scenario"]
+    assert not f["alternatives"]["inpatient"]["is_scenario"]
     assert f["gross_diversion_dollars"] == Decimal("5500.00")
     assert (f["net_savings"], f["return_ratio"]) == (Decimal("3000.00"), Decimal("2.20"))
 
@@ -214,6 +217,7 @@ def test_every_format_carries_the_same_numbers(data, tmp_path):
         "source": "County budget 2025",
         "effective_from": "2025-01-01",
         "is_example": False,
+        "is_scenario": False,
     }
     table = {
         (r["section"], r["item"]): r["value"]

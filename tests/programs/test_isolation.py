@@ -52,6 +52,8 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "payer_detail": (("get", "post"), lambda o: {"pk": o["payer"].pk}),
     "rate_add": (("get", "post"), lambda o: {"pk": o["payer"].pk}),
     "rate_remove": (("post",), lambda o: {"pk": o["payer"].pk, "rate_pk": o["rate"].pk}),
+    "alternative_cost_remove": (("post",), lambda o: {"pk": o["alternative_cost"].pk}),
+    "program_cost_remove": (("post",), lambda o: {"pk": o["program_cost"].pk}),
     "supervision_log": (("get", "post"), lambda o: {"pk": o["log"].pk}),
     "supervision_log_sign": (("post",), lambda o: {"pk": o["log"].pk}),
     "supervision_addendum": (("post",), lambda o: {"pk": o["log"].pk}),
@@ -63,6 +65,9 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "record_status": (("get",), lambda o: {"pk": o["record"].pk}),
     "record_download": (("get",), lambda o: {"pk": o["record"].pk}),
     "hours_peer": (("get", "post"), lambda o: {"pk": o["membership"].pk}),
+    "report_run": (("get",), lambda o: {"pk": o["report"].pk}),
+    "report_file": (("get",), lambda o: {"pk": o["report"].pk, "fmt": "pdf"}),
+    "report_schedule_remove": (("post",), lambda o: {"pk": o["report_schedule"].pk}),
 }
 # URLs with arguments that are not an organization's objects (the survey token is a
 # secret link that needs no sign-in; its own tests cover it).
@@ -183,6 +188,25 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
         terms=PayerTerms(name="County contract"),
         first_rate=RateTerms(dt.date(2025, 1, 1), Decimal("12.00")),
     )
+    from encounters.reporting.assumptions import alternative_cost_set, program_cost_add
+
+    alternative_cost = alternative_cost_set(
+        organization=org,
+        actor=admin.user,
+        alternative="jail",
+        unit_cost=Decimal("140.00"),
+        source="County jail budget",
+        effective_from=dt.date(2025, 1, 1),
+    )
+    program_cost = program_cost_add(
+        organization=org,
+        program=program,
+        actor=admin.user,
+        category="training",
+        amount=Decimal("500.00"),
+        starts_on=dt.date(2025, 1, 1),
+        ends_on=dt.date(2025, 12, 31),
+    )
     from supervision import services as sup
     from supervision.models import RecordExport
 
@@ -221,13 +245,39 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
         status=RecordExport.Status.READY,
     )
     record.file.save("record.pdf", ContentFile(b"%PDF-1.4 record"))
+    from encounters.models import ReportRun
+    from encounters.report_services import schedule_save
+
+    report = ReportRun.objects.create(
+        organization=org,
+        kind="funder",
+        program=program,
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 3, 31),
+        requested_by=admin.user,
+        status=ReportRun.Status.READY,
+        progress=100,
+    )
+    report.pdf.save("report.pdf", ContentFile(b"%PDF-1.4 report"))
+    report_schedule = schedule_save(
+        organization=org,
+        actor=admin.user,
+        kind="funder",
+        program=program,
+        frequency="quarterly",
+        recipients=[admin],
+    )
     return {
+        "report": report,
+        "report_schedule": report_schedule,
         "supervisor": supervisor,
         "agreement": agreement,
         "log": log,
         "record": record,
         "payer": payer,
         "rate": payer.rates.get(),
+        "alternative_cost": alternative_cost,
+        "program_cost": program_cost,
         "client": client,
         "encounter": encounter,
         "position": position,
