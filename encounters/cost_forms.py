@@ -51,7 +51,7 @@ class AlternativeCostForm(forms.Form):
         label="In force from",
         widget=DATE_INPUT,
         help_text=(
-            "A report uses the value in force on the last day of its period. A second value "
+            "Each answer is priced at the value in force on its encounter's date. A second value "
             "for the same alternative and date replaces the first."
         ),
     )

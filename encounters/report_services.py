@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -158,10 +158,10 @@ def check_period(start: dt.date, end: dt.date, *, today: dt.date) -> dict[str, l
     """A period runs forwards, spans at most MAX_YEARS and ends by today."""
     if end < start:
         return {"end": [END_BEFORE_START]}
+    if end > today:  # first: a far-future date must not reach the year arithmetic
+        return {"end": [ENDS_AFTER_TODAY]}
     if end >= years_later(start, MAX_YEARS):
         return {"end": [PERIOD_TOO_LONG]}
-    if end > today:
-        return {"end": [ENDS_AFTER_TODAY]}
     return {}
 
 
@@ -300,9 +300,15 @@ def _progress(run_id: int, percent: int) -> None:
 def report_build(*, run_id: int) -> ReportRun:
     """Build a run's figures and its PDF, XLSX, CSV and JSON once. A ready run is left as
     it is; any failure ends the run as failed with a short reason, never half-built."""
+    # Claimed once: a redelivered message finds it running (or ready) and leaves it; a
+    # failed run may be built again, and so may one left running past STALE_AFTER.
+    stale = timezone.now() - STALE_AFTER
     claimed = (
         ReportRun.objects.filter(pk=run_id)
-        .exclude(status=ReportRun.Status.READY)
+        .filter(
+            Q(status__in=[ReportRun.Status.PENDING, ReportRun.Status.FAILED])
+            | Q(status=ReportRun.Status.RUNNING, requested_at__lt=stale)
+        )
         .update(status=ReportRun.Status.RUNNING, progress=10, error="")
     )
     run = ReportRun.objects.select_related("organization", "program").get(pk=run_id)
@@ -412,6 +418,14 @@ def schedule_save(
             )
     if errors:
         raise ValidationError(errors)
+    # The same schedule asked for twice (a double tap) is one schedule: its recipients
+    # are added to those it has.
+    existing = ReportSchedule.objects.filter(
+        organization=organization, kind=kind, program=program, frequency=frequency, is_active=True
+    ).first()
+    if existing is not None:
+        existing.recipients.add(*recipients)
+        return existing
     schedule = ReportSchedule.objects.create(
         organization=organization,
         kind=kind,

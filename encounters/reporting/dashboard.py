@@ -76,10 +76,16 @@ def satisfaction_by_month(scope: Scope) -> list[MonthSatisfaction]:
     return months
 
 
+def dashboard_start(today: dt.date) -> dt.date:
+    """The window starts on the first of a month, so that survey figures cover whole
+    months (the reports' privacy rule): the first day of the month DASHBOARD_DAYS ago."""
+    return (today - dt.timedelta(days=DASHBOARD_DAYS - 1)).replace(day=1)
+
+
 def dashboard_scopes(membership: Membership, today: dt.date) -> tuple[list[Scope], int]:
-    """The scopes the member's panels show over the last DASHBOARD_DAYS days (today
-    included), and how many of their programs are left off the page."""
-    start = today - dt.timedelta(days=DASHBOARD_DAYS - 1)
+    """The scopes the member's panels show, from `dashboard_start` to today, and how
+    many of their programs are left off the page."""
+    start = dashboard_start(today)
     if membership.role == Role.ORG_ADMIN:
         return [Scope(membership.organization, start, today)], 0
     programs = list(Program.objects.for_member(membership).order_by("-is_active", "name"))
@@ -92,7 +98,7 @@ def dashboard(membership: Membership, today: dt.date) -> dict[str, Any]:
     scopes, left_off = dashboard_scopes(membership, today)
     return {
         "days": DASHBOARD_DAYS,
-        "start": today - dt.timedelta(days=DASHBOARD_DAYS - 1),
+        "start": dashboard_start(today),
         "end": today,
         "panels": [panel(scope) for scope in scopes],
         "programs_left_off": left_off,

@@ -162,6 +162,54 @@ def program_cost(scope: Scope) -> dict[str, Any]:
 # --- the cost-savings report ----------------------------------------------------------------
 
 
+def withholding(scope: Scope) -> str:
+    """Why survey figures are withheld for this scope, or "" when they may be shown.
+
+    Figures are shown only over whole calendar months (the last one may run to today), and
+    only when no month in the period, and no program of the organization (for an
+    organization-wide report), has answers from fewer than SURVEY_MIN_RESPONSES people:
+    otherwise two overlapping reports, or the organization minus its other programs, could
+    be subtracted to read a few people's answers."""
+    minimum = settings.SURVEY_MIN_RESPONSES
+    from certification.selectors import organization_today
+
+    today = organization_today(scope.organization)
+    month_end = scope.end == month_bounds(scope.end)[1] or scope.end == today
+    if scope.start.day != 1 or not month_end:
+        return "period"
+    responses = scope.responses()
+    per_month = (
+        responses.annotate(month=TruncMonth("encounter__date"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
+    if any(0 < n < minimum for n in per_month):
+        return "few"
+    if scope.program is None:
+        per_program = (
+            responses.values("encounter__program")
+            .annotate(n=Count("pk"))
+            .values_list("n", flat=True)
+        )
+        if any(0 < n < minimum for n in per_program):
+            return "few"
+    return ""
+
+
+WITHHELD_REASONS = {
+    "period": "Survey figures are shown for whole calendar months only.",
+    "few": "Survey figures are withheld: a month or a program in this period has answers "
+    "from fewer than {minimum} people.",
+}
+
+
+def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    import calendar
+
+    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
 def cost_savings(
     scope: Scope,
     *,
@@ -169,40 +217,51 @@ def cost_savings(
     program_cost_override: Decimal | None = None,
 ) -> dict[str, Any]:
     """Gross diversion dollars (each "what would you have done" answer times that
-    alternative's cost), the program's cost, net savings = gross - cost and the return
-    ratio = gross / cost. `unit_costs` and `program_cost_override` make it a scenario."""
-    unit_costs = unit_costs or {}
+    alternative's cost in force on the encounter's date), the program's cost, net savings
+    = gross - cost and the return ratio = gross / cost. `unit_costs` and
+    `program_cost_override` make it a scenario."""
+    unit_costs = {k: money(v) for k, v in (unit_costs or {}).items()}
     enc = scope.encounters().aggregate(
         encounters=Count("pk"), clients=Count("client", distinct=True)
     )
     responses = scope.responses()
-    counts = dict(
-        responses.exclude(alternative="")
-        .values_list("alternative")
-        .annotate(n=Count("pk"))
-        .values_list("alternative", "n")
-    )
     surveys = responses.count()
-    withheld = 0 < surveys < settings.SURVEY_MIN_RESPONSES
+    reason = withholding(scope) if surveys else ""
+    priced = _priced_answers(scope)
+    by_code: dict[str, tuple[int, Decimal]] = {}
+    by_month: dict[Any, dict[str, tuple[int, Decimal]]] = {}
+    for month, code, n, total in priced:
+        if code in unit_costs:
+            total = unit_costs[code] * n
+        prev = by_code.get(code, (0, ZERO))
+        by_code[code] = (prev[0] + n, prev[1] + (total or ZERO))
+        by_month.setdefault(month, {})[code] = (n, total or ZERO)
+    answered = sum(n for n, _ in by_code.values())
+    if answered and answered < settings.SURVEY_MIN_RESPONSES:
+        reason = reason or "few"
+    withheld = bool(reason)
     in_force = costs_in_force(scope.organization, scope.end)
+    used = _costs_used(scope) if not withheld else []
     alternatives: dict[str, dict[str, Any]] = {}
     gross = ZERO
     for code, label in Alternative.choices:
         cost = in_force.get(code)
         overridden = code in unit_costs
-        unit = money(unit_costs[code]) if overridden else (money(cost.unit_cost) if cost else None)
-        count = None if withheld else counts.get(code, 0)
-        total = money((unit or ZERO) * count) if count is not None else None
+        unit = unit_costs[code] if overridden else (money(cost.unit_cost) if cost else None)
+        count, total_raw = by_code.get(code, (0, ZERO))
+        total = None if withheld else money(total_raw)
         gross += total or ZERO
         alternatives[code] = {
             "label": label,
-            "count": count,
+            "count": None if withheld else count,
             "unit_cost": unit,
             "total": total,
             "source": "scenario" if overridden else (cost.source if cost else ""),
             "effective_from": None if overridden or cost is None else cost.effective_from,
             "is_example": bool(cost and cost.is_example and not overridden),
             "is_scenario": overridden,
+            "priced_by_date": not overridden
+            and sum(1 for u in used if u["alternative"] == code) > 1,
         }
     cost_figures = program_cost(scope)
     cost_total = (
@@ -216,6 +275,7 @@ def cost_savings(
         else (gross_total / cost_total).quantize(CENT, ROUND_HALF_UP)
     )
     clients = enc["clients"]
+    per_client = money(net / clients) if net is not None and clients else None
     return {
         "report": "cost-savings",
         "scope": scope.describe(),
@@ -225,24 +285,87 @@ def cost_savings(
         "surveys": surveys,
         "response_rate": share(surveys, enc["encounters"]),
         "survey_figures_withheld": withheld,
+        "withheld_reason": WITHHELD_REASONS[reason].format(minimum=settings.SURVEY_MIN_RESPONSES)
+        if reason
+        else "",
         "alternatives": alternatives,
+        "costs_used": used,
         "gross_diversion_dollars": gross_total,
         "program_cost": cost_total,
         "program_cost_by_category": cost_figures["by_category"],
         "program_cost_overridden": program_cost_override is not None,
         "net_savings": net,
         "return_ratio": ratio,
-        "net_savings_per_client": money(net / clients) if net is not None and clients else None,
-        "monthly": _monthly(scope, alternatives, withheld),
+        "net_savings_per_client": per_client,
+        # Beside the per-person-per-year comparison: the period's figure over a year.
+        "net_savings_per_client_year": money(per_client * 365 / scope.days)
+        if per_client is not None
+        else None,
+        "monthly": _monthly(scope, by_month, withheld),
         "examples_in_use": any(a["is_example"] and a["count"] for a in alternatives.values()),
         "comparisons": COMPARISONS,
     }
 
 
+def _cost_on_date() -> Subquery:
+    """The unit cost of a response's alternative in force on its encounter's date."""
+    return Subquery(
+        AlternativeCost.objects.filter(
+            organization=OuterRef("organization"),
+            alternative=OuterRef("alternative"),
+            effective_from__lte=OuterRef("encounter__date"),
+        )
+        .order_by("-effective_from")
+        .values("unit_cost")[:1],
+        output_field=DecimalField(max_digits=10, decimal_places=2),
+    )
+
+
+def _priced_answers(scope: Scope) -> list[tuple[Any, str, int, Decimal | None]]:
+    """(month, alternative, answers, their cost) in one query."""
+    return list(
+        scope.responses()
+        .exclude(alternative="")
+        .annotate(month=TruncMonth("encounter__date"), cost=_cost_on_date())
+        .values_list("month", "alternative")
+        .annotate(n=Count("pk"), total=Sum("cost"))
+        .values_list("month", "alternative", "n", "total")
+        .order_by("month", "alternative")
+    )
+
+
+def _costs_used(scope: Scope) -> list[dict[str, Any]]:
+    """Every cost version in force at some point of the period, with its source: the
+    assumptions table a funder can trace each total to."""
+    rows = list(
+        AlternativeCost.objects.filter(
+            organization=scope.organization, effective_from__lte=scope.end
+        ).order_by("alternative", "effective_from")
+    )
+    used = []
+    for cost, nxt in zip(rows, [*rows[1:], None][: len(rows)], strict=True):
+        same = nxt is not None and nxt.alternative == cost.alternative
+        until = nxt.effective_from - dt.timedelta(days=1) if same and nxt else None
+        if until is not None and until < scope.start:
+            continue
+        used.append(
+            {
+                "alternative": cost.alternative,
+                "unit_cost": money(cost.unit_cost),
+                "effective_from": cost.effective_from,
+                "until": until,
+                "source": cost.source,
+                "is_example": cost.is_example,
+            }
+        )
+    return used
+
+
 def _monthly(
-    scope: Scope, alternatives: dict[str, dict[str, Any]], withheld: bool
+    scope: Scope, by_month: dict[Any, dict[str, tuple[int, Decimal]]], withheld: bool
 ) -> list[dict[str, Any]]:
-    """Encounters, surveys and gross diversion dollars per calendar month of the period."""
+    """Encounters, surveys and gross diversion dollars per calendar month of the period,
+    every month listed (a month with nothing is a zero)."""
     encounters = dict(
         scope.encounters()
         .annotate(month=TruncMonth("date"))
@@ -250,34 +373,28 @@ def _monthly(
         .annotate(n=Count("pk"))
         .values_list("month", "n")
     )
-    answers: dict[Any, dict[str, int]] = {}
-    for month, code, n in (
+    surveys = dict(
         scope.responses()
         .annotate(month=TruncMonth("encounter__date"))
-        .values_list("month", "alternative")
+        .values_list("month")
         .annotate(n=Count("pk"))
-        .values_list("month", "alternative", "n")
-    ):
-        answers.setdefault(month, {})[code] = n
+        .values_list("month", "n")
+    )
     rows = []
-    for month in sorted(set(encounters) | set(answers)):
-        by_code = answers.get(month, {})
-        gross = sum(
-            (
-                (alternatives[c]["unit_cost"] or ZERO) * n
-                for c, n in by_code.items()
-                if c in alternatives
-            ),
-            ZERO,
-        )
+    month = scope.start.replace(day=1)
+    while month <= scope.end:
+        answers = by_month.get(month, {})
         rows.append(
             {
                 "month": month,
                 "encounters": encounters.get(month, 0),
-                "surveys": sum(by_code.values()),
-                "gross_diversion_dollars": None if withheld else money(gross),
+                "surveys": None if withheld else surveys.get(month, 0),
+                "gross_diversion_dollars": None
+                if withheld
+                else money(sum((t for _, t in answers.values()), ZERO)),
             }
         )
+        month = (month + dt.timedelta(days=32)).replace(day=1)
     return rows
 
 
@@ -291,6 +408,7 @@ def funder(scope: Scope) -> dict[str, Any]:
     totals = encounters.aggregate(
         encounters=Count("pk"),
         clients=Count("client", distinct=True),
+        with_client=Count("pk", filter=Q(client__isnull=False)),
         minutes=Coalesce(Sum("duration_minutes"), 0),
         units=Coalesce(Sum("units", filter=Q(billable=True)), 0),
         amount=Coalesce(
@@ -305,9 +423,9 @@ def funder(scope: Scope) -> dict[str, Any]:
     by_payer = [
         {"payer": row["payer__name"], "units": row["units"], "amount": money(row["amount"])}
         for row in encounters.filter(billable=True)
-        .values("payer__name")
+        .values("payer_id", "payer__name")
         .annotate(units=Sum("units"), amount=Sum("amount"))
-        .order_by("payer__name")
+        .order_by("payer__name", "payer_id")
     ]
     cost = program_cost(scope)
     survey = _survey_aggregates(scope)
@@ -317,7 +435,12 @@ def funder(scope: Scope) -> dict[str, Any]:
         "scope": scope.describe(),
         "clients_served": clients,
         "encounters": n,
-        "encounters_per_client": (Decimal(n) / clients).quantize(CENT) if clients else None,
+        # One-on-one encounters per client (groups and outreach have no client).
+        "encounters_per_client": (Decimal(totals["with_client"]) / clients).quantize(
+            CENT, ROUND_HALF_UP
+        )
+        if clients
+        else None,
         "hours": (Decimal(totals["minutes"]) / 60).quantize(CENT),
         "billable_units": totals["units"],
         "billable_amount": money(totals["amount"]),
@@ -337,46 +460,58 @@ def funder(scope: Scope) -> dict[str, Any]:
 
 
 def _percent(part: int, whole: int) -> Decimal | None:
-    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1")) if whole else None
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP) if whole else None
 
 
 def _survey_aggregates(scope: Scope) -> dict[str, Any]:
+    """The survey's aggregates. Each is withheld (None) when the scope is withheld (see
+    `withholding`) or when fewer than SURVEY_MIN_RESPONSES people answered that question."""
+    minimum = settings.SURVEY_MIN_RESPONSES
     responses = scope.responses()
     agg = responses.aggregate(
         surveys=Count("pk"),
         satisfaction_mean=Avg("satisfaction"),
+        satisfaction_n=Count("satisfaction"),
         wellbeing_mean=Avg("wellbeing"),
+        wellbeing_n=Count("wellbeing"),
         other_yes=Count("pk", filter=Q(other_services=YesNo.YES)),
         other_answered=Count("pk", filter=~Q(other_services="")),
         relapse_yes=Count("pk", filter=Q(relapse=YesNo.YES)),
         relapse_answered=Count("pk", filter=~Q(relapse="")),
         emergency=Count("pk", filter=Q(alternative__in=EMERGENCY)),
+        alternative_answered=Count("pk", filter=~Q(alternative="")),
         **{f"sat_{i}": Count("pk", filter=Q(satisfaction=i)) for i in range(1, 6)},
     )
     surveys = agg["surveys"]
-    withheld = 0 < surveys < settings.SURVEY_MIN_RESPONSES
+    reason = withholding(scope) if surveys else ""
 
     def mean(value: Any) -> Decimal | None:
         return None if value is None else Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
 
-    figures: dict[str, Any] = {
+    def enough(n: int) -> bool:
+        return not reason and (n == 0 or n >= minimum)
+
+    change = _wellbeing_change(scope)
+    sat_ok = enough(agg["satisfaction_n"])
+    return {
         "surveys": surveys,
-        "survey_figures_withheld": withheld,
-        "satisfaction_mean": mean(agg["satisfaction_mean"]),
-        "satisfaction_distribution": {str(i): agg[f"sat_{i}"] for i in range(1, 6)},
-        "wellbeing_mean": mean(agg["wellbeing_mean"]),
-        "wellbeing_change": _wellbeing_change(scope),
-        "other_services_yes": agg["other_yes"],
-        "other_services_answered": agg["other_answered"],
-        "relapses_reported": agg["relapse_yes"],
-        "relapse_answered": agg["relapse_answered"],
-        "would_have_used_emergency_services": agg["emergency"],
+        "survey_figures_withheld": bool(reason),
+        "withheld_reason": WITHHELD_REASONS[reason].format(minimum=minimum) if reason else "",
+        "satisfaction_mean": mean(agg["satisfaction_mean"]) if sat_ok else None,
+        "satisfaction_distribution": {str(i): agg[f"sat_{i}"] for i in range(1, 6)}
+        if sat_ok
+        else None,
+        "wellbeing_mean": mean(agg["wellbeing_mean"]) if enough(agg["wellbeing_n"]) else None,
+        # A change over fewer clients than the minimum would be a few people's own change.
+        "wellbeing_change": change if enough(change["clients"]) else None,
+        "other_services_yes": agg["other_yes"] if enough(agg["other_answered"]) else None,
+        "other_services_answered": agg["other_answered"] if enough(agg["other_answered"]) else None,
+        "relapses_reported": agg["relapse_yes"] if enough(agg["relapse_answered"]) else None,
+        "relapse_answered": agg["relapse_answered"] if enough(agg["relapse_answered"]) else None,
+        "would_have_used_emergency_services": agg["emergency"]
+        if enough(agg["alternative_answered"])
+        else None,
     }
-    if withheld:
-        for key in figures:
-            if key not in ("surveys", "survey_figures_withheld"):
-                figures[key] = None
-    return figures
 
 
 def _wellbeing_change(scope: Scope) -> dict[str, Any]:
@@ -413,7 +548,9 @@ def staff_figures(scope: Scope) -> dict[str, Any]:
     from supervision import selectors as supervision
 
     profiles = PeerProfile.objects.filter(membership__organization=scope.organization)
-    peers = scope.organization.memberships.filter(role=Role.PEER_SUPPORTER, is_active=True)
+    # Everyone who was a peer here, active today or not: a past period's figures do not
+    # change when someone leaves (only peer-months with hours worked count).
+    peers = scope.organization.memberships.filter(role=Role.PEER_SUPPORTER)
     if scope.program is not None:
         profiles = profiles.filter(membership__programs=scope.program)
         peers = peers.filter(programs=scope.program)

@@ -60,6 +60,11 @@ def rows(figures: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
                     yield f"alternatives.{code}", field, a[field]
                 if a["is_example"]:
                     yield f"alternatives.{code}", "is_example", True
+        elif key == "costs_used":
+            for c in value:
+                section = f"costs_used.{c['alternative']}.{c['effective_from']}"
+                for field in ("unit_cost", "until", "source", "is_example"):
+                    yield section, field, c[field]
         elif key == "monthly":
             for m in value:
                 for field, v in m.items():

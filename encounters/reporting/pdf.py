@@ -135,6 +135,7 @@ def _common(f: dict[str, Any], generated: dt.datetime) -> dict[str, Any]:
         "period": f"{day_text(scope['start'])} to {day_text(scope['end'])}",
         "generated": timezone.localtime(generated),
         "withheld": bool(f.get("survey_figures_withheld")),
+        "withheld_reason": f.get("withheld_reason") or "",
         "min_responses": settings.SURVEY_MIN_RESPONSES,
         # What a survey figure with no value says: withheld (too few answers) or none given.
         "survey_missing": "withheld" if f.get("survey_figures_withheld") else "no answers",
@@ -172,7 +173,7 @@ def _cost_savings(f: dict[str, Any]) -> dict[str, Any]:
     ours = {
         "ratio": ratio_text(f["return_ratio"]),
         "per_person": money_text(f["net_savings_per_client"]),
-        "per_person_year": money_text(f["net_savings_per_client"]),
+        "per_person_year": money_text(f.get("net_savings_per_client_year")),
     }
     short = [_month_short(m["month"]) for m in f["monthly"]]
     encounters_chart = charts.bar_chart(
@@ -207,6 +208,18 @@ def _cost_savings(f: dict[str, Any]) -> dict[str, Any]:
         "examples_in_use": bool(f["examples_in_use"]),
         "alternatives": alternatives,
         "costed": [a for a in alternatives if a["unit_cost"] is not None],
+        # Where a cost changed during the period, every version that priced an answer.
+        "versions": [
+            {
+                "label": f["alternatives"][c["alternative"]]["label"],
+                "unit_cost": money_text(c["unit_cost"]),
+                "from": day_text(c["effective_from"]),
+                "until": day_text(c["until"]) if c["until"] else "on",
+                "source": c["source"],
+            }
+            for c in f.get("costs_used", [])
+            if f["alternatives"][c["alternative"]].get("priced_by_date")
+        ],
         "not_costed": [a["label"] for a in alternatives if a["unit_cost"] is None],
         "gross": money_text(f["gross_diversion_dollars"]),
         "net": money_text(f["net_savings"]),

@@ -43,13 +43,17 @@ def _encounter(s: Any, client: Any, day: dt.date, minutes: int = 30) -> Any:
     encounter, _ = encounter_save(
         actor=s.peer.user,
         peer=s.peer,
-        data=encounter_input(s, client=client, date=day, duration_minutes=minutes),
+        data=encounter_input(
+            s, client=client, program=client.program, date=day, duration_minutes=minutes
+        ),
     )
     return encounter
 
 
 @pytest.fixture
-def data(setup: Any) -> Any:
+def data(setup: Any, settings: Any) -> Any:
+    # The by-hand figures use a handful of answers; the privacy minimum is tested on its own.
+    settings.SURVEY_MIN_RESPONSES = 1
     org = setup.program.organization
     clients = {"a": setup.client, "b": setup.client}
     from encounters.models import Client
@@ -128,6 +132,7 @@ def test_cost_savings_by_hand(data):
         "effective_from": dt.date(2025, 1, 1),
         "is_example": False,
         "is_scenario": False,
+        "priced_by_date": False,
     }
     assert (
         f["alternatives"]["jail"]["count"] == 0 and f["alternatives"]["jail"]["unit_cost"] is None
@@ -218,6 +223,7 @@ def test_every_format_carries_the_same_numbers(data, tmp_path):
         "effective_from": "2025-01-01",
         "is_example": False,
         "is_scenario": False,
+        "priced_by_date": False,
     }
     table = {
         (r["section"], r["item"]): r["value"]
@@ -316,3 +322,99 @@ def test_the_query_count_does_not_grow_with_the_data(data):
     for day in range(1, 20):
         _encounter(data, data.client, dt.date(2025, 5, day))
     assert {k: count(k) for k in ("cost-savings", "funder")} == before
+
+
+# --- privacy: no figure from a few people's answers, whatever the period --------------------
+
+
+def test_a_month_with_few_answers_withholds_every_month(data, settings):
+    settings.SURVEY_MIN_RESPONSES = 2  # April 2, May 2, June 1 answers
+    f = cost_savings(data.scope)
+    assert f["survey_figures_withheld"] and "fewer than 2 people" in f["withheld_reason"]
+    assert all(m["gross_diversion_dollars"] is None and m["surveys"] is None for m in f["monthly"])
+    assert f["encounters"] == 6  # not a survey figure
+
+
+def test_a_period_that_is_not_whole_months_withholds_survey_figures(data):
+    cut = Scope(data.scope.organization, dt.date(2025, 4, 2), dt.date(2025, 6, 30), data.program)
+    f = cost_savings(cut)
+    assert f["survey_figures_withheld"] and "whole calendar months" in f["withheld_reason"]
+    assert funder(cut)["satisfaction_mean"] is None
+
+
+def test_the_organization_is_withheld_when_one_program_has_few_answers(data, settings, program_in):
+    settings.SURVEY_MIN_RESPONSES = 5
+    org = data.scope.organization
+    # Another program whose 5 answers bring each month over the minimum; this one has 5.
+    other = program_in(org, name="Other")
+    data.peer.programs.add(other)
+    from encounters.models import Client
+
+    person = Client.objects.create(
+        program=other, code="OT-1", assigned_peer=data.peer, enrolled_on=dt.date(2025, 1, 1)
+    )
+    for day in (dt.date(2025, 4, 3), dt.date(2025, 5, 7), dt.date(2025, 6, 4)) * 2:
+        enc = _encounter(data, person, day)
+        SurveyResponse.objects.create(
+            encounter=enc, organization=org, channel="handover", alternative="jail",
+            satisfaction=2, submitted_on=day,
+        )  # fmt: skip
+    whole = Scope(org, *Q2)
+    assert cost_savings(whole)["survey_figures_withheld"]  # org minus "Other" = this program
+    settings.SURVEY_MIN_RESPONSES = 1
+    assert not cost_savings(whole)["survey_figures_withheld"]
+
+
+def test_each_question_needs_the_minimum_of_answers(data, settings):
+    # Every month has two or more surveys, but only one person answered well-being.
+    SurveyResponse.objects.filter(encounter__program=data.program).update(wellbeing=None)
+    for day, wellbeing in ((dt.date(2025, 4, 20), 9), (dt.date(2025, 6, 20), None)):
+        enc = _encounter(data, data.client, day)
+        SurveyResponse.objects.create(
+            encounter=enc, organization=data.scope.organization, channel="handover",
+            wellbeing=wellbeing, submitted_on=day,
+        )  # fmt: skip
+    settings.SURVEY_MIN_RESPONSES = 2
+    f = funder(data.scope)
+    assert not f["survey_figures_withheld"]
+    assert f["wellbeing_mean"] is None
+    assert f["wellbeing_change"] == {"clients": 0, "mean": None}
+    assert f["satisfaction_mean"] == Decimal("4.40")
+
+
+def test_a_wellbeing_change_over_fewer_clients_than_the_minimum_is_withheld(data, settings):
+    settings.SURVEY_MIN_RESPONSES = 1
+    assert funder(data.scope)["wellbeing_change"] == {"clients": 2, "mean": Decimal("2.00")}
+    settings.SURVEY_MIN_RESPONSES = 3  # over the 2 clients' changes; months have 2, 2, 1
+    assert funder(data.scope)["wellbeing_change"] is None
+
+
+def test_each_answer_is_priced_at_the_cost_in_force_on_its_date(data):
+    AlternativeCost.objects.create(
+        organization=data.scope.organization,
+        alternative="called_911",
+        unit_cost=Decimal("1000"),
+        source="County budget, May revision",
+        effective_from=dt.date(2025, 5, 1),
+    )
+    f = cost_savings(data.scope)
+    # April's 911 answer at $750, May's at $1,000.
+    assert f["alternatives"]["called_911"]["total"] == Decimal("1750.00")
+    assert f["alternatives"]["called_911"]["priced_by_date"]
+    assert f["gross_diversion_dollars"] == Decimal("5250.00")
+    versions = [
+        (c["unit_cost"], c["until"]) for c in f["costs_used"] if c["alternative"] == "called_911"
+    ]
+    assert versions == [(Decimal("750.00"), dt.date(2025, 4, 30)), (Decimal("1000.00"), None)]
+
+
+def test_encounters_per_client_counts_only_encounters_with_a_client(data):
+    encounter_save(
+        actor=data.peer.user,
+        peer=data.peer,
+        data=encounter_input(
+            data, client=None, format="group", head_count=6, date=dt.date(2025, 5, 20)
+        ),
+    )
+    f = funder(data.scope)
+    assert (f["encounters"], f["encounters_per_client"]) == (7, Decimal("3.00"))

@@ -630,3 +630,39 @@ def test_a_recipient_who_left_is_not_told(march, django_capture_on_commit_callba
     with django_capture_on_commit_callbacks(execute=True):
         services.schedules_run(today=dt.date(2025, 4, 2))
     assert [n.user for n in Notification.objects.all()] == [march.admin.user]
+
+
+def test_a_far_future_period_is_refused_by_its_field_not_a_server_error():
+    today = dt.date(2026, 11, 24)
+    far = dt.date(9999, 12, 31)
+    assert services.check_period(far, far, today=today) == {"end": [services.ENDS_AFTER_TODAY]}
+
+
+def test_the_same_schedule_asked_for_twice_is_one_schedule(march):
+    from encounters.models import ReportSchedule
+
+    for _ in range(2):
+        services.schedule_save(
+            organization=march.program.organization,
+            actor=march.manager.user,
+            kind="funder",
+            program=march.program,
+            frequency="monthly",
+            recipients=[march.manager],
+        )
+    assert ReportSchedule.objects.filter(is_active=True).count() == 1
+
+
+def test_a_run_being_built_is_not_claimed_again(march, monkeypatch):
+    run = services.report_request(
+        organization=march.program.organization,
+        actor=march.admin.user,
+        kind="funder",
+        program=march.program,
+        start=dt.date(2025, 3, 1),
+        end=dt.date(2025, 3, 31),
+    )
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.RUNNING, progress=40)
+    # A redelivered message while another worker builds it: left alone.
+    again = services.report_build(run_id=run.pk)
+    assert (again.status, again.progress) == (ReportRun.Status.RUNNING, 40)

@@ -33,7 +33,9 @@ def _amount(value: str, where: str) -> Decimal:
         amount = Decimal(value.strip().replace(",", "").lstrip("$"))
     except InvalidOperation:
         raise CommandError(f"{where}: expected an amount, got {value!r}") from None
-    if amount < 0 or not amount.is_finite():
+    if not amount.is_finite() or amount >= Decimal("1e12"):
+        raise CommandError(f"{where}: expected an amount under 1,000,000,000,000, got {value!r}")
+    if amount < 0:
         raise CommandError(f"{where}: an amount cannot be negative")
     return amount
 
