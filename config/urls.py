@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("certification/", include("certification.urls")),
     path("supervision/", include("supervision.urls")),
+    path("", include("training.urls")),
     path("", include("encounters.urls")),
     path("", include("programs.urls")),
 ]

@@ -90,6 +90,8 @@ class Capability(StrEnum):
     RECORD_OWN_HOURS = "record_own_hours"
     VIEW_REPORTS = "view_reports"
     MANAGE_COSTS = "manage_costs"
+    RUN_TRAINING = "run_training"
+    VIEW_STAFF_TRAINING = "view_staff_training"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -114,6 +116,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_SUPERVISION,
             Capability.MANAGE_SUPERVISION,
             Capability.VIEW_REPORTS,
+            Capability.VIEW_STAFF_TRAINING,
         }
     ),
     "clinical_supervisor": frozenset(
@@ -135,6 +138,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.RECORD_OWN_HOURS,
         }
     ),
+    # Runs the organization's training sessions: rosters, attendance, exam scores.
+    "trainer": frozenset({Capability.RUN_TRAINING}),
 }
 
 

@@ -22,6 +22,7 @@ class Role(models.TextChoices):
     PROGRAM_MANAGER = "program_manager", "Program manager"
     CLINICAL_SUPERVISOR = "clinical_supervisor", "Clinical supervisor"
     PEER_SUPPORTER = "peer_supporter", "Peer supporter"
+    TRAINER = "trainer", "Trainer"
 
 
 class SettingType(models.TextChoices):

@@ -1,0 +1,61 @@
+"""Certificates of completion, rendered in the background."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from programs.services import notification_send
+from training.models import Enrollment, EnrollmentStatus
+
+
+def certificate_pdf(enrollment: Enrollment) -> bytes:
+    from weasyprint import HTML
+
+    course = enrollment.session.course
+    html = render_to_string(
+        "training/certificate_pdf.html",
+        {
+            "enrollment": enrollment,
+            "course": course,
+            "organization": course.organization,
+            "verify_path": reverse("certificate_verify"),
+            "site_url": settings.SITE_URL,
+            "generated": timezone.localtime(),
+        },
+    )
+    return HTML(string=html).write_pdf()
+
+
+@shared_task(name="training.render_certificate", acks_late=True)
+def render_certificate(enrollment_id: int) -> str:
+    """Render a completion certificate once, and tell the person (no details but the
+    course's name)."""
+    enrollment = Enrollment.objects.select_related("session__course__organization", "user").get(
+        pk=enrollment_id
+    )
+    if enrollment.status != EnrollmentStatus.COMPLETED or enrollment.certificate:
+        return "nothing to do"
+    pdf = certificate_pdf(enrollment)
+    with transaction.atomic():
+        locked = Enrollment.objects.select_for_update().get(pk=enrollment_id)
+        if locked.certificate:
+            return "done already"
+        locked.certificate.save(
+            f"certificate-{locked.certificate_code}.pdf", ContentFile(pdf), save=True
+        )
+        if locked.user is not None:
+            course = enrollment.session.course
+            notification_send(
+                user=locked.user,
+                organization=course.organization,
+                title=f"Your certificate for {course.title} is ready",
+                body="Download it from My training.",
+                link=reverse("training_mine"),
+            )
+    return "rendered"
