@@ -57,6 +57,7 @@ DEMO_STAFF: list[tuple[str, str, str, str, list[str]]] = [
     ("peer4@demo.peerpath.test", "Taylor", "Nguyen", Role.PEER_SUPPORTER, ["ed-bridge"]),
     ("peer5@demo.peerpath.test", "Riley", "Fisher", Role.PEER_SUPPORTER, ["ed-bridge"]),
     ("peer6@demo.peerpath.test", "Jamie", "Two Bulls", Role.PEER_SUPPORTER, ["ed-bridge"]),
+    ("trainer@demo.peerpath.test", "Avery", "Standing Elk", Role.TRAINER, []),
 ]
 
 
