@@ -252,6 +252,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "supervision.daily",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Daily: settle the enrolments of sessions that ended (completed, failed, incomplete).
+    "training-daily": {
+        "task": "training.daily",
+        "schedule": crontab(hour=5, minute=45),
+    },
     "report-schedules": {"task": "reports.schedules", "schedule": crontab(hour=7, minute=0)},
 }
 

@@ -280,3 +280,20 @@ def test_the_certificate_pdf_and_its_public_check(t, tmp_path, django_capture_on
     assert "grad@x.org" not in body and "91" not in body  # nothing else
     wrong = anyone.get(reverse("certificate_verify"), {"code": "AAAA-BBBB-CCCC"}).content.decode()
     assert "No certificate has this code" in wrong and "Jordan" not in wrong
+
+
+def test_the_daily_task_settles_sessions_that_ended(t):
+    from training.tasks import training_daily
+
+    session = t.session(t.ps101, start=dt.date(2025, 3, 3))
+    with time_machine.travel(dt.datetime(2025, 3, 5, 18, tzinfo=dt.UTC)):
+        e = join(t, session, "late@x.org")
+        services.attendance_set(
+            session=session, actor=t.trainer.user, day=session.starts_on, hours={e.pk: D(8)}
+        )
+        assert training_daily()["settled"] == 0  # not over yet
+    with time_machine.travel(dt.datetime(2025, 3, 8, 18, tzinfo=dt.UTC)):
+        assert training_daily()["settled"] == 1
+        assert training_daily()["settled"] == 0
+    e.refresh_from_db()
+    assert e.status == EnrollmentStatus.INCOMPLETE
