@@ -16,17 +16,13 @@ urlpatterns = [
     path(
         "training/sessions/<int:pk>/close/", views.SessionCloseView.as_view(), name="session_close"
     ),
-    path(
-        "training/sessions/<int:pk>/join/", views.SelfEnrollView.as_view(), name="session_join"
-    ),
+    path("training/sessions/<int:pk>/join/", views.SelfEnrollView.as_view(), name="session_join"),
     path(
         "training/enrollments/<int:pk>/withdraw/",
         views.WithdrawView.as_view(),
         name="enrollment_withdraw",
     ),
-    path(
-        "training/enrollments/<int:pk>/exam/", views.ExamView.as_view(), name="enrollment_exam"
-    ),
+    path("training/enrollments/<int:pk>/exam/", views.ExamView.as_view(), name="enrollment_exam"),
     path(
         "training/enrollments/<int:pk>/certificate/",
         views.CertificateView.as_view(),
