@@ -39,6 +39,8 @@ NOT_TAKING_PART = "{name} is not taking part in this session ({status})."
 NOT_THE_TRAINER = "Only the session's trainer or an admin of its organization records this."
 UNKNOWN_TRAIL = "Choose how the person came to the training."
 FUTURE_DAY = "Attendance is recorded on or after the day."
+NOT_OVER_YET = "The session runs until {day}; close it after its last day."
+TRAINER_OF_ORGANIZATION = "Choose one of the organization's trainers or admins."
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -398,12 +400,55 @@ def credit(enrollment: Enrollment) -> None:
 
 
 @transaction.atomic
+def session_create(
+    *,
+    actor: User,
+    course: Course,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    place: str,
+    trainer: Membership,
+    capacity: int,
+    fee: Decimal,
+    ip_address: str | None = None,
+    **_: Any,
+) -> TrainingSession:
+    """Add a session of a course, run by one of the organization's trainers or admins."""
+    if trainer.organization_id != course.organization_id or trainer.role not in (
+        Role.TRAINER,
+        Role.ORG_ADMIN,
+    ):
+        raise ValidationError({"trainer": TRAINER_OF_ORGANIZATION})
+    session = TrainingSession(
+        course=course,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        place=place.strip(),
+        trainer=trainer,
+        capacity=capacity,
+        fee=fee,
+    )
+    session.full_clean()
+    session.save()
+    audit_record(
+        actor=actor,
+        organization=course.organization,
+        event="training.session_created",
+        subject=session,
+        ip_address=ip_address,
+    )
+    return session
+
+
+@transaction.atomic
 def session_close(
     *, session: TrainingSession, actor: User | None, ip_address: str | None = None
 ) -> int:
     """After the last day: everyone still enrolled without completing is incomplete (or
-    failed). Returns how many were closed."""
+    failed). Refused before the last day is over. Returns how many were closed."""
     _check_runner(session, actor)
+    if organization_today(session.course.organization) <= session.ends_on:
+        raise ValidationError(NOT_OVER_YET.format(day=session.ends_on))
     closed = 0
     for enrollment in session.enrollments.filter(status=EnrollmentStatus.ENROLLED):
         after = evaluate(enrollment, close=True)

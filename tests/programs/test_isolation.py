@@ -68,10 +68,17 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "report_run": (("get",), lambda o: {"pk": o["report"].pk}),
     "report_file": (("get",), lambda o: {"pk": o["report"].pk, "fmt": "pdf"}),
     "report_schedule_remove": (("post",), lambda o: {"pk": o["report_schedule"].pk}),
+    "session_detail": (("get", "post"), lambda o: {"pk": o["training_session"].pk}),
+    "session_attendance": (("get", "post"), lambda o: {"pk": o["training_session"].pk}),
+    "session_close": (("post",), lambda o: {"pk": o["training_session"].pk}),
+    "enrollment_withdraw": (("post",), lambda o: {"pk": o["enrollment"].pk}),
+    "enrollment_exam": (("post",), lambda o: {"pk": o["enrollment"].pk}),
+    "enrollment_certificate": (("get",), lambda o: {"pk": o["enrollment"].pk}),
 }
 # URLs with arguments that are not an organization's objects (the survey token is a
-# secret link that needs no sign-in; its own tests cover it).
-NOT_OBJECT_URLS = {"invitation_accept", "survey_answer"}
+# secret link that needs no sign-in; its own tests cover it). Anyone signed in may join
+# another organization's upcoming session (tests/training/test_pages.py).
+NOT_OBJECT_URLS = {"invitation_accept", "survey_answer", "session_join"}
 # Pages only the member who made the object opens (default: the organization admin).
 OPENED_BY = {"encounter_saved": "membership"}
 
@@ -267,7 +274,30 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
         frequency="quarterly",
         recipients=[admin],
     )
+    from training.models import Course, Enrollment, TrainingSession
+
+    course = Course.objects.create(
+        organization=org, code="ps101", title="Peer Support 101", required_hours=Decimal(40)
+    )
+    training_session = TrainingSession.objects.create(
+        course=course,
+        starts_on=dt.date(2025, 3, 3),
+        ends_on=dt.date(2025, 3, 7),
+        place="Helena",
+        trainer=admin,
+        capacity=10,
+    )
+    enrollment = Enrollment.objects.create(
+        session=training_session,
+        name="Cam",
+        email=f"cam@{org.slug}.example",
+        trail="employment",
+        status="completed",
+    )
+    enrollment.certificate.save("certificate.pdf", ContentFile(b"%PDF-1.4 certificate"))
     return {
+        "training_session": training_session,
+        "enrollment": enrollment,
         "report": report,
         "report_schedule": report_schedule,
         "supervisor": supervisor,
