@@ -4,20 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0014_program_costs'),
+        ("programs", "0014_program_costs"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='invitation',
-            name='role',
-            field=models.CharField(choices=[('org_admin', 'Organization admin'), ('program_manager', 'Program manager'), ('clinical_supervisor', 'Clinical supervisor'), ('peer_supporter', 'Peer supporter'), ('trainer', 'Trainer')], max_length=32),
+            model_name="invitation",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("org_admin", "Organization admin"),
+                    ("program_manager", "Program manager"),
+                    ("clinical_supervisor", "Clinical supervisor"),
+                    ("peer_supporter", "Peer supporter"),
+                    ("trainer", "Trainer"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('org_admin', 'Organization admin'), ('program_manager', 'Program manager'), ('clinical_supervisor', 'Clinical supervisor'), ('peer_supporter', 'Peer supporter'), ('trainer', 'Trainer')], max_length=32),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("org_admin", "Organization admin"),
+                    ("program_manager", "Program manager"),
+                    ("clinical_supervisor", "Clinical supervisor"),
+                    ("peer_supporter", "Peer supporter"),
+                    ("trainer", "Trainer"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
