@@ -30,7 +30,9 @@ class TrailForm(forms.Form):
     """A person joining a session themselves: only how they came to the training."""
 
     trail = forms.ChoiceField(
-        label="How you come to the training", choices=Trail.choices, widget=forms.RadioSelect
+        label="How you come to the training",
+        choices=Trail.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
 
 
