@@ -122,6 +122,9 @@ class Enrollment(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField()
     trail = models.CharField(max_length=16, choices=Trail.choices)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(
         max_length=12, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ENROLLED
     )

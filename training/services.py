@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from certification.selectors import organization_today
 from config.accounts.models import User
@@ -27,6 +28,9 @@ from training.models import (
 )
 
 ALREADY_COMPLETED = "{name} has already completed {course}."
+IN_ANOTHER_SESSION = "{name} is already signed up for another session of {course}."
+SESSION_TOO_LONG = "A session runs at most 60 days."
+STARTS_IN_PAST = "A new session starts today or later."
 NOT_IN_SESSION_DAYS = "This day is not one of the session's days ({start} to {end})."
 HOURS_RANGE = "Enter hours from 0 to 24, in quarter hours."
 SCORE_RANGE = "Enter a score from 0 to 100."
@@ -84,6 +88,15 @@ def enroll(
         return existing
     if trail not in Trail.values:
         raise ValidationError({"trail": UNKNOWN_TRAIL})
+    elsewhere = Enrollment.objects.filter(
+        session__course=session.course,
+        email=email,
+        status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITING],
+    ).exclude(session=session)
+    if elsewhere.exists():
+        raise ValidationError(
+            {"email": IN_ANOTHER_SESSION.format(name=name or email, course=session.course)}
+        )
     done = Enrollment.objects.filter(
         session__course=session.course, email=email, status=EnrollmentStatus.COMPLETED
     )
@@ -96,11 +109,23 @@ def enroll(
     ).count()
     status = EnrollmentStatus.ENROLLED if taken < session.capacity else EnrollmentStatus.WAITING
     user = User.objects.filter(email__iexact=email).first()
-    if existing is not None:  # withdrew earlier, and comes back: to the end of the line
-        existing.delete()
-    enrollment = Enrollment.objects.create(
-        session=session, user=user, name=name.strip(), email=email, trail=trail, status=status
-    )
+    if existing is not None:
+        # Withdrew earlier and comes back: the same record (its history kept), at the end
+        # of the line.
+        existing.status, existing.trail, existing.enrolled_by = status, trail, actor
+        existing.created_at = timezone.now()
+        existing.save(update_fields=["status", "trail", "enrolled_by", "created_at", "updated_at"])
+        enrollment = existing
+    else:
+        enrollment = Enrollment.objects.create(
+            session=session,
+            user=user,
+            name=name.strip(),
+            email=email,
+            trail=trail,
+            status=status,
+            enrolled_by=actor,
+        )
     audit_record(
         actor=actor,
         organization=session.course.organization,
@@ -183,6 +208,10 @@ def attendance_set(
 ) -> int:
     """Record the hours each participant attended on one day (None clears it), then see
     who has completed. Returns how many rows changed."""
+    # One save of a day at a time (a double tap would otherwise create a row twice).
+    session = (
+        TrainingSession.objects.select_for_update().select_related("course").get(pk=session.pk)
+    )
     _check_runner(session, actor)
     if not session.starts_on <= day <= session.ends_on:
         raise ValidationError(
@@ -305,8 +334,10 @@ def attended_hours(enrollment: Enrollment) -> Decimal:
 def evaluate(enrollment: Enrollment, *, close: bool = False) -> Enrollment:
     """Apply the course rule to an enrolment; on completion, issue the certificate and the
     credits (once). `close` treats the session as over (missing hours: incomplete)."""
-    enrollment = Enrollment.objects.select_related("session__course__organization").get(
-        pk=enrollment.pk
+    enrollment = (
+        Enrollment.objects.select_for_update()
+        .select_related("session__course__organization")
+        .get(pk=enrollment.pk)
     )
     if enrollment.status not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.INCOMPLETE):
         return enrollment
@@ -365,10 +396,16 @@ def credit(enrollment: Enrollment) -> None:
     from certification.services import ceu_add, checklist_mark
 
     course = enrollment.session.course
+    if enrollment.user_id is None:
+        return  # no account to credit
+    # The person's own peer profiles: in the organization that ran the course, or, when
+    # they joined the session themselves, wherever they work. Another organization's
+    # trainer typing someone's e-mail address credits nobody elsewhere.
     profiles = PeerProfile.objects.filter(
-        membership__user__email__iexact=enrollment.email,
-        membership__role=Role.PEER_SUPPORTER,
+        membership__user_id=enrollment.user_id, membership__role=Role.PEER_SUPPORTER
     ).select_related("membership")
+    if enrollment.enrolled_by_id != enrollment.user_id:
+        profiles = profiles.filter(membership__organization=course.organization_id)
     for profile in profiles:
         if course.completes_initial_training:
             for requirement in (Requirement.TRAINING_HOURS, Requirement.EXAM):
@@ -393,10 +430,18 @@ def credit(enrollment: Enrollment) -> None:
                         provider=course.organization.name,
                         topic=(course.topics or [""])[0],
                         source="training",
-                        source_key=f"training:{enrollment.pk}:{profile.pk}",
+                        source_key=f"training:course:{course.pk}:{profile.pk}",
                     )
-            except (IntegrityError, ValidationError):
-                continue  # credited already, or outside what the ledger accepts
+            except IntegrityError:
+                continue  # credited already (once per course and profile)
+            except ValidationError as exc:
+                audit_record(
+                    actor=None,
+                    organization=profile.membership.organization,
+                    event="training.credit_refused",
+                    subject=enrollment,
+                    data={"reason": " ".join(exc.messages)},
+                )
 
 
 @transaction.atomic
@@ -419,6 +464,10 @@ def session_create(
         Role.ORG_ADMIN,
     ):
         raise ValidationError({"trainer": TRAINER_OF_ORGANIZATION})
+    if (ends_on - starts_on).days > 60:
+        raise ValidationError({"ends_on": SESSION_TOO_LONG})
+    if starts_on < organization_today(course.organization):
+        raise ValidationError({"starts_on": STARTS_IN_PAST})
     session = TrainingSession(
         course=course,
         starts_on=starts_on,

@@ -41,11 +41,15 @@ def render_certificate(enrollment_id: int) -> str:
     )
     if enrollment.status != EnrollmentStatus.COMPLETED or enrollment.certificate:
         return "nothing to do"
-    pdf = certificate_pdf(enrollment)
     with transaction.atomic():
-        locked = Enrollment.objects.select_for_update().get(pk=enrollment_id)
+        locked = (
+            Enrollment.objects.select_for_update()
+            .select_related("session__course__organization", "user")
+            .get(pk=enrollment_id)
+        )
         if locked.certificate:
             return "done already"
+        pdf = certificate_pdf(locked)  # the code printed is the code stored
         locked.certificate.save(
             f"certificate-{locked.certificate_code}.pdf", ContentFile(pdf), save=True
         )

@@ -62,12 +62,15 @@ def _sessions_run_by(membership: Membership) -> QuerySet[TrainingSession]:
 
 
 def _own(user: User) -> Q:
-    """A person's own enrolments: linked to their account, or made with their e-mail."""
-    return Q(user=user) | Q(email__iexact=user.email)
+    """A person's own enrolments: linked to their account, or, when linked to none, made
+    with their e-mail."""
+    return Q(user=user) | Q(user__isnull=True, email__iexact=user.email)
 
 
 def _is_own(enrollment: Enrollment, user: User) -> bool:
-    return enrollment.user_id == user.pk or enrollment.email.lower() == user.email.lower()
+    if enrollment.user_id is not None:
+        return enrollment.user_id == user.pk
+    return enrollment.email.lower() == user.email.lower()
 
 
 def _with_counts(sessions: QuerySet[TrainingSession]) -> QuerySet[TrainingSession]:

@@ -121,6 +121,7 @@ def test_only_an_admin_adds_the_standard_courses_or_a_session(t, client_for):
     assert Course.objects.filter(organization=t.org, code="employer").exists()
 
 
+@time_machine.travel(dt.datetime(2025, 4, 1, 18, tzinfo=dt.UTC))
 def test_an_admin_adds_a_session_with_a_trainer_and_virtual_place(t, client_for):
     admin = client_for(t.admin)
     form = admin.get(reverse("session_create")).context["form"]

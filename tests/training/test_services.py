@@ -297,3 +297,72 @@ def test_the_daily_task_settles_sessions_that_ended(t):
         assert training_daily()["settled"] == 0
     e.refresh_from_db()
     assert e.status == EnrollmentStatus.INCOMPLETE
+
+
+# --- what the review found -------------------------------------------------------------------
+
+
+@time_machine.travel(dt.datetime(2025, 3, 8, 18, tzinfo=dt.UTC))
+def test_another_organizations_trainer_cannot_credit_our_peer(t, other_org, member_of):
+    seed_courses(other_org)
+    their_trainer = member_of(other_org, Role.TRAINER, mfa=False)
+    their_ps101 = Course.objects.get(organization=other_org, code="ps101")
+    session = TrainingSession.objects.create(
+        course=their_ps101,
+        starts_on=MONDAY,
+        ends_on=MONDAY + dt.timedelta(days=4),
+        place="Elsewhere",
+        trainer=their_trainer,
+        capacity=5,
+    )
+    e = services.enroll(
+        session=session,
+        actor=their_trainer.user,
+        name="Pat",
+        email=t.peer.user.email,
+        trail="employment",
+    )
+    day = MONDAY
+    while day <= session.ends_on:
+        services.attendance_set(
+            session=session, actor=their_trainer.user, day=day, hours={e.pk: D(8)}
+        )
+        day += dt.timedelta(days=1)
+    services.exam_record(enrollment=e, actor=their_trainer.user, score=D(90))
+    e.refresh_from_db()
+    assert e.status == EnrollmentStatus.COMPLETED
+    profile = profile_for(t.peer)
+    assert not profile.checklist.filter(completed_on__isnull=False).exists()
+
+
+def test_one_person_takes_one_session_of_a_course_at_a_time(t):
+    join(t, t.session(t.ceu, days=1), "p@x.org")
+    with pytest.raises(ValidationError, match="already signed up for another session"):
+        join(t, t.session(t.ceu, start=dt.date(2025, 4, 7), days=1), "p@x.org")
+
+
+def test_coming_back_after_withdrawing_keeps_the_record_and_goes_to_the_end(t):
+    session = t.session(t.ps101, cap=1)
+    first = join(t, session, "first@x.org")
+    second = join(t, session, "second@x.org")
+    services.withdraw(enrollment=first, actor=t.trainer.user)
+    back = join(t, session, "first@x.org")
+    assert back.pk == first.pk and back.status == EnrollmentStatus.WAITING
+    second.refresh_from_db()
+    assert second.status == EnrollmentStatus.ENROLLED
+
+
+def test_a_new_session_is_bounded(t):
+    with time_machine.travel(dt.datetime(2025, 3, 1, 18, tzinfo=dt.UTC)):
+        with pytest.raises(ValidationError, match="at most 60 days"):
+            services.session_create(
+                actor=t.admin.user, course=t.ps101, starts_on=dt.date(2025, 3, 3),
+                ends_on=dt.date(2025, 6, 3), place="Helena", trainer=t.trainer,
+                capacity=5, fee=D(0),
+            )  # fmt: skip
+        with pytest.raises(ValidationError, match="today or later"):
+            services.session_create(
+                actor=t.admin.user, course=t.ps101, starts_on=dt.date(2025, 2, 3),
+                ends_on=dt.date(2025, 2, 7), place="Helena", trainer=t.trainer,
+                capacity=5, fee=D(0),
+            )  # fmt: skip
