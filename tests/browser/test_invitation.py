@@ -32,7 +32,7 @@ def test_invite_accept_and_enrol_on_a_phone(live_server, page: Page, settings, s
     _sign_in(page, live_server.url, "admin@demo.peerpath.test")
 
     page.get_by_role("button", name="Open menu").click()
-    page.get_by_role("link", name="Staff").click()
+    page.get_by_role("link", name="Staff", exact=True).click()
     expect(page.get_by_role("heading", name="Staff")).to_be_visible()
     assert_fits_phone(page)
     screenshot("staff-list")
