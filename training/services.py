@@ -281,7 +281,7 @@ def exam_record(
 ) -> Enrollment:
     """Record the exam score, once. There are no retakes."""
     enrollment = (
-        Enrollment.objects.select_for_update()
+        Enrollment.objects.select_for_update(of=("self",))
         .select_related("session__course__organization")
         .get(pk=enrollment.pk)
     )
@@ -335,7 +335,7 @@ def evaluate(enrollment: Enrollment, *, close: bool = False) -> Enrollment:
     """Apply the course rule to an enrolment; on completion, issue the certificate and the
     credits (once). `close` treats the session as over (missing hours: incomplete)."""
     enrollment = (
-        Enrollment.objects.select_for_update()
+        Enrollment.objects.select_for_update(of=("self",))
         .select_related("session__course__organization")
         .get(pk=enrollment.pk)
     )

@@ -43,7 +43,7 @@ def render_certificate(enrollment_id: int) -> str:
         return "nothing to do"
     with transaction.atomic():
         locked = (
-            Enrollment.objects.select_for_update()
+            Enrollment.objects.select_for_update(of=("self",))
             .select_related("session__course__organization", "user")
             .get(pk=enrollment_id)
         )
