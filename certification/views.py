@@ -32,16 +32,9 @@ from certification.models import (
     SeparationReason,
 )
 from programs.access import Capability, can, scoped_object_or_404
+from programs.exports import spreadsheet_safe
 from programs.services import audit_record
 from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(cells: list[Any]) -> list[Any]:
-    """Text a spreadsheet would run as a formula (a name like '=HYPERLINK(...)') gets a
-    leading apostrophe; numbers stay numbers."""
-    return [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c for c in cells]
 
 
 def _record_context(profile: PeerProfile, *, today: Any) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from supervision import services
 
@@ -66,15 +65,10 @@ class HoursWeekForm(forms.Form):
             hours = cleaned.get(name)
             if hours is None:
                 continue
-            if day > self.today:
-                self.add_error(name, services.IN_THE_FUTURE)
-                continue
-            try:
-                # The service's own check, run per day here only to say which day is wrong;
-                # hours_set runs it again on the whole week.
-                services._check_hours(hours)
-            except ValidationError as exc:
-                self.add_error(name, exc.messages)
+            # The service's own rule, asked per day here to say which day is wrong;
+            # hours_set applies it again to the whole week.
+            for message in services.hours_problems(day, hours, today=self.today).values():
+                self.add_error(name, message)
         return cleaned
 
     def days_to_save(self) -> dict[dt.date, Decimal | None]:

@@ -8,8 +8,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-
 from certification.selectors import organization_today
 from programs.imports import Cells, CsvImporter, Outcome, RowError
 from programs.models import Membership, Role
@@ -60,12 +58,10 @@ class HoursImporter(CsvImporter[HoursRow]):
                 errors.append(RowError(line, "peer_email", NOT_AN_ACTIVE_PEER_HERE))
             # The service's rules, checked for every row before anything is written so that
             # one run names every problem; hours_set checks them again when writing.
-            if row.date > today:
-                errors.append(RowError(line, "date", services.IN_THE_FUTURE))
-            try:
-                services._check_hours(row.hours)
-            except ValidationError as exc:
-                errors.extend(RowError(line, "hours", m) for m in exc.messages)
+            for column, message in services.hours_problems(
+                row.date, row.hours, today=today
+            ).items():
+                errors.append(RowError(line, column, message))
         return errors
 
     def write(self, row: HoursRow) -> Outcome:

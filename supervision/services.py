@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from certification.models import Certification, PeerProfile, Requirement
+from certification.rules import is_hours_in_a_day
 from certification.selectors import organization_today
 from config.accounts.models import User
 from encounters.models import Client
@@ -298,9 +299,14 @@ def _mark_written_agreement(
 # --- hours worked ----------------------------------------------------------------------------
 
 
-def _check_hours(hours: Decimal) -> None:
-    if not Decimal(0) <= hours <= Decimal(24) or (hours * 4) != (hours * 4).to_integral_value():
-        raise ValidationError({"hours": HOURS_RANGE})
+def hours_problems(day: dt.date, hours: Decimal | None, *, today: dt.date) -> dict[str, str]:
+    """What is wrong with one day's hours, by field: a day still to come, or hours outside
+    0-24 in quarter hours. The week form and the import ask it row by row."""
+    if day > today:
+        return {"date": IN_THE_FUTURE}
+    if hours is not None and not is_hours_in_a_day(hours):
+        return {"hours": HOURS_RANGE}
+    return {}
 
 
 @transaction.atomic
@@ -319,13 +325,7 @@ def hours_set(
     today = organization_today(peer.organization)
     errors: dict[str, str] = {}
     for day, hours in days.items():
-        if day > today:
-            errors["date"] = IN_THE_FUTURE
-        if hours is not None:
-            try:
-                _check_hours(hours)
-            except ValidationError:
-                errors["hours"] = HOURS_RANGE
+        errors.update(hours_problems(day, hours, today=today))
     if errors:
         raise ValidationError(errors)
     existing = {

@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from certification.rules import is_hours_in_a_day
 from programs.models import Membership, Organization, Role
 from training import services
 from training.models import Course, Enrollment, Trail
@@ -141,10 +141,8 @@ class AttendanceForm(forms.Form):
             hours = cleaned.get(name)
             if hours is None:
                 continue
-            try:
-                services._check_hours(hours)
-            except ValidationError as exc:
-                self.add_error(name, exc.messages)
+            if not is_hours_in_a_day(hours):
+                self.add_error(name, services.HOURS_RANGE)
         return cleaned
 
     def hours_to_save(self) -> dict[int, Decimal | None]:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from certification.rules import is_hours_in_a_day
 from certification.selectors import organization_today
 from config.accounts.models import User
 from programs.models import Membership, Role
@@ -193,7 +194,7 @@ def withdraw(
 
 
 def _check_hours(hours: Decimal) -> None:
-    if not Decimal(0) <= hours <= Decimal(24) or (hours * 4) != (hours * 4).to_integral_value():
+    if not is_hours_in_a_day(hours):
         raise ValidationError({"hours": HOURS_RANGE})
 
 
@@ -511,9 +512,3 @@ def session_close(
         data={"closed": closed},
     )
     return closed
-
-
-def course_ensure(organization: Any, code: str, **fields: Any) -> Course:
-    """The organization's course with this code, created with `fields` if missing."""
-    course, _ = Course.objects.get_or_create(organization=organization, code=code, defaults=fields)
-    return course

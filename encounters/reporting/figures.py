@@ -39,6 +39,7 @@ from encounters.models import (
     YesNo,
 )
 from programs.models import Organization, Program, ProgramCost, Role
+from supervision.rules import month_bounds
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -174,7 +175,7 @@ def withholding(scope: Scope) -> str:
     from certification.selectors import organization_today
 
     today = organization_today(scope.organization)
-    month_end = scope.end == month_bounds(scope.end)[1] or scope.end == today
+    month_end = scope.end == month_bounds(scope.end.year, scope.end.month)[1] or scope.end == today
     if scope.start.day != 1 or not month_end:
         return "period"
     responses = scope.responses()
@@ -202,12 +203,6 @@ WITHHELD_REASONS = {
     "few": "Survey figures are withheld: a month or a program in this period has answers "
     "from fewer than {minimum} people.",
 }
-
-
-def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
-    import calendar
-
-    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def cost_savings(

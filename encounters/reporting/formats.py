@@ -13,6 +13,7 @@ from typing import Any
 
 from encounters.reporting import figures as f
 from encounters.reporting.figures import Scope
+from programs.exports import spreadsheet_cell
 
 
 def build(
@@ -81,19 +82,18 @@ def rows(figures: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
             yield "summary", key, value
 
 
-def _safe(cell: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(cell, str) and cell.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return f"'{cell}"
-    return cell
-
-
 def to_csv(figures: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "item", "value"])
     for section, item, value in rows(figures):
-        writer.writerow([_safe(section), _safe(item), "" if value is None else _safe(value)])
+        writer.writerow(
+            [
+                spreadsheet_cell(section),
+                spreadsheet_cell(item),
+                "" if value is None else spreadsheet_cell(value),
+            ]
+        )
     return out.getvalue()
 
 
@@ -110,7 +110,7 @@ def to_xlsx(figures: dict[str, Any]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for section, item, value in rows(figures):
-        sheet.append([_safe(section), _safe(item), _safe(value)])
+        sheet.append([spreadsheet_cell(section), spreadsheet_cell(item), spreadsheet_cell(value)])
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 40
     sheet.column_dimensions["C"].width = 18

@@ -319,8 +319,24 @@ def test_the_query_count_does_not_grow_with_the_data(data):
         return len(ctx)
 
     before = {k: count(k) for k in ("cost-savings", "funder")}
+    # More of everything a figure is built from: encounters with answers of every kind,
+    # cost versions and cost lines.
+    codes = ["called_911", "jail", "inpatient", "crisis_bed", "none"]
     for day in range(1, 20):
-        _encounter(data, data.client, dt.date(2025, 5, day))
+        enc = _encounter(data, data.client, dt.date(2025, 5, day))
+        SurveyResponse.objects.create(
+            encounter=enc, organization=data.scope.organization, channel="handover",
+            alternative=codes[day % 5], satisfaction=1 + day % 5, wellbeing=1 + day % 10,
+            submitted_on=enc.date,
+        )  # fmt: skip
+        AlternativeCost.objects.create(
+            organization=data.scope.organization, alternative=codes[day % 5],
+            unit_cost=Decimal(day * 10), source="x", effective_from=dt.date(2024, 1, day),
+        )  # fmt: skip
+        ProgramCost.objects.create(
+            program=data.program, category="other", amount=Decimal(day),
+            starts_on=dt.date(2025, 4, day), ends_on=dt.date(2025, 6, day),
+        )  # fmt: skip
     assert {k: count(k) for k in ("cost-savings", "funder")} == before
 
 
