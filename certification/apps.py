@@ -5,7 +5,7 @@ class CertificationConfig(AppConfig):
     name = "certification"
 
     def ready(self) -> None:
-        from certification import selectors  # noqa: F401  (registers visibility rules)
+        from certification import events, selectors  # noqa: F401  (registers visibility rules)
         from certification.services import ensure_profile_for_peer
         from programs.services import MEMBER_HOOKS
 

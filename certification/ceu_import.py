@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from certification.models import CeuSource, PeerProfile, Topic
 from certification.rules import is_quarter_hours
-from certification.selectors import organization_today
 from certification.services import MAX_HOURS_PER_ENTRY, ceu_add, profile_for
 from programs.imports import Cells, CsvImporter, Outcome, RowError
 from programs.models import Membership, Role
@@ -38,7 +37,7 @@ class CeuImporter(CsvImporter[CeuRow]):
         if hours is not None and not is_quarter_hours(hours):
             cells.error("hours", "use quarter hours (e.g. 1.25)")
         day = cells.date("date", required=True)
-        if day is not None and day > organization_today(self.organization):
+        if day is not None and day > self.organization.today():
             cells.error("date", "is in the future")
         return CeuRow(
             peer_email=cells.email("peer_email"),

@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 from certification.models import CertificationStatus, SeparationReason, Topic, Trail
-from certification.selectors import organization_today
 from certification.services import (
     certification_record,
     ceu_add,
@@ -56,7 +55,7 @@ def _hours(ctx: DemoContext, email: str, year: int, total: int, today: dt.date) 
 
 
 def seed(ctx: DemoContext) -> None:
-    today = organization_today(ctx.organization)
+    today = ctx.organization.today()
     y = today.year
 
     def certify(

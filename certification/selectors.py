@@ -6,12 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
-from django.utils import timezone
 
 from certification import rules
 from certification.models import (
@@ -22,7 +20,7 @@ from certification.models import (
     PeerProfile,
 )
 from programs.access import rule_for
-from programs.models import Membership, Organization, Role
+from programs.models import Membership, Role
 
 
 @rule_for(PeerProfile)
@@ -37,11 +35,6 @@ def _through_profile(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]
 
 for _model in (Certification, ChecklistItem, CeuEntry):
     rule_for(_model)(_through_profile)
-
-
-def organization_today(organization: Organization) -> dt.date:
-    """'Today' in the organization's own time zone."""
-    return timezone.now().astimezone(ZoneInfo(organization.time_zone)).date()
 
 
 def certified_on(profile: PeerProfile) -> dt.date | None:

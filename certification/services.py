@@ -13,6 +13,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from certification import events as cert_events
 from certification import rules
 from certification.models import (
     Certification,
@@ -24,11 +25,13 @@ from certification.models import (
     Renewal,
     SentReminder,
 )
-from certification.selectors import ceu_year_for, organization_today
+from certification.selectors import ceu_year_for
 from config.accounts.models import User
+from programs import audit
+from programs.audit import audit_record
 from programs.models import Membership, Role
 from programs.selectors import managers_of
-from programs.services import audit_record, notification_send
+from programs.services import notification_send
 
 HOURS_IN_QUARTERS = "Enter hours in quarter hours (for example 1.25 or 3.5)."
 HOURS_POSITIVE = "Hours must be more than zero."
@@ -85,7 +88,7 @@ def ceu_add(
     completed course) the same credit lands once however often it is sent; returns the
     entry and whether it is new."""
     org = profile.membership.organization
-    _check_ceu(hours=hours, date=date, today=organization_today(org))
+    _check_ceu(hours=hours, date=date, today=org.today())
     if source_key:
         existing = CeuEntry.objects.filter(source_key=source_key).first()
         if existing is not None:
@@ -110,7 +113,7 @@ def ceu_add(
             audit_record(
                 actor=actor,
                 organization=org,
-                event="ceu.added",
+                event=cert_events.CEU_ADDED,
                 subject=entry,
                 ip_address=ip_address,
                 data={"hours": str(hours), "peer": profile.pk},
@@ -128,7 +131,7 @@ def ceu_delete(*, entry: CeuEntry, actor: User, ip_address: str | None = None) -
     audit_record(
         actor=actor,
         organization=entry.profile.membership.organization,
-        event="ceu.deleted",
+        event=cert_events.CEU_DELETED,
         subject=entry,
         ip_address=ip_address,
         data={"date": entry.date.isoformat(), "hours": str(entry.hours), "title": entry.title},
@@ -163,7 +166,7 @@ def checklist_mark(
     audit_record(
         actor=actor,
         organization=profile.membership.organization,
-        event="checklist.updated",
+        event=audit.CHECKLIST_UPDATED,
         subject=item,
         ip_address=ip_address,
         data={"requirement": requirement, "completed_on": str(completed_on or "")},
@@ -185,7 +188,7 @@ def certification_record(
     certified."""
     if expires_on is not None and expires_on <= issued_on:
         raise ValidationError({"expires_on": "The expiry must come after the issue date."})
-    if issued_on > organization_today(profile.membership.organization):
+    if issued_on > profile.membership.organization.today():
         raise ValidationError({"issued_on": "Record a certification once it has been issued."})
     try:
         with transaction.atomic():
@@ -215,7 +218,7 @@ def certification_record(
         audit_record(
             actor=actor,
             organization=profile.membership.organization,
-            event="certification.recorded",
+            event=cert_events.CERTIFICATION_RECORDED,
             subject=cert,
             ip_address=ip_address,
             data={"number": number, "issued_on": issued_on.isoformat()},
@@ -256,7 +259,7 @@ def certification_renew(
     audit_record(
         actor=actor,
         organization=profile.membership.organization,
-        event="certification.renewed",
+        event=cert_events.CERTIFICATION_RENEWED,
         subject=certification,
         ip_address=ip_address,
         data={"expires_on": expires_on.isoformat()},
@@ -288,7 +291,7 @@ def certification_lapse(
     audit_record(
         actor=actor,
         organization=profile.membership.organization,
-        event="certification.lapsed",
+        event=cert_events.CERTIFICATION_LAPSED,
         subject=certification,
         ip_address=ip_address,
         data={"lapsed_on": lapsed_on.isoformat()},
@@ -311,7 +314,7 @@ def profile_update(
         audit_record(
             actor=actor,
             organization=profile.membership.organization,
-            event="profile.updated",
+            event=cert_events.PROFILE_UPDATED,
             subject=profile,
             ip_address=ip_address,
             data=logged,
@@ -329,7 +332,7 @@ def recovery_date_reveal(
     audit_record(
         actor=actor,
         organization=profile.membership.organization,
-        event="profile.recovery_date_viewed",
+        event=cert_events.PROFILE_RECOVERY_DATE_VIEWED,
         subject=profile,
         ip_address=ip_address,
         data={"reason": reason.strip()},
@@ -389,7 +392,7 @@ def reminders_send_for(profile: PeerProfile, *, today: dt.date) -> list[str]:
         audit_record(
             actor=None,
             organization=membership.organization,
-            event="reminders.sent",
+            event=cert_events.REMINDERS_SENT,
             subject=profile,
             data={"kinds": sent},
         )

@@ -9,7 +9,6 @@ from celery import shared_task
 from django.db import transaction
 
 from certification.models import Certification, CertificationStatus, PeerProfile
-from certification.selectors import organization_today
 from certification.services import certification_lapse, reminders_send_for
 from programs.models import Organization, Role
 
@@ -22,7 +21,7 @@ def certification_daily() -> dict[str, int]:
     unique sent-record, so running twice, or on two workers at once, repeats nothing."""
     lapsed = sent = 0
     for org in Organization.objects.all():
-        today = organization_today(org)
+        today = org.today()
         for cert in Certification.objects.filter(
             profile__membership__organization=org,
             expires_on__lt=today,

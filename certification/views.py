@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from certification import events as cert_events
 from certification import rules, selectors, services
 from certification.forms import (
     CertificationForm,
@@ -32,8 +33,8 @@ from certification.models import (
     SeparationReason,
 )
 from programs.access import Capability, can, scoped_object_or_404
+from programs.audit import audit_record
 from programs.exports import spreadsheet_safe
-from programs.services import audit_record
 from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 
@@ -67,7 +68,7 @@ class MyCertificationView(MemberRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         profile = services.profile_for(self.membership)
-        today = selectors.organization_today(self.membership.organization)
+        today = selectors.self.membership.organization.today()
         return {**super().get_context_data(**kwargs), **_record_context(profile, today=today)}
 
 
@@ -96,7 +97,7 @@ class CeuAddView(MemberRequiredMixin, View):
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         profile = self._profile()
-        today = selectors.organization_today(self.membership.organization)
+        today = selectors.self.membership.organization.today()
         form = CeuForm(initial={"date": today})
         return render(
             request,
@@ -218,7 +219,7 @@ class TeamView(MemberRequiredMixin, TemplateView):
         return year if 2000 <= year <= today.year else int(today.year)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        today = selectors.organization_today(self.membership.organization)
+        today = selectors.self.membership.organization.today()
         year = self._year(today)
         rows = selectors.team_standings(self.membership, year=year, today=today)
         if request.GET.get("format") == "csv":
@@ -278,7 +279,7 @@ class TeamView(MemberRequiredMixin, TemplateView):
         audit_record(
             actor=self.actor,
             organization=self.membership.organization,
-            event="ceu_standing.exported",
+            event=cert_events.CEU_STANDING_EXPORTED,
             data={"year": year, "rows": len(rows)},
         )
         return response
@@ -293,7 +294,7 @@ class PeerRecordView(ScopedObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         profile: PeerProfile = self.get_object()
-        today = selectors.organization_today(self.membership.organization)
+        today = selectors.self.membership.organization.today()
         return {
             **super().get_context_data(**kwargs),
             **_record_context(profile, today=today),

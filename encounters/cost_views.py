@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from certification.selectors import organization_today
 from encounters.cost_forms import AlternativeCostForm, ProgramCostForm
 from encounters.models import Alternative, AlternativeCost
 from encounters.reporting import assumptions
+from encounters.reporting import events as report_events
 from programs.access import Capability, can
 from programs.models import AuditEvent, Program, ProgramCost
 from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
@@ -45,7 +45,7 @@ class _CostsMixin(MemberRequiredMixin):
 
     @property
     def today(self) -> dt.date:
-        return organization_today(self.membership.organization)
+        return self.membership.organization.today()
 
 
 class AlternativeCostListView(_CostsMixin, View):
@@ -138,7 +138,7 @@ class _RemoveMixin(ScopedObjectMixin, _CostsMixin):
 
 class AlternativeCostRemoveView(_RemoveMixin, View):
     model = AlternativeCost
-    removed_event = "alternative_cost.removed"
+    removed_event = report_events.ALTERNATIVE_COST_REMOVED
     back_to = "alternative_costs"
 
     def remove(self, obj: Model) -> bool:
@@ -217,7 +217,7 @@ class ProgramCostListView(_CostsMixin, View):
 
 class ProgramCostRemoveView(_RemoveMixin, View):
     model = ProgramCost
-    removed_event = "program_cost.removed"
+    removed_event = report_events.PROGRAM_COST_REMOVED
     back_to = "program_costs"
 
     def scoped(self) -> QuerySet[Any]:

@@ -12,12 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from certification.models import Certification
-from certification.selectors import organization_today
 from config.accounts.models import User
+from encounters import events as encounter_events
 from encounters.models import Encounter, Payer, Rate
 from encounters.services import BILLING_FIELDS, encounter_bill
+from programs.audit import audit_record
 from programs.models import AuditEvent, Organization
-from programs.services import audit_record
 
 CODE_TAKEN = "Another payer here already uses this code."
 CODE_SHARED = "“{code}” is the shared {name} payer; choose another code."
@@ -164,7 +164,7 @@ def _create_payer(
     ip_address: str | None,
 ) -> Payer:
     _check_payer(organization, code, terms, None)
-    _check_rate(first_rate, organization_today(organization))
+    _check_rate(first_rate, organization.today())
     payer = Payer.objects.create(
         organization=organization,
         code=code,
@@ -182,7 +182,7 @@ def _create_payer(
     audit_record(
         actor=actor,
         organization=organization,
-        event="payer.created",
+        event=encounter_events.PAYER_CREATED,
         subject=payer,
         ip_address=ip_address,
         data={"code": code, **_payer_terms(payer), "rate": _rate_terms(rate)},
@@ -211,7 +211,7 @@ def payer_update(
     then on are billed again. Returns the payer and how many encounters were re-billed."""
     payer = _own(payer)
     assert payer.organization is not None
-    today = organization_today(payer.organization)
+    today = payer.organization.today()
     _check_payer(payer.organization, None, terms, payer.pk)
     before = _payer_terms(payer)
     after = {**terms.__dict__, "name": terms.name.strip()}
@@ -238,7 +238,7 @@ def payer_update(
     audit_record(
         actor=actor,
         organization=payer.organization,
-        event="payer.updated",
+        event=encounter_events.PAYER_UPDATED,
         subject=payer,
         ip_address=ip_address,
         data={
@@ -265,7 +265,7 @@ def rate_add(
     corrects it. The same rate sent twice lands once."""
     payer = _own(payer)
     assert payer.organization is not None
-    _check_rate(terms, organization_today(payer.organization))
+    _check_rate(terms, payer.organization.today())
     if (
         payer.daily_unit_cap is not None
         and payer.rates.exclude(unit_minutes=terms.unit_minutes)
@@ -298,7 +298,7 @@ def rate_add(
     audit_record(
         actor=actor,
         organization=payer.organization,
-        event="rate.corrected" if before else "rate.created",
+        event=encounter_events.RATE_CORRECTED if before else encounter_events.RATE_CREATED,
         subject=rate,
         ip_address=ip_address,
         data={
@@ -345,7 +345,7 @@ def rate_remove(*, rate: Rate, actor: User | None, ip_address: str | None = None
     audit_record(
         actor=actor,
         organization=payer.organization,
-        event="rate.removed",
+        event=encounter_events.RATE_REMOVED,
         subject=current,
         ip_address=ip_address,
         data={"payer": payer.code, **_rate_terms(current), "rebilled": rebilled},
@@ -412,7 +412,7 @@ def payer_rebill(
             AuditEvent(
                 actor=actor,
                 organization_id=enc.organization_id,
-                event="encounter.rebilled",
+                event=encounter_events.ENCOUNTER_REBILLED,
                 subject_type=enc._meta.label_lower,
                 subject_id=str(enc.pk),
                 ip_address=ip_address,

@@ -17,7 +17,6 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from certification.selectors import organization_today
 from config.accounts.models import User
 from encounters.models import (
     Alternative,
@@ -26,11 +25,13 @@ from encounters.models import (
     ReportRun,
     ReportSchedule,
 )
+from encounters.reporting import events as report_events
 from encounters.reporting import formats
 from encounters.reporting.figures import Scope, money
 from programs.access import Capability, can, rule_for
+from programs.audit import audit_record
 from programs.models import Membership, Organization, Program, Role
-from programs.services import audit_record, notification_send
+from programs.services import notification_send
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +218,7 @@ def report_request(
     if kind not in ReportKind.values:
         errors["kind"] = [UNKNOWN_KIND]
     _check_scope(errors, organization=organization, membership=membership, program=program)
-    for field, messages in check_period(start, end, today=organization_today(organization)).items():
+    for field, messages in check_period(start, end, today=organization.today()).items():
         errors.setdefault(field, []).extend(messages)
     scenario = _scenario(errors, kind=kind, unit_costs=unit_costs, program_cost=program_cost)
     if errors:
@@ -238,7 +239,7 @@ def report_request(
             audit_record(
                 actor=actor,
                 organization=organization,
-                event="report.requested",
+                event=report_events.REPORT_REQUESTED,
                 subject=run,
                 ip_address=ip_address,
                 data={
@@ -437,7 +438,7 @@ def schedule_save(
     audit_record(
         actor=actor,
         organization=organization,
-        event="report.schedule_added",
+        event=report_events.REPORT_SCHEDULE_ADDED,
         subject=schedule,
         ip_address=ip_address,
         data={
@@ -463,7 +464,7 @@ def schedule_remove(
     audit_record(
         actor=actor,
         organization=schedule.organization,
-        event="report.schedule_removed",
+        event=report_events.REPORT_SCHEDULE_REMOVED,
         subject=schedule,
         ip_address=ip_address,
     )
@@ -479,7 +480,7 @@ def schedules_run(*, today: dt.date | None = None) -> dict[str, int]:
         "organization", "program"
     )
     for schedule in schedules:
-        day = today or organization_today(schedule.organization)
+        day = today or schedule.organization.today()
         start, end = previous_period(schedule.frequency, day)
         try:
             with transaction.atomic():

@@ -11,13 +11,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.views import View
 
-from certification.selectors import organization_today
 from encounters import report_services as services
 from encounters.models import Alternative, ReportRun, ReportSchedule
 from encounters.report_forms import ReportRequestForm, ReportScheduleForm
+from encounters.reporting import events as report_events
 from encounters.reporting.figures import costs_in_force
 from programs.access import Capability
-from programs.services import audit_record
+from programs.audit import audit_record
 from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 RUNS_PER_PAGE = 20
@@ -36,7 +36,7 @@ class ReportListView(MemberRequiredMixin, View):
 
     def _form(self, data: Any = None) -> ReportRequestForm:
         org = self.membership.organization
-        today = organization_today(org)
+        today = org.today()
         return ReportRequestForm(
             data, membership=self.membership, today=today, costs=costs_in_force(org, today)
         )
@@ -131,7 +131,7 @@ class ReportFileView(ScopedObjectMixin, View):
         audit_record(
             actor=self.actor,
             organization=self.membership.organization,
-            event="report.downloaded",
+            event=report_events.REPORT_DOWNLOADED,
             subject=run,
             ip_address=client_ip(request),
             data={"format": fmt},

@@ -21,7 +21,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from certification.selectors import organization_today
 from encounters.models import (
     Alternative,
     Client,
@@ -260,7 +259,7 @@ class RateRow:
 def payers_with_rates(organization: Organization, *, only: Payer | None = None) -> list[Payer]:
     """The shared payers and the organization's own (or `only` one), each with `rate_rows`
     (newest first), `is_shared` and `current` (the rate in force today), in three queries."""
-    today = organization_today(organization)
+    today = organization.today()
     chosen = Payer.objects.filter(Q(organization__isnull=True) | Q(organization=organization))
     if only is not None:
         chosen = chosen.filter(pk=only.pk)

@@ -17,8 +17,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from certification.models import Certification
-from certification.selectors import organization_today
 from config.accounts.models import User
+from encounters import events as encounter_events
 from encounters import rules
 from encounters.models import (
     Client,
@@ -41,8 +41,8 @@ from encounters.survey import (
     YES_NO,
     questions_from,
 )
+from programs.audit import audit_record
 from programs.models import Membership, Organization, Program, Role
-from programs.services import audit_record
 
 IN_THE_FUTURE = "This date has not happened yet."
 BEFORE_ENROLMENT = "This client was enrolled on {day}, after this date."
@@ -124,7 +124,7 @@ def client_save(
     audit_record(
         actor=actor,
         organization=organization,
-        event="client.created" if creating else "client.updated",
+        event=encounter_events.CLIENT_CREATED if creating else encounter_events.CLIENT_UPDATED,
         subject=client,
         ip_address=ip_address,
         data={"fields": changed},
@@ -301,7 +301,7 @@ def _bill_client_day(client_id: int, day: dt.date, payer: Payer, actor: User | N
             audit_record(
                 actor=actor,
                 organization=enc.organization,
-                event="encounter.rebilled",
+                event=encounter_events.ENCOUNTER_REBILLED,
                 subject=enc,
                 data={"units": [was[1], enc.units], "reason": "daily cap shared"},
             )
@@ -366,7 +366,7 @@ def encounter_save(
     _validate(
         data,
         peer=peer,
-        today=organization_today(org),
+        today=org.today(),
         kept_payer_id=encounter.payer_id if encounter is not None else None,
         source=source,
     )
@@ -481,7 +481,9 @@ def _write_encounter(
     audit_record(
         actor=actor,
         organization=peer.organization,
-        event="encounter.created" if creating else "encounter.updated",
+        event=encounter_events.ENCOUNTER_CREATED
+        if creating
+        else encounter_events.ENCOUNTER_UPDATED,
         subject=encounter,
         ip_address=ip_address,
         data={"fields": changed} if not creating else {"source": source},
@@ -587,7 +589,7 @@ def survey_publish(
     audit_record(
         actor=actor,
         organization=organization,
-        event="survey.published",
+        event=encounter_events.SURVEY_PUBLISHED,
         subject=published,
         ip_address=ip_address,
         data={"version": version},
@@ -627,7 +629,7 @@ def survey_link_create(
     audit_record(
         actor=actor,
         organization=encounter.organization,
-        event="survey.offered",
+        event=encounter_events.SURVEY_OFFERED,
         subject=encounter,
         ip_address=ip_address,
         data={"channel": channel},
@@ -673,7 +675,7 @@ def survey_submit(*, token: str, answers: dict[str, Any]) -> SurveyResponse | No
         other_services=standard["other_services"] or "",
         relapse=standard["relapse"] or "",
         extra={k: v for k, v in answers.items() if k not in STANDARD_KEYS and k in keys and v},
-        submitted_on=organization_today(link.organization),
+        submitted_on=link.organization.today(),
     )
     response.full_clean(exclude=["encounter", "organization", "question_set"])
     response.save()
@@ -683,7 +685,7 @@ def survey_submit(*, token: str, answers: dict[str, Any]) -> SurveyResponse | No
     audit_record(
         actor=None,
         organization=link.organization,
-        event="survey.answered",
+        event=encounter_events.SURVEY_ANSWERED,
         subject=link.encounter,
         data={"channel": link.channel},
     )

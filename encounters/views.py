@@ -26,7 +26,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from certification.selectors import organization_today
+from encounters import events as encounter_events
 from encounters import payers, selectors, services
 from encounters.forms import (
     ClientForm,
@@ -190,7 +190,7 @@ class EncounterSavedView(_OwnEncounterMixin, TemplateView):
             actor=self.actor,
             organization=self.membership.organization,
             subject=encounter,
-            event="encounter.viewed",
+            event=encounter_events.ENCOUNTER_VIEWED,
             ip_address=client_ip(self.request),
         )
         ctx = super().get_context_data(**kwargs)
@@ -211,7 +211,7 @@ class EncounterDetailView(ScopedObjectMixin, _EncounterFormMixin, View):
         return self.object
 
     def _may_correct(self, encounter: Encounter) -> bool:
-        today = organization_today(self.membership.organization)
+        today = self.membership.organization.today()
         return services.may_correct(encounter, self.membership, today=today)
 
     def _show(self, encounter: Encounter, form: EncounterForm | None) -> HttpResponse:
@@ -250,7 +250,7 @@ class EncounterDetailView(ScopedObjectMixin, _EncounterFormMixin, View):
             actor=self.actor,
             organization=self.membership.organization,
             subject=encounter,
-            event="encounter.viewed",
+            event=encounter_events.ENCOUNTER_VIEWED,
             ip_address=client_ip(request),
         )
         form = self._form(encounter) if self._may_correct(encounter) else None
@@ -375,7 +375,7 @@ class EncounterListView(MemberRequiredMixin, TemplateView):
             actor=self.actor,
             organization=m.organization,
             subject=None,
-            event="encounter.listed",
+            event=encounter_events.ENCOUNTER_LISTED,
             ip_address=client_ip(self.request),
             data={
                 "filters": {k: v for k, v in self.request.GET.items() if v and k != "page"},
@@ -412,7 +412,7 @@ class ClientListView(MemberRequiredMixin, TemplateView):
             actor=self.actor,
             organization=m.organization,
             subject=None,
-            event="client.listed",
+            event=encounter_events.CLIENT_LISTED,
             ip_address=client_ip(self.request),
             data={"shown": [c.pk for c in page.object_list]},
         )
@@ -466,7 +466,7 @@ class ClientCreateView(_ClientFormMixin, View):
         if not self._may_edit():
             raise Http404
         form = ClientForm(
-            initial={"enrolled_on": organization_today(self.membership.organization)},
+            initial={"enrolled_on": self.membership.organization.today()},
             membership=self.membership,
             programs=self._programs(),
         )
@@ -539,7 +539,7 @@ class ClientDetailView(ScopedObjectMixin, _ClientFormMixin, View):
             actor=self.actor,
             organization=self.membership.organization,
             subject=client,
-            event="client.viewed",
+            event=encounter_events.CLIENT_VIEWED,
             ip_address=client_ip(request),
         )
         return self._page(client, self._form(client) if self._editable(client) else None)
@@ -564,7 +564,7 @@ class SurveyResultsView(MemberRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         m = self.membership
-        today = organization_today(m.organization)
+        today = m.organization.today()
         months = []
         y, mo = today.year, today.month
         for _ in range(24):
@@ -636,7 +636,7 @@ class PayerListView(MemberRequiredMixin, View):
         return render(
             request,
             "encounters/payer_list.html",
-            {"payers": selectors.payers_with_rates(org), "today": organization_today(org)},
+            {"payers": selectors.payers_with_rates(org), "today": org.today()},
         )
 
 
@@ -647,7 +647,7 @@ class PayerCreateView(MemberRequiredMixin, View):
         return render(self.request, "encounters/payer_form.html", {"form": form})
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        today = organization_today(self.membership.organization)
+        today = self.membership.organization.today()
         return self._render(PayerForm(initial={"effective_from": today}))
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -680,7 +680,7 @@ class PayerDetailView(ScopedObjectMixin, View):
     ) -> HttpResponse:
         payer: Payer = self.object
         org = self.membership.organization
-        today = organization_today(org)
+        today = org.today()
         if form is None:
             form = PayerForm(
                 payer=payer,

@@ -7,4 +7,4 @@ class ProgramsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the visibility rules for this app's models.
-        from programs import budget, planning, readiness, selectors  # noqa: F401
+        from programs import audit, budget, planning, readiness, selectors  # noqa: F401

@@ -14,13 +14,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from config.accounts.models import User
+from programs import audit
 from programs.access import rule_for
+from programs.audit import audit_record
 from programs.models import FundingSource, Membership, PeerPosition, Program, ProgramCost
 from programs.rules import COST_LINES, FundingLine, PositionBudget, position_budget
-from programs.services import audit_record
 
 POSITION_FIELDS = (
     "title",
@@ -56,7 +56,7 @@ def budget_of(position: PeerPosition, *, today: dt.date | None = None) -> Positi
         salary=position.salary,
         lines={code: getattr(position, code) for code, _ in COST_LINES},
         funding=[FundingLine(f.kind, f.yearly_amount, f.ends_on) for f in position.funding.all()],
-        today=today or timezone.localdate(),
+        today=today or position.program.organization.today(),
         regional_wage=settings.REGIONAL_AVERAGE_PEER_WAGE,
         grant_warning_days=settings.GRANT_ENDING_WARNING_DAYS,
     )
@@ -65,7 +65,8 @@ def budget_of(position: PeerPosition, *, today: dt.date | None = None) -> Positi
 def program_budget(program: Program) -> list[tuple[PeerPosition, PositionBudget]]:
     """Every position of the program with its budget, in two queries."""
     positions = program.positions.prefetch_related("funding")
-    return [(p, budget_of(p)) for p in positions]
+    today = program.organization.today()
+    return [(p, budget_of(p, today=today)) for p in positions]
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def medicaid_estimate(
     from encounters.selectors import rate_on, shared_payer
 
     payer = shared_payer("medicaid")
-    rate = rate_on(payer, today or timezone.localdate()) if payer else None
+    rate = rate_on(payer, today or position.program.organization.today()) if payer else None
     if rate is None or not position.billable_hours_per_week:
         return None
     amount = yearly_billing_estimate(
@@ -118,7 +119,7 @@ def position_save(
     audit_record(
         actor=actor,
         organization=program.organization,
-        event="position.created" if creating else "position.updated",
+        event=audit.POSITION_CREATED if creating else "position.updated",
         subject=position,
         ip_address=ip_address,
     )
@@ -158,7 +159,7 @@ def funding_add(
     audit_record(
         actor=actor,
         organization=position.program.organization,
-        event="funding.added",
+        event=audit.FUNDING_ADDED,
         subject=source,
         ip_address=ip_address,
         data={"kind": kind, "amount": str(yearly_amount)},
@@ -194,7 +195,7 @@ def medicaid_estimate_apply(
     audit_record(
         actor=actor,
         organization=position.program.organization,
-        event="funding.updated",
+        event=audit.FUNDING_UPDATED,
         subject=existing,
         ip_address=ip_address,
         data={"amount": str(estimate.amount)},
@@ -207,7 +208,7 @@ def funding_remove(*, source: FundingSource, actor: User, ip_address: str | None
     audit_record(
         actor=actor,
         organization=source.position.program.organization,
-        event="funding.removed",
+        event=audit.FUNDING_REMOVED,
         subject=source,
         ip_address=ip_address,
         data={"kind": source.kind, "amount": str(source.yearly_amount)},

@@ -135,13 +135,11 @@ def _seed_budgets(ctx: DemoContext) -> None:
     import datetime as dt
     from decimal import Decimal as D
 
-    from django.utils import timezone
-
     from programs.budget import funding_add, position_save
     from programs.models import PeerPosition
 
     manager = ctx.staff["manager@demo.peerpath.test"].user
-    today = timezone.localdate()
+    today = ctx.organization.today()
     costs: dict[str, Any] = {
         "benefits": D("7800"),
         "supervision": D("2600"),
@@ -204,12 +202,10 @@ def _seed_phases(ctx: DemoContext) -> None:
     checklist partly done)."""
     import datetime as dt
 
-    from django.utils import timezone
-
     from programs.planning import phase_items_create, program_phase_advance
 
     manager = ctx.staff["manager@demo.peerpath.test"].user
-    today = timezone.localdate()
+    today = ctx.organization.today()
 
     def finish(program: Program, phase: str, how_many: int | None = None) -> None:
         phase_items_create(program, phase)
@@ -243,8 +239,6 @@ def _seed_readiness(ctx: DemoContext) -> None:
     """Two assessments a year apart: 70% with a plan for the three 'no's, then 90%."""
     import datetime as dt
 
-    from django.utils import timezone
-
     from programs.models import ReadinessAssessment
     from programs.readiness import (
         PlannedAction,
@@ -258,7 +252,7 @@ def _seed_readiness(ctx: DemoContext) -> None:
         return
     manager = ctx.staff["manager@demo.peerpath.test"].user
     admin = ctx.staff["admin@demo.peerpath.test"].user
-    today = timezone.localdate()
+    today = ctx.organization.today()
     codes = list(READINESS_STATEMENTS)
     first_no = {"peer_at_every_level", "flexible_hours", "management_learning"}
     first = readiness_assessment_record(

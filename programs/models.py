@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from decimal import Decimal
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -68,6 +70,10 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self) -> dt.date:
+        """'Today' in the organization's own time zone: the day its records belong to."""
+        return timezone.now().astimezone(ZoneInfo(self.time_zone)).date()
 
 
 class Phase(models.TextChoices):
@@ -220,63 +226,6 @@ class AuditEventQuerySet(ScopedQuerySet):
         raise AuditLogIsAppendOnly(AUDIT_LOG_IS_APPEND_ONLY)
 
 
-AUDIT_EVENT_LABELS: dict[str, str] = {
-    "organization.created": "Organization created",
-    "program.created": "Program created",
-    "program.updated": "Program changed",
-    "membership.created": "Staff member added",
-    "membership.updated": "Role, programs or access changed",
-    "invitation.created": "Invitation sent",
-    "invitation.resent": "Invitation sent again",
-    "invitation.revoked": "Invitation withdrawn",
-    "invitation.accepted": "Invitation accepted",
-    "account.signed_in": "Signed in",
-    "account.signed_out": "Signed out",
-    "account.sign_in_failed": "Failed sign-in",
-    "client.created": "Client record created",
-    "client.updated": "Client record changed",
-    "client.viewed": "Client record opened",
-    "client.listed": "Client list opened",
-    "encounter.created": "Encounter logged",
-    "encounter.updated": "Encounter corrected",
-    "encounter.viewed": "Encounter opened",
-    "encounter.rebilled": "Encounter billed again",
-    "encounter.listed": "Encounter list opened",
-    "survey.offered": "Survey offered",
-    "survey.answered": "Survey answered",
-    "survey.published": "Survey questions changed",
-    "supervision.created": "Supervision log written",
-    "supervision.updated": "Supervision log changed (before signing)",
-    "supervision.viewed": "Supervision log opened",
-    "supervision.signed": "Supervision log signed",
-    "supervision.sign_failed": "Supervision signing refused (wrong password or code)",
-    "supervision.addendum": "Signed addendum added",
-    "supervision.acknowledged": "Supervision log acknowledged",
-    "supervision.delete_refused": "Deleting a supervision log refused",
-    "supervision.imported": "Paper supervision log transcribed",
-    "supervision.record_requested": "Supervision record asked for",
-    "supervision.record_downloaded": "Supervision record downloaded",
-    "supervisor.updated": "Supervisor's license changed",
-    "agreement.created": "Supervision agreement added",
-    "agreement.updated": "Supervision agreement changed",
-    "agreement.document_downloaded": "Signed agreement downloaded",
-    "hours.updated": "Hours worked changed",
-    "alternative_cost.created": "Cost assumption added",
-    "alternative_cost.corrected": "Cost assumption corrected",
-    "alternative_cost.removed": "Cost assumption removed",
-    "program_cost.created": "Program cost line added",
-    "program_cost.removed": "Program cost line removed",
-    "report.requested": "Report asked for",
-    "report.downloaded": "Report downloaded",
-    "report.schedule_added": "Report schedule added",
-    "report.schedule_removed": "Report schedule stopped",
-    "payer.created": "Payer added",
-    "payer.updated": "Payer changed",
-    "rate.created": "Payer rate added",
-    "rate.corrected": "Payer rate corrected",
-    "rate.removed": "Payer rate removed",
-}
-
 AUDIT_LOG_IS_APPEND_ONLY = "The audit log is append-only: its entries cannot be changed or deleted."
 
 
@@ -324,8 +273,10 @@ class AuditEvent(models.Model):
 
     @property
     def label(self) -> str:
-        """A reader's name for the event; apps add theirs to AUDIT_EVENT_LABELS."""
-        return AUDIT_EVENT_LABELS.get(self.event, self.event.replace(".", " ").replace("_", " "))
+        """A reader's name for the event, as its app registered it (programs.audit)."""
+        from programs.audit import event_label
+
+        return event_label(self.event)
 
 
 class Notification(models.Model):

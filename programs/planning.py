@@ -12,10 +12,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from config.accounts.models import User
+from programs import audit
 from programs.access import rule_for
+from programs.audit import audit_record
 from programs.models import (
     ChecklistItem,
     Membership,
@@ -26,7 +27,6 @@ from programs.models import (
     Role,
 )
 from programs.rules import DEFAULT_PHASE_ITEMS, PHASE_LABELS, next_phase
-from programs.services import audit_record
 
 ITEMS_OPEN = (
     "{n} item(s) of this phase are still open. Finish them, or give a reason to move on "
@@ -107,7 +107,7 @@ def program_phase_advance(
     reason = override_reason.strip()
     if open_items and not reason:
         raise ValidationError({"override_reason": ITEMS_OPEN.format(n=open_items)})
-    today = timezone.localdate()
+    today = program.organization.today()
     change = PhaseChange.objects.create(
         program=program,
         from_phase=program.phase,
@@ -123,7 +123,7 @@ def program_phase_advance(
     audit_record(
         actor=actor,
         organization=program.organization,
-        event="program.phase_overridden" if open_items else "program.phase_changed",
+        event=audit.PROGRAM_PHASE_OVERRIDDEN if open_items else "program.phase_changed",
         subject=program,
         ip_address=ip_address,
         data={
@@ -159,14 +159,14 @@ def checklist_item_update(
         raise ValidationError({"owner": OWNER_NOT_A_MEMBER})
     item.owner, item.due_date, item.note = owner, due_date, note.strip()
     if done and item.done_on is None:
-        item.done_on = timezone.localdate()
+        item.done_on = item.program.organization.today()
     elif not done:
         item.done_on = None
     item.save()
     audit_record(
         actor=actor,
         organization=item.program.organization,
-        event="checklist.updated",
+        event=audit.CHECKLIST_UPDATED,
         subject=item,
         ip_address=ip_address,
         data={"done": done, "title": item.title},
@@ -186,7 +186,7 @@ def phase_template_add(
     audit_record(
         actor=actor,
         organization=organization,
-        event="phase_template.added",
+        event=audit.PHASE_TEMPLATE_ADDED,
         subject=item,
         data={"phase": phase, "title": item.title},
     )
@@ -199,7 +199,7 @@ def phase_template_remove(*, item: PhaseTemplateItem, actor: User) -> None:
     audit_record(
         actor=actor,
         organization=item.organization,
-        event="phase_template.removed",
+        event=audit.PHASE_TEMPLATE_REMOVED,
         subject=item,
         data={"phase": item.phase, "title": item.title},
     )

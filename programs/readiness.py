@@ -14,10 +14,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from config.accounts.models import User
+from programs import audit
 from programs.access import rule_for
+from programs.audit import audit_record
 from programs.models import (
     Membership,
     Organization,
@@ -27,7 +28,6 @@ from programs.models import (
     Role,
 )
 from programs.rules import READINESS_STATEMENTS, plan_deadline, readiness_verdict
-from programs.services import audit_record
 
 EVERY_STATEMENT_NEEDS_AN_ANSWER = "Answer yes or no to every statement."
 DATE_NOT_LATER_THAN_TODAY = "Use the date the assessment was made (not later than today)."
@@ -68,7 +68,7 @@ def readiness_assessment_record(
     """Keep one answering of the ten statements (every assessment is kept)."""
     if set(answers) != set(READINESS_STATEMENTS):
         raise ValidationError(EVERY_STATEMENT_NEEDS_AN_ANSWER)
-    today = timezone.localdate()
+    today = organization.today()
     if not dt.date(2000, 1, 1) <= assessed_on <= today:
         raise ValidationError({"assessed_on": DATE_NOT_LATER_THAN_TODAY})
     if submission_key:
@@ -85,7 +85,7 @@ def readiness_assessment_record(
     audit_record(
         actor=actor,
         organization=organization,
-        event="readiness.assessed",
+        event=audit.READINESS_ASSESSED,
         subject=assessment,
         ip_address=ip_address,
         data={"yes": assessment.yes_count, "total": assessment.total},
@@ -175,7 +175,7 @@ def readiness_plan_save(
     audit_record(
         actor=actor,
         organization=assessment.organization,
-        event="readiness.planned",
+        event=audit.READINESS_PLANNED,
         subject=assessment,
         ip_address=ip_address,
         data={"actions": len(saved)},
@@ -196,7 +196,7 @@ def readiness_action_done(
     audit_record(
         actor=actor,
         organization=action.assessment.organization,
-        event="readiness.action_done",
+        event=audit.READINESS_ACTION_DONE,
         subject=action,
         ip_address=ip_address,
         data={"done_on": str(done_on or "")},

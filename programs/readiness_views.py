@@ -79,7 +79,7 @@ class ReadinessCreateView(MemberRequiredMixin, FormView[ReadinessForm]):
     form_class = ReadinessForm
 
     def get_initial(self) -> dict[str, Any]:
-        return {"assessed_on": timezone.localdate()}
+        return {"assessed_on": self.membership.organization.today()}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
@@ -189,7 +189,7 @@ class ReadinessActionDoneView(ScopedObjectMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         action: ReadinessAction = self.get_object()
         # The button says what it does, so sending it twice cannot undo it.
-        done = timezone.localdate() if request.POST.get("done") == "yes" else None
+        done = action.assessment.organization.today() if request.POST.get("done") == "yes" else None
         if (done is None) == (action.done_on is None):
             return redirect("readiness_detail", pk=action.assessment_id)
         readiness.readiness_action_done(

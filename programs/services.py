@@ -5,17 +5,18 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from config.accounts.models import User
+from programs import audit
+from programs.audit import audit_record
 from programs.models import (
-    AuditEvent,
     Invitation,
     Membership,
     Notification,
@@ -48,27 +49,6 @@ def _member_changed(membership: Membership) -> None:
         hook(membership)
 
 
-def audit_record(
-    *,
-    actor: User | None,
-    organization: Organization | None,
-    event: str,
-    subject: models.Model | None = None,
-    ip_address: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one row to the audit log; call it inside the write's own transaction."""
-    return AuditEvent.objects.create(
-        actor=actor,
-        organization=organization,
-        event=event,
-        subject_type=subject._meta.label_lower if subject is not None else "",
-        subject_id=str(subject.pk) if subject is not None else "",
-        ip_address=ip_address,
-        data=data or {},
-    )
-
-
 @transaction.atomic
 def organization_ensure(
     *, slug: str, name: str, setting_type: str | None = None, actor: User | None = None
@@ -80,7 +60,7 @@ def organization_ensure(
     if created:
         org.full_clean()
         org.save()
-        audit_record(actor=actor, organization=org, event="organization.created", subject=org)
+        audit_record(actor=actor, organization=org, event=audit.ORGANIZATION_CREATED, subject=org)
     return org, created
 
 
@@ -99,7 +79,7 @@ def program_ensure(
 
         phase_items_create(program, program.phase)
         audit_record(
-            actor=actor, organization=organization, event="program.created", subject=program
+            actor=actor, organization=organization, event=audit.PROGRAM_CREATED, subject=program
         )
     return program, created
 
@@ -142,7 +122,7 @@ def program_save(
     if creating:
         from programs.planning import phase_items_create
 
-        program.phase_since = timezone.localdate()
+        program.phase_since = organization.today()
         program.save(update_fields=["phase_since"])
         phase_items_create(program, program.phase)
         # A manager who creates a program works in it (an admin sees every program anyway).
@@ -152,7 +132,7 @@ def program_save(
     audit_record(
         actor=actor,
         organization=organization,
-        event="program.created" if creating else "program.updated",
+        event=audit.PROGRAM_CREATED if creating else audit.PROGRAM_UPDATED,
         subject=program,
         ip_address=ip_address,
     )
@@ -217,7 +197,7 @@ def invitation_create(
     audit_record(
         actor=invited_by,
         organization=organization,
-        event="invitation.created",
+        event=audit.INVITATION_CREATED,
         subject=invitation,
         ip_address=ip_address,
         data={"email": email, "role": role},
@@ -250,7 +230,7 @@ def invitation_resend(
     audit_record(
         actor=actor,
         organization=invitation.organization,
-        event="invitation.resent",
+        event=audit.INVITATION_RESENT,
         subject=invitation,
         ip_address=ip_address,
     )
@@ -270,7 +250,7 @@ def invitation_revoke(
     audit_record(
         actor=actor,
         organization=invitation.organization,
-        event="invitation.revoked",
+        event=audit.INVITATION_REVOKED,
         subject=invitation,
         ip_address=ip_address,
     )
@@ -335,7 +315,7 @@ def invitation_accept(
     audit_record(
         actor=user,
         organization=invitation.organization,
-        event="invitation.accepted",
+        event=audit.INVITATION_ACCEPTED,
         subject=membership,
         ip_address=ip_address,
         data={"role": invitation.role},
@@ -397,7 +377,7 @@ def membership_update(
         audit_record(
             actor=actor,
             organization=membership.organization,
-            event="membership.updated",
+            event=audit.MEMBERSHIP_UPDATED,
             subject=membership,
             ip_address=ip_address,
             data={"before": before, "after": after},
@@ -443,7 +423,7 @@ def membership_ensure(
         audit_record(
             actor=actor,
             organization=organization,
-            event="membership.created",
+            event=audit.MEMBERSHIP_CREATED,
             subject=membership,
             data={"role": role, "programs": sorted(p.slug for p in program_list)},
         )

@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from certification.selectors import organization_today
 from programs.imports import Cells, CsvImporter, Outcome, RowError
 from programs.models import Membership, Role
 from programs.services import RESERVED_PROGRAM_SLUGS, membership_ensure, program_ensure
@@ -90,7 +89,7 @@ class StaffImporter(CsvImporter[StaffRow]):
         # Eligibility to supervise counts from the license date, and the log records the
         # number, so a license without either would be recorded but useless.
         errors = [RowError(line, c, LICENSE_NEEDS_ALL) for c in given if not given[c]]
-        if row.licensed_on and row.licensed_on > organization_today(self.organization):
+        if row.licensed_on and row.licensed_on > self.organization.today():
             errors.append(RowError(line, "licensed_on", LICENSED_IN_FUTURE))
         return errors
 

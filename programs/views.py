@@ -122,10 +122,9 @@ class HomeView(MemberRequiredMixin, TemplateView):
             ctx["pending_invitations"] = selectors.pending_invitations(self.membership).count()
         if can(self.membership, Capability.VIEW_REPORTS):
             # Imported here: the reporting code imports this app's models.
-            from certification.selectors import organization_today
             from encounters.reporting.dashboard import dashboard
 
-            today = organization_today(self.membership.organization)
+            today = self.membership.organization.today()
             ctx["dashboard"] = dashboard(self.membership, today)
         return ctx
 
@@ -187,14 +186,12 @@ class ProgramDetailView(ScopedObjectMixin, DetailView[Program]):
         return ctx
 
     def _caseloads(self) -> list[tuple[Membership, Any, list[str]]]:
-        from django.utils import timezone
-
         from encounters.selectors import caseloads
         from programs.rules import caseload_warnings
 
         program = self.object
         rows = []
-        for peer in caseloads(program, today=timezone.localdate()):
+        for peer in caseloads(program, today=program.organization.today()):
             profile = getattr(peer, "peer_profile", None)
             hours = profile.hours_per_week if profile else None
             rows.append(

@@ -5,4 +5,4 @@ class SupervisionConfig(AppConfig):
     name = "supervision"
 
     def ready(self) -> None:
-        from supervision import selectors  # noqa: F401  (registers visibility rules)
+        from supervision import events, selectors  # noqa: F401  (registers visibility rules)

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from certification.selectors import organization_today
 from encounters.models import Client
 from programs.demo import DemoContext
 from supervision.models import (
@@ -65,7 +64,7 @@ MISSED = {("peer3@demo.peerpath.test", 2), ("peer5@demo.peerpath.test", 5)}
 
 def seed(ctx: DemoContext) -> None:
     org = ctx.organization
-    today = organization_today(org)
+    today = org.today()
     year_ago = today - dt.timedelta(days=365)
     people(ctx)
     if SupervisionLog.objects.filter(organization=org).exists():
@@ -77,7 +76,7 @@ def seed(ctx: DemoContext) -> None:
 
 def people(ctx: DemoContext) -> None:
     """The supervisors' licenses and their signed agreements with their peers."""
-    today = organization_today(ctx.organization)
+    today = ctx.organization.today()
     for email, (kind, number, years, ceus) in LICENSES.items():
         SupervisorProfile.objects.update_or_create(
             membership=ctx.staff[email],

@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from certification.selectors import organization_today
 from programs.imports import Cells, CsvImporter, Outcome, RowError
 from programs.models import Membership, Role
 from supervision import services
@@ -51,7 +50,7 @@ class HoursImporter(CsvImporter[HoursRow]):
                 user__email__in={r.peer_email for _, r in rows},
             ).select_related("user", "organization")
         }
-        today = organization_today(self.organization)
+        today = self.organization.today()
         errors = []
         for line, row in rows:
             if row.peer_email not in self._peers:

@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from certification.selectors import organization_today
 from programs.access import Capability
 from programs.models import Membership
 from programs.views import MemberRequiredMixin
@@ -98,7 +97,7 @@ class HoursWeekMixin(MemberRequiredMixin):
         return self._render(form, week)
 
     def _week(self) -> Week:
-        today = organization_today(self.peer.organization)
+        today = self.peer.organization.today()
         return week_of(self.request.GET.get("week"), today=today)
 
     def _hours(self) -> Any:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.db.models.functions import Lower
 
-from certification.selectors import organization_today
 from programs.imports import BAD_TIME, Cells, CsvImporter, Outcome, RowError
 from programs.models import Membership, Role
 from supervision import services
@@ -56,7 +55,7 @@ class PaperLogImporter(CsvImporter[PaperLogRow]):
     _members: dict[str, Membership]
 
     def parse(self, cells: Cells) -> PaperLogRow:
-        today = organization_today(self.organization)
+        today = self.organization.today()
         external_id = cells.text("external_id", required=True, max_length=80)
         supervisor_email = cells.email("supervisor_email")
         supervisees = cells.emails("supervisee_emails")

@@ -26,9 +26,8 @@ from supervision.models import (
 
 
 def _today(organization: Organization) -> dt.date:
-    from certification.selectors import organization_today
 
-    return organization_today(organization)
+    return organization.today()
 
 
 def supervisee_ids(supervisor: Membership, *, day: dt.date | None = None) -> QuerySet[Any]:

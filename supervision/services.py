@@ -21,11 +21,12 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from certification.models import Certification, PeerProfile, Requirement
 from certification.rules import is_hours_in_a_day
-from certification.selectors import organization_today
 from config.accounts.models import User
 from encounters.models import Client
+from programs.audit import audit_record
 from programs.models import Membership, Organization, Role
-from programs.services import audit_record, notification_send
+from programs.services import notification_send
+from supervision import events as supervision_events
 from supervision import rules
 from supervision.models import (
     LOGS_ARE_KEPT,
@@ -95,7 +96,7 @@ def _reauthenticate(actor: User, credential: str, *, organization: Organization,
 
     recent = AuditEvent.objects.filter(
         actor=actor,
-        event="supervision.sign_failed",
+        event=supervision_events.SUPERVISION_SIGN_FAILED,
         at__gte=timezone.now() - dt.timedelta(minutes=SIGN_TRIES_MINUTES),
     ).count()
     if recent >= SIGN_TRIES:
@@ -104,7 +105,7 @@ def _reauthenticate(actor: User, credential: str, *, organization: Organization,
         audit_record(
             actor=actor,
             organization=organization,
-            event="supervision.sign_failed",
+            event=supervision_events.SUPERVISION_SIGN_FAILED,
             data={"what": what},
         )
         raise ValidationError({"credential": WRONG_CREDENTIAL})
@@ -163,7 +164,7 @@ def supervisor_profile_save(
     audit_record(
         actor=actor,
         organization=membership.organization,
-        event="supervisor.updated",
+        event=supervision_events.SUPERVISOR_UPDATED,
         subject=profile,
         ip_address=ip_address,
         data={
@@ -197,7 +198,7 @@ def agreement_save(
     """Record a written supervision agreement (new, or its dates and signatures). A new one
     needs a supervisor eligible to supervise peers. Once signed by both and in force, it
     satisfies the peer's checklist item "written agreement"."""
-    today = organization_today(organization)
+    today = organization.today()
     errors: dict[str, str] = {}
     sup, peer = data.supervisor, data.supervisee
     if sup.organization_id != organization.pk or sup.role != Role.CLINICAL_SUPERVISOR:
@@ -244,7 +245,9 @@ def agreement_save(
     audit_record(
         actor=actor,
         organization=organization,
-        event="agreement.created" if creating else "agreement.updated",
+        event=supervision_events.AGREEMENT_CREATED
+        if creating
+        else supervision_events.AGREEMENT_UPDATED,
         subject=agreement,
         ip_address=ip_address,
         data={
@@ -322,7 +325,7 @@ def hours_set(
     hours again changes nothing. Returns how many days changed."""
     if peer.role != Role.PEER_SUPPORTER:
         raise ValidationError(NOT_A_PEER)
-    today = organization_today(peer.organization)
+    today = peer.organization.today()
     errors: dict[str, str] = {}
     for day, hours in days.items():
         errors.update(hours_problems(day, hours, today=today))
@@ -357,7 +360,7 @@ def hours_set(
         audit_record(
             actor=actor,
             organization=peer.organization,
-            event="hours.updated",
+            event=supervision_events.HOURS_UPDATED,
             subject=peer,
             ip_address=ip_address,
             data={"days": changed, "source": source},
@@ -442,7 +445,7 @@ def log_save(
         if existing is not None:
             return existing, False
     org = supervisor.organization
-    _check_log(supervisor, data, today=organization_today(org), paper=False)
+    _check_log(supervisor, data, today=org.today(), paper=False)
     creating = log is None
     if log is None:
         log = SupervisionLog(
@@ -465,7 +468,9 @@ def log_save(
     audit_record(
         actor=actor,
         organization=org,
-        event="supervision.created" if creating else "supervision.updated",
+        event=supervision_events.SUPERVISION_CREATED
+        if creating
+        else supervision_events.SUPERVISION_UPDATED,
         subject=log,
         ip_address=ip_address,
     )
@@ -615,7 +620,7 @@ def _sign(pk: int, actor: User, version: str | None, ip_address: str | None) -> 
     audit_record(
         actor=actor,
         organization=log.organization,
-        event="supervision.signed",
+        event=supervision_events.SUPERVISION_SIGNED,
         subject=log,
         ip_address=ip_address,
         data={"hash": log.signature_hash},
@@ -693,7 +698,7 @@ def _add_addendum(
     audit_record(
         actor=actor,
         organization=log.organization,
-        event="supervision.addendum",
+        event=supervision_events.SUPERVISION_ADDENDUM,
         subject=log,
         ip_address=ip_address,
         data={"addendum": addendum.pk, "hash": digest},
@@ -716,7 +721,7 @@ def log_acknowledge(
         audit_record(
             actor=supervisee.user,
             organization=log.organization,
-            event="supervision.acknowledged",
+            event=supervision_events.SUPERVISION_ACKNOWLEDGED,
             subject=log,
             ip_address=ip_address,
         )
@@ -729,7 +734,7 @@ def log_delete(*, log: SupervisionLog, actor: User | None, ip_address: str | Non
     audit_record(
         actor=actor,
         organization=log.organization,
-        event="supervision.delete_refused",
+        event=supervision_events.SUPERVISION_DELETE_REFUSED,
         subject=log,
         ip_address=ip_address,
     )
@@ -757,7 +762,7 @@ def log_import(
     if existing is not None:
         return existing, False
     data = LogInput(date=date, start_time=start_time, end_time=end_time, supervisees=supervisees)
-    _check_log(supervisor, data, today=organization_today(organization), paper=True)
+    _check_log(supervisor, data, today=organization.today(), paper=True)
     if signed_on is not None and not supervisor_eligible_on(supervisor, date):
         raise ValidationError({"signed_on": _not_eligible(supervisor)})
     log = SupervisionLog(
@@ -788,7 +793,7 @@ def log_import(
     audit_record(
         actor=actor,
         organization=organization,
-        event="supervision.imported",
+        event=supervision_events.SUPERVISION_IMPORTED,
         subject=log,
         data={"external_id": external_id, "signed_on_paper": str(signed_on or "")},
     )
@@ -815,7 +820,7 @@ def record_export_request(
         audit_record(
             actor=actor,
             organization=organization,
-            event="supervision.record_requested",
+            event=supervision_events.SUPERVISION_RECORD_REQUESTED,
             subject=export,
             ip_address=ip_address,
             data={"peer": peer.pk, "start": start.isoformat(), "end": end.isoformat()},

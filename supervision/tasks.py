@@ -11,7 +11,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from certification.selectors import organization_today
 from programs.models import Membership, Organization, Role
 from programs.services import notification_send
 from supervision import selectors
@@ -57,7 +56,7 @@ def supervision_daily() -> dict[str, int]:
 
     warned = 0
     for org in Organization.objects.all():
-        today = organization_today(org)
+        today = org.today()
         first, last = rules.month_bounds(today.year, today.month)
         if (last - today).days >= settings.SUPERVISION_WARNING_DAYS:
             continue

@@ -17,12 +17,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
-from certification.selectors import organization_today
 from encounters.models import Client
 from programs.access import Capability, can
+from programs.audit import audit_record
 from programs.models import Membership, Role
-from programs.services import audit_record
 from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
+from supervision import events as supervision_events
 from supervision import rules, selectors, services
 from supervision.forms import (
     AddendumForm,
@@ -67,7 +67,7 @@ class SupervisionHomeView(MemberRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         m = self.membership
-        today = organization_today(m.organization)
+        today = m.organization.today()
         logs = (
             SupervisionLog.objects.for_member(m)
             .select_related("supervisor__user")
@@ -131,7 +131,7 @@ class LogCreateView(_LogFormMixin, View):
         org = self.membership.organization
         now = timezone.now().astimezone(ZoneInfo(org.time_zone)).replace(second=0, microsecond=0)
         initial = {
-            "date": organization_today(self.membership.organization),
+            "date": self.membership.organization.today(),
             # An hour ago, but not before midnight (the log is for one day).
             "start_time": max(now - dt.timedelta(hours=1), now.replace(hour=0, minute=0)).time(),
             "end_time": now.time(),
@@ -235,7 +235,7 @@ class LogDetailView(ScopedObjectMixin, _LogFormMixin, View):
         audit_record(
             actor=self.actor,
             organization=self.membership.organization,
-            event="supervision.viewed",
+            event=supervision_events.SUPERVISION_VIEWED,
             subject=self.object,
             ip_address=client_ip(request),
         )
@@ -346,7 +346,7 @@ class RatioView(MemberRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         m = self.membership
-        today = organization_today(m.organization)
+        today = m.organization.today()
         year, month = _month(request, today)
         peers = selectors.peers_in_month(
             selectors.peers_for(m, active_only=False), year=year, month=month
@@ -383,7 +383,7 @@ class SupervisorListView(MemberRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         m = self.membership
-        today = organization_today(m.organization)
+        today = m.organization.today()
         supervisors = Membership.objects.filter(
             organization=m.organization, role=Role.CLINICAL_SUPERVISOR, is_active=True
         ).select_related("user", "supervisor_profile")
@@ -462,7 +462,7 @@ class AgreementListView(MemberRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         m = self.membership
-        today = organization_today(m.organization)
+        today = m.organization.today()
         agreements = SupervisionAgreement.objects.for_member(m).select_related(
             "supervisor__user", "supervisee__user"
         )
@@ -509,7 +509,7 @@ class _AgreementFormMixin(MemberRequiredMixin):
 
 class AgreementCreateView(_AgreementFormMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        today = organization_today(self.membership.organization)
+        today = self.membership.organization.today()
         form = AgreementForm(
             initial={"starts_on": today}, organization_id=self.membership.organization_id
         )
@@ -565,7 +565,7 @@ class AgreementDocumentView(ScopedObjectMixin, View):
         audit_record(
             actor=self.actor,
             organization=self.membership.organization,
-            event="agreement.document_downloaded",
+            event=supervision_events.AGREEMENT_DOCUMENT_DOWNLOADED,
             subject=a,
             ip_address=client_ip(request),
         )
@@ -586,7 +586,7 @@ class RecordExportView(MemberRequiredMixin, View):
         return selectors.peers_for(self.membership, active_only=False)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        today = organization_today(self.membership.organization)
+        today = self.membership.organization.today()
         initial: dict[str, Any] = {"start": today.replace(month=1, day=1), "end": today}
         if self.membership.role == Role.PEER_SUPPORTER:
             initial["peer"] = self.membership.pk
@@ -634,7 +634,7 @@ class RecordDownloadView(ScopedObjectMixin, View):
         audit_record(
             actor=self.actor,
             organization=self.membership.organization,
-            event="supervision.record_downloaded",
+            event=supervision_events.SUPERVISION_RECORD_DOWNLOADED,
             subject=export,
             ip_address=client_ip(request),
         )

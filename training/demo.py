@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from certification.selectors import organization_today
 from programs.demo import DemoContext
 from training import services
 from training.catalog import seed_courses
@@ -51,7 +50,7 @@ def _session(
 def seed(ctx: DemoContext) -> None:
     org = ctx.organization
     seed_courses(org)
-    today = organization_today(org)
+    today = org.today()
     trainer = ctx.staff[TRAINER].user
     ps101 = Course.objects.get(organization=org, code="ps101")
     ceu = Course.objects.get(organization=org, code="complex-relationships")

@@ -14,10 +14,11 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from certification.rules import is_hours_in_a_day
-from certification.selectors import organization_today
 from config.accounts.models import User
+from programs.audit import audit_record
 from programs.models import Membership, Role
-from programs.services import audit_record, notification_send
+from programs.services import notification_send
+from training import events as training_events
 from training import rules
 from training.models import (
     Attendance,
@@ -130,7 +131,7 @@ def enroll(
     audit_record(
         actor=actor,
         organization=session.course.organization,
-        event="training.enrolled",
+        event=training_events.TRAINING_ENROLLED,
         subject=enrollment,
         ip_address=ip_address,
         data={"status": status},
@@ -158,7 +159,7 @@ def withdraw(
     audit_record(
         actor=actor,
         organization=session.course.organization,
-        event="training.withdrawn",
+        event=training_events.TRAINING_WITHDRAWN,
         subject=enrollment,
         ip_address=ip_address,
     )
@@ -176,7 +177,7 @@ def withdraw(
     audit_record(
         actor=None,
         organization=session.course.organization,
-        event="training.moved_up",
+        event=training_events.TRAINING_MOVED_UP,
         subject=first,
     )
     if first.user is not None:
@@ -218,7 +219,7 @@ def attendance_set(
         raise ValidationError(
             {"day": NOT_IN_SESSION_DAYS.format(start=session.starts_on, end=session.ends_on)}
         )
-    if day > organization_today(session.course.organization):
+    if day > session.course.organization.today():
         raise ValidationError({"day": FUTURE_DAY})
     for value in hours.values():
         if value is not None:
@@ -262,7 +263,7 @@ def attendance_set(
         audit_record(
             actor=actor,
             organization=session.course.organization,
-            event="training.attendance",
+            event=training_events.TRAINING_ATTENDANCE,
             subject=session,
             ip_address=ip_address,
             data={"day": day.isoformat(), "changed": changed},
@@ -305,7 +306,7 @@ def exam_record(
     audit_record(
         actor=actor,
         organization=session.course.organization,
-        event="training.exam",
+        event=training_events.TRAINING_EXAM,
         subject=enrollment,
         ip_address=ip_address,
         data={"score": str(score)},
@@ -343,7 +344,7 @@ def evaluate(enrollment: Enrollment, *, close: bool = False) -> Enrollment:
     if enrollment.status not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.INCOMPLETE):
         return enrollment
     session, course = enrollment.session, enrollment.session.course
-    today = organization_today(course.organization)
+    today = course.organization.today()
     outcome = rules.course_outcome(
         required_hours=course.required_hours,
         attended_hours=attended_hours(enrollment),
@@ -439,7 +440,7 @@ def credit(enrollment: Enrollment) -> None:
                 audit_record(
                     actor=None,
                     organization=profile.membership.organization,
-                    event="training.credit_refused",
+                    event=training_events.TRAINING_CREDIT_REFUSED,
                     subject=enrollment,
                     data={"reason": " ".join(exc.messages)},
                 )
@@ -467,7 +468,7 @@ def session_create(
         raise ValidationError({"trainer": TRAINER_OF_ORGANIZATION})
     if (ends_on - starts_on).days > 60:
         raise ValidationError({"ends_on": SESSION_TOO_LONG})
-    if starts_on < organization_today(course.organization):
+    if starts_on < course.organization.today():
         raise ValidationError({"starts_on": STARTS_IN_PAST})
     session = TrainingSession(
         course=course,
@@ -483,7 +484,7 @@ def session_create(
     audit_record(
         actor=actor,
         organization=course.organization,
-        event="training.session_created",
+        event=training_events.TRAINING_SESSION_CREATED,
         subject=session,
         ip_address=ip_address,
     )
@@ -497,7 +498,7 @@ def session_close(
     """After the last day: everyone still enrolled without completing is incomplete (or
     failed). Refused before the last day is over. Returns how many were closed."""
     _check_runner(session, actor)
-    if organization_today(session.course.organization) <= session.ends_on:
+    if session.course.organization.today() <= session.ends_on:
         raise ValidationError(NOT_OVER_YET.format(day=session.ends_on))
     closed = 0
     for enrollment in session.enrollments.filter(status=EnrollmentStatus.ENROLLED):
@@ -506,7 +507,7 @@ def session_close(
     audit_record(
         actor=actor,
         organization=session.course.organization,
-        event="training.closed",
+        event=training_events.TRAINING_CLOSED,
         subject=session,
         ip_address=ip_address,
         data={"closed": closed},

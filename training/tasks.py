@@ -69,13 +69,12 @@ def render_certificate(enrollment_id: int) -> str:
 def training_daily() -> dict[str, int]:
     """After a session's last day, settle everyone still enrolled: completed, failed or
     incomplete (hours missing). Idempotent: only enrolments still "enrolled" are looked at."""
-    from certification.selectors import organization_today
     from programs.models import Organization
     from training.services import evaluate
 
     settled = 0
     for org in Organization.objects.filter(courses__isnull=False).distinct():
-        today = organization_today(org)
+        today = org.today()
         for enrollment in Enrollment.objects.filter(
             session__course__organization=org,
             session__ends_on__lt=today,

@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from certification.selectors import organization_today
+from certification import events as cert_events
 from config.accounts.models import User
 from programs.access import Capability
+from programs.audit import audit_record
 from programs.models import Membership, Role
-from programs.services import audit_record
 from programs.views import MemberRequiredMixin, add_service_errors, client_ip
 from training import services
 from training.catalog import seed_courses
@@ -207,7 +207,7 @@ class CertificateView(LoginRequiredMixin, View):
         audit_record(
             actor=user,
             organization=enrollment.session.course.organization,
-            event="certificate.downloaded",
+            event=cert_events.CERTIFICATE_DOWNLOADED,
             subject=enrollment,
             ip_address=client_ip(request),
         )
@@ -309,7 +309,7 @@ class RunSessionMixin(MemberRequiredMixin):
 
     @property
     def today(self) -> dt.date:
-        return organization_today(self.object.course.organization)
+        return self.object.course.organization.today()
 
 
 def session_days(session: TrainingSession) -> list[dt.date]:
@@ -429,7 +429,7 @@ class ExamView(MemberRequiredMixin, View):
         return detail_page(
             request,
             session,
-            today=organization_today(session.course.organization),
+            today=session.course.organization.today(),
             exam=(enrollment.pk, form),
         )
 

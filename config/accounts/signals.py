@@ -13,7 +13,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from programs.services import audit_record
+from programs import audit
+from programs.audit import audit_record
 
 
 def _ip(request: HttpRequest | None) -> str | None:
@@ -27,7 +28,7 @@ def _signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
     audit_record(
         actor=user,
         organization=None,
-        event="account.signed_in",
+        event=audit.ACCOUNT_SIGNED_IN,
         subject=user,
         ip_address=_ip(request),
     )
@@ -39,7 +40,7 @@ def _signed_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: A
         audit_record(
             actor=user,
             organization=None,
-            event="account.signed_out",
+            event=audit.ACCOUNT_SIGNED_OUT,
             subject=user,
             ip_address=_ip(request),
         )
@@ -57,7 +58,7 @@ def _sign_in_failed(
     audit_record(
         actor=None,
         organization=None,
-        event="account.sign_in_failed",
+        event=audit.ACCOUNT_SIGN_IN_FAILED,
         ip_address=_ip(request),
         data={"email": tried},
     )

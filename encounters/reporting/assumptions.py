@@ -17,12 +17,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
 
-from certification.selectors import organization_today
 from config.accounts.models import User
 from encounters.models import Alternative, AlternativeCost
+from encounters.reporting import events as report_events
 from encounters.reporting.figures import Scope, costs_in_force, program_cost
+from programs.audit import audit_record
 from programs.models import CostCategory, Membership, Organization, Program, ProgramCost
-from programs.services import audit_record
 
 UNKNOWN_ALTERNATIVE = "Choose one of the listed alternatives."
 COST_RANGE = "Enter a cost from $0 up to $9,999,999.99."
@@ -119,7 +119,7 @@ def alternative_cost_set(
         errors["source"] = SOURCE_NEEDED
     elif len(source) > SOURCE_MAX:
         errors["source"] = SOURCE_TOO_LONG
-    errors |= _check_day(effective_from, "effective_from", organization_today(organization))
+    errors |= _check_day(effective_from, "effective_from", organization.today())
     if errors:
         raise ValidationError(errors)
     args = (organization, actor, alternative, unit_cost, source, effective_from, ip_address)
@@ -160,7 +160,7 @@ def _set_cost(
         audit_record(
             actor=actor,
             organization=organization,
-            event="alternative_cost.created",
+            event=report_events.ALTERNATIVE_COST_CREATED,
             subject=cost,
             ip_address=ip_address,
             data={"alternative": alternative, "before": None, "after": _cost_terms(cost)},
@@ -174,7 +174,7 @@ def _set_cost(
     audit_record(
         actor=actor,
         organization=organization,
-        event="alternative_cost.corrected",
+        event=report_events.ALTERNATIVE_COST_CORRECTED,
         subject=cost,
         ip_address=ip_address,
         data={"alternative": alternative, "before": before, "after": _cost_terms(cost)},
@@ -199,7 +199,7 @@ def alternative_cost_remove(
     audit_record(
         actor=actor,
         organization=organization,
-        event="alternative_cost.removed",
+        event=report_events.ALTERNATIVE_COST_REMOVED,
         subject=current,
         ip_address=ip_address,
         data={"alternative": current.alternative, "before": _cost_terms(current), "after": None},
@@ -239,7 +239,7 @@ def program_cost_add(
     The very same line sent again (a double tap) returns the one already added."""
     _own(organization, program.organization_id)
     note = note.strip()
-    today = organization_today(organization)
+    today = organization.today()
     errors: dict[str, str] = {}
     if category not in CostCategory.values:
         errors["category"] = UNKNOWN_CATEGORY
@@ -279,7 +279,7 @@ def program_cost_add(
     audit_record(
         actor=actor,
         organization=organization,
-        event="program_cost.created",
+        event=report_events.PROGRAM_COST_CREATED,
         subject=line,
         ip_address=ip_address,
         data={"before": None, "after": _line_terms(line)},
@@ -305,7 +305,7 @@ def program_cost_remove(
     audit_record(
         actor=actor,
         organization=organization,
-        event="program_cost.removed",
+        event=report_events.PROGRAM_COST_REMOVED,
         subject=current,
         ip_address=ip_address,
         data={"before": _line_terms(current), "after": None},

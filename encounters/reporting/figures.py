@@ -172,9 +172,8 @@ def withholding(scope: Scope) -> str:
     otherwise two overlapping reports, or the organization minus its other programs, could
     be subtracted to read a few people's answers."""
     minimum = settings.SURVEY_MIN_RESPONSES
-    from certification.selectors import organization_today
 
-    today = organization_today(scope.organization)
+    today = scope.organization.today()
     month_end = scope.end == month_bounds(scope.end.year, scope.end.month)[1] or scope.end == today
     if scope.start.day != 1 or not month_end:
         return "period"

@@ -12,7 +12,6 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from certification.selectors import organization_today
 from encounters.models import ReportRun
 from encounters.report_services import preset_period
 from programs.demo import seed
@@ -35,7 +34,7 @@ def test_an_admin_builds_last_quarters_funder_report_and_downloads_the_pdf(
 
     certification_demo.seed(context)
     encounters_demo.seed(context)  # a year of encounters and survey answers
-    start, end = preset_period("last_quarter", organization_today(context.organization))
+    start, end = preset_period("last_quarter", context.organization.today())
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill("admin@demo.peerpath.test")

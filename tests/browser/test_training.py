@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from certification.selectors import organization_today
 from programs.models import Role
 from tests.browser.conftest import assert_fits_phone
 from tests.factories import TEST_PASSWORD
@@ -22,7 +21,7 @@ def test_a_trainer_records_todays_attendance_on_a_phone(
     live_server, page: Page, org, member_of, screenshot
 ):
     trainer = member_of(org, Role.TRAINER, mfa=False, email="tess@example.org")
-    today = organization_today(org)
+    today = org.today()
     course = Course.objects.create(
         organization=org, code="ps101", title="Peer Support 101", required_hours=Decimal(40)
     )

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from certification.selectors import organization_today
 from encounters import services
 from encounters.models import AlternativeCost, Client, Encounter
 from encounters.reporting import formats
@@ -72,7 +71,7 @@ def test_the_dashboard_shows_the_reports_own_figures_for_the_last_90_days(
     s = setup
     # The same numbers as the reports is the rule here; the privacy minimum has its tests.
     settings.SURVEY_MIN_RESPONSES = 1
-    today = organization_today(org)
+    today = org.today()
     inside = _log(s, 12, day=today, step=6)  # spread over 67 days
     _log(s, 3, day=dashboard_start(today) - dt.timedelta(days=1))  # before the window
     for i, encounter in enumerate(inside[:7]):
@@ -116,7 +115,7 @@ def test_the_dashboard_shows_the_reports_own_figures_for_the_last_90_days(
 
 def test_without_a_program_cost_the_ratio_says_so(setup, org):
     s = setup
-    today = organization_today(org)
+    today = org.today()
     _log(s, 2, day=today)
     cards = dashboard(s.admin, today)["panels"][0]["cards"]
     assert cards["return_ratio"] is None
@@ -125,7 +124,7 @@ def test_without_a_program_cost_the_ratio_says_so(setup, org):
 
 def test_peers_and_supervisors_see_no_dashboard(setup, org, client_for):
     s = setup
-    _log(s, 3, day=organization_today(org))
+    _log(s, 3, day=org.today())
     for member in (s.peer, s.supervisor):
         page = client_for(member).get(reverse("home"))
         assert page.status_code == 200
@@ -135,7 +134,7 @@ def test_peers_and_supervisors_see_no_dashboard(setup, org, client_for):
 
 def test_an_admin_sees_the_whole_organization(setup, org, client_for, program_in, member_of):
     s = setup
-    today = organization_today(org)
+    today = org.today()
     other = program_in(org, name="Housing First")
     peer = member_of(org, Role.PEER_SUPPORTER, programs=[other], mfa=False)
     client = Client.objects.create(
@@ -150,7 +149,7 @@ def test_an_admin_sees_the_whole_organization(setup, org, client_for, program_in
 
 def test_a_manager_sees_only_their_programs(setup, org, client_for, program_in, member_of):
     s = setup
-    today = organization_today(org)
+    today = org.today()
     other = program_in(org, name="Housing First")
     peer = member_of(org, Role.PEER_SUPPORTER, programs=[other], mfa=False)
     client = Client.objects.create(
@@ -176,7 +175,7 @@ def test_a_manager_sees_only_their_programs(setup, org, client_for, program_in, 
 def test_a_manager_of_many_programs_sees_at_most_four_panels(setup, org, program_in):
     s = setup
     s.manager.programs.add(*(program_in(org, name=f"Program {i}") for i in range(MAX_PANELS)))
-    scopes, left_off = dashboard_scopes(s.manager, organization_today(org))
+    scopes, left_off = dashboard_scopes(s.manager, org.today())
     assert len(scopes) == MAX_PANELS and left_off == 1
     assert all(scope.program is not None for scope in scopes)
 
@@ -184,7 +183,7 @@ def test_a_manager_of_many_programs_sees_at_most_four_panels(setup, org, program
 def test_a_month_under_the_survey_minimum_hides_every_months_mean(setup, org, settings):
     s = setup
     settings.SURVEY_MIN_RESPONSES = 5
-    today = organization_today(org)
+    today = org.today()
     this_month = today.replace(day=1)
     last_month = this_month - dt.timedelta(days=1)
     for e in _log(s, 5, day=this_month, step=0):
@@ -209,7 +208,7 @@ def test_a_month_under_the_survey_minimum_hides_every_months_mean(setup, org, se
 
 def test_the_home_page_query_count_does_not_grow_with_encounters(setup, org, client_for):
     s = setup
-    today = organization_today(org)
+    today = org.today()
     browser = client_for(s.manager)
 
     def queries() -> int:

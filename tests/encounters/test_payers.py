@@ -390,10 +390,9 @@ def test_dropping_the_certification_rule_bills_an_uncertified_peers_encounters(s
 
 
 def test_a_payer_no_longer_offered_leaves_the_form_but_stays_on_its_encounters(setup, client_for):
-    from certification.selectors import organization_today
 
     payer = county(setup)
-    encounter = log(setup, payer, date=organization_today(setup.program.organization))
+    encounter = log(setup, payer, date=setup.program.organization.today())
     payers.payer_update(
         payer=payer,
         actor=setup.admin.user,
@@ -502,10 +501,9 @@ def test_a_payer_no_longer_offered_is_refused_on_a_new_encounter(setup):
 
 
 def test_the_last_payer_is_not_offered_again_once_withdrawn(setup, client_for):
-    from certification.selectors import organization_today
 
     payer = county(setup)
-    log(setup, payer, date=organization_today(setup.program.organization))
+    log(setup, payer, date=setup.program.organization.today())
     payers.payer_update(
         payer=payer,
         actor=setup.admin.user,

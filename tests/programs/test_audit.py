@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from programs.audit import audit_record
 from programs.models import AUDIT_LOG_IS_APPEND_ONLY, AuditEvent, AuditLogIsAppendOnly
-from programs.services import audit_record
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from certification.models import PeerProfile
-from certification.selectors import organization_today, standings_for
+from certification.selectors import standings_for
 from programs.models import Organization
 
 FIELDS = (
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         rows = standings_for(
             PeerProfile.objects.filter(membership__organization=org),
             year=options["year"],
-            today=organization_today(org),
+            today=org.today(),
         )
         records = [
             {
