@@ -35,7 +35,7 @@ from certification.models import (
 from programs.access import Capability, can, scoped_object_or_404
 from programs.audit import audit_record
 from programs.exports import spreadsheet_safe
-from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
+from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 
 def _record_context(profile: PeerProfile, *, today: Any) -> dict[str, Any]:
@@ -68,7 +68,7 @@ class MyCertificationView(MemberRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         profile = services.profile_for(self.membership)
-        today = selectors.self.membership.organization.today()
+        today = self.membership.organization.today()
         return {**super().get_context_data(**kwargs), **_record_context(profile, today=today)}
 
 
@@ -97,7 +97,7 @@ class CeuAddView(MemberRequiredMixin, View):
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         profile = self._profile()
-        today = selectors.self.membership.organization.today()
+        today = self.membership.organization.today()
         form = CeuForm(initial={"date": today})
         return render(
             request,
@@ -219,7 +219,7 @@ class TeamView(MemberRequiredMixin, TemplateView):
         return year if 2000 <= year <= today.year else int(today.year)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        today = selectors.self.membership.organization.today()
+        today = self.membership.organization.today()
         year = self._year(today)
         rows = selectors.team_standings(self.membership, year=year, today=today)
         if request.GET.get("format") == "csv":
@@ -294,7 +294,7 @@ class PeerRecordView(ScopedObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         profile: PeerProfile = self.get_object()
-        today = selectors.self.membership.organization.today()
+        today = self.membership.organization.today()
         return {
             **super().get_context_data(**kwargs),
             **_record_context(profile, today=today),

@@ -21,7 +21,7 @@ from encounters.reporting import assumptions
 from encounters.reporting import events as report_events
 from programs.access import Capability, can
 from programs.models import AuditEvent, Program, ProgramCost
-from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
+from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 ALREADY_REMOVED = "That value was already removed."
 

@@ -18,7 +18,7 @@ from encounters.reporting import events as report_events
 from encounters.reporting.figures import costs_in_force
 from programs.access import Capability
 from programs.audit import audit_record
-from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
+from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 RUNS_PER_PAGE = 20
 CONTENT_TYPES = {

@@ -51,7 +51,7 @@ from encounters.models import (
 from encounters.survey import questions_from
 from programs.access import Capability, can
 from programs.models import Program, Role
-from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
+from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 PAGE_SIZE = 25
 NOTE_FIELDS = ("note_data", "note_assessment", "note_plan", "referrals")

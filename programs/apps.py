@@ -6,5 +6,12 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Organizations and programs"
 
     def ready(self) -> None:
-        # Registers the visibility rules for this app's models.
-        from programs import audit, budget, planning, readiness, selectors  # noqa: F401
+        # Visibility rules, audit labels and the sign-in receivers register on import.
+        from programs import (  # noqa: F401
+            audit,
+            budget,
+            planning,
+            readiness,
+            selectors,
+            sign_in_audit,
+        )

@@ -14,7 +14,7 @@ from programs import budget
 from programs.access import Capability, scoped_object_or_404
 from programs.forms import OneTimeKeyMixin
 from programs.models import FundingSource, PeerPosition, Program
-from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
+from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MONEY = forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"})

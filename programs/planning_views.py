@@ -17,7 +17,7 @@ from programs import planning
 from programs.access import Capability
 from programs.models import ChecklistItem, Phase, PhaseTemplateItem, Program
 from programs.rules import PHASE_LABELS, next_phase
-from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
+from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 
 class AdvanceForm(forms.Form):

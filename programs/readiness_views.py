@@ -18,7 +18,7 @@ from programs.access import Capability
 from programs.forms import ReadinessForm, ReadinessPlanForm
 from programs.models import ReadinessAction, ReadinessAssessment
 from programs.rules import READINESS_STATEMENTS, plan_deadline
-from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
+from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 CHART_WIDTH, CHART_HEIGHT = 320, 140
 

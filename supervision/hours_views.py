@@ -16,7 +16,7 @@ from django.views import View
 
 from programs.access import Capability
 from programs.models import Membership
-from programs.views import MemberRequiredMixin
+from programs.web import MemberRequiredMixin
 from supervision import services
 from supervision.hours_forms import HoursWeekForm
 from supervision.models import HoursWorked

@@ -21,7 +21,7 @@ from encounters.models import Client
 from programs.access import Capability, can
 from programs.audit import audit_record
 from programs.models import Membership, Role
-from programs.views import MemberRequiredMixin, ScopedObjectMixin, client_ip
+from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 from supervision import events as supervision_events
 from supervision import rules, selectors, services
 from supervision.forms import (

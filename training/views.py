@@ -23,7 +23,7 @@ from config.accounts.models import User
 from programs.access import Capability
 from programs.audit import audit_record
 from programs.models import Membership, Role
-from programs.views import MemberRequiredMixin, add_service_errors, client_ip
+from programs.web import MemberRequiredMixin, add_service_errors, client_ip
 from training import services
 from training.catalog import seed_courses
 from training.forms import AttendanceForm, EnrollForm, ExamForm, SessionForm, TrailForm

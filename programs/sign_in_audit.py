@@ -1,5 +1,8 @@
 """Sign-in, failed sign-in and sign-out go to the audit log.
 
+The audit log is the programs layer's, so these receivers live here, not in accounts
+(accounts is the layer below and knows nothing of the audit log).
+
 Django's auth signals are the only hook for these events, so the receivers do nothing but
 write the audit row. They belong to no single organization (a person may work for several),
 so they are platform-level rows that superusers read in the platform admin.
@@ -15,11 +18,10 @@ from django.http import HttpRequest
 
 from programs import audit
 from programs.audit import audit_record
+from programs.web import client_ip
 
 
 def _ip(request: HttpRequest | None) -> str | None:
-    from programs.views import client_ip
-
     return client_ip(request) if request is not None else None
 
 
