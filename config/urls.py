@@ -20,5 +20,6 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("", include("training.urls")),
     path("", include("encounters.urls")),
+    path("", include("encounters.reporting.urls")),
     path("", include("programs.urls")),
 ]

@@ -6,5 +6,8 @@ class EncountersConfig(AppConfig):
 
     def ready(self) -> None:
         # Audit labels and visibility rules register themselves when imported.
-        from encounters import events, report_services, selectors  # noqa: F401
-        from encounters.reporting import events as report_events  # noqa: F401
+        from encounters import events, selectors  # noqa: F401
+        from encounters.program_page import caseload_section
+        from programs.extensions import add_program_section
+
+        add_program_section(caseload_section)

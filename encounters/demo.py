@@ -287,8 +287,8 @@ def seed_costs(ctx: DemoContext) -> None:
     that already has a value keeps it; a line for a year is added once."""
     from decimal import Decimal
 
-    from encounters.models import AlternativeCost
-    from programs.models import ProgramCost
+    from encounters.reporting.models import AlternativeCost
+    from encounters.reporting.models import ProgramCost
 
     org = ctx.organization
     year = timezone.localdate().year

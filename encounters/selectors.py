@@ -30,9 +30,8 @@ from encounters.models import (
     SurveyLink,
     SurveyResponse,
 )
-from programs.access import rule_for
+from programs.access import rule_for, supervisee_ids
 from programs.models import Membership, Organization, Program, Role
-from supervision.selectors import supervisee_ids
 
 
 @rule_for(Client)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from encounters import cost_views, report_views, views
+from encounters import views
 
 urlpatterns = [
     path("encounters/", views.EncounterListView.as_view(), name="encounter_list"),
@@ -28,31 +28,6 @@ urlpatterns = [
         "payers/<int:pk>/rates/<int:rate_pk>/remove/",
         views.RateRemoveView.as_view(),
         name="rate_remove",
-    ),
-    path("reports/", report_views.ReportListView.as_view(), name="report_list"),
-    path("reports/<int:pk>/", report_views.ReportRunView.as_view(), name="report_run"),
-    path(
-        "reports/<int:pk>/<str:fmt>/",
-        report_views.ReportFileView.as_view(),
-        name="report_file",
-    ),
-    path("reports/schedules/", report_views.ReportScheduleView.as_view(), name="report_schedules"),
-    path(
-        "reports/schedules/<int:pk>/remove/",
-        report_views.ReportScheduleRemoveView.as_view(),
-        name="report_schedule_remove",
-    ),
-    path("costs/", cost_views.AlternativeCostListView.as_view(), name="alternative_costs"),
-    path(
-        "costs/<int:pk>/remove/",
-        cost_views.AlternativeCostRemoveView.as_view(),
-        name="alternative_cost_remove",
-    ),
-    path("program-costs/", cost_views.ProgramCostListView.as_view(), name="program_costs"),
-    path(
-        "program-costs/<int:pk>/remove/",
-        cost_views.ProgramCostRemoveView.as_view(),
-        name="program_cost_remove",
     ),
     path("survey/results/", views.SurveyResultsView.as_view(), name="survey_results"),
     path("survey/questions/", views.SurveyQuestionsView.as_view(), name="survey_questions"),

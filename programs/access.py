@@ -59,6 +59,31 @@ def scope(queryset: models.QuerySet[M], membership: Membership | None) -> Any:
     return rule(scoped, membership) if rule else scoped
 
 
+# Who a supervisor supervises is the supervision app's to say (agreements live there), yet
+# the apps below it (clients, encounters) scope their rows by it. Supervision registers the
+# answer when it starts, so no app has to import one above it.
+SuperviseeIds = Callable[["Membership"], models.QuerySet[Any]]
+_SUPERVISEES: list[SuperviseeIds] = []
+
+
+def supervisees_answered_by(provider: SuperviseeIds) -> SuperviseeIds:
+    """Register the function giving the ids of the members a supervisor supervises today."""
+    if _SUPERVISEES and _SUPERVISEES[0] is not provider:
+        raise RuntimeError("Who supervises whom is already answered by another function.")
+    _SUPERVISEES[:] = [provider]
+    return provider
+
+
+def supervisee_ids(supervisor: Membership) -> models.QuerySet[Any]:
+    """Ids of the members `supervisor` supervises under an agreement in force today, as a
+    subquery; nobody while no app has registered the answer."""
+    if not _SUPERVISEES:
+        from programs.models import Membership
+
+        return Membership.objects.none().values("pk")
+    return _SUPERVISEES[0](supervisor)
+
+
 def scoped_object_or_404(
     queryset: models.QuerySet[M], membership: Membership | None, **lookup: Any
 ) -> M:

@@ -19,7 +19,8 @@ from config.accounts.models import User
 from programs import audit
 from programs.access import rule_for
 from programs.audit import audit_record
-from programs.models import FundingSource, Membership, PeerPosition, Program, ProgramCost
+from programs.extensions import billing_estimate
+from programs.models import FundingSource, Membership, PeerPosition, Program
 from programs.rules import COST_LINES, FundingLine, PositionBudget, position_budget
 
 POSITION_FIELDS = (
@@ -45,7 +46,6 @@ def _through_position(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any
 
 rule_for(PeerPosition)(_through_program)
 rule_for(FundingSource)(_through_position)
-rule_for(ProgramCost)(_through_program)
 
 
 def budget_of(position: PeerPosition, *, today: dt.date | None = None) -> PositionBudget:
@@ -73,26 +73,15 @@ def program_budget(program: Program) -> list[tuple[PeerPosition, PositionBudget]
 class MedicaidEstimate:
     amount: Decimal
     billable_hours_per_week: Decimal
-    rate: Any  # encounters.models.Rate
+    rate: Any  # the payer's rate in force (an encounters Rate)
 
 
 def medicaid_estimate(
     position: PeerPosition, *, today: dt.date | None = None
 ) -> MedicaidEstimate | None:
-    """What the position could bill Medicaid in a year at the rate in force today."""
-    from encounters.rules import yearly_billing_estimate
-    from encounters.selectors import rate_on, shared_payer
-
-    payer = shared_payer("medicaid")
-    rate = rate_on(payer, today or position.program.organization.today()) if payer else None
-    if rate is None or not position.billable_hours_per_week:
-        return None
-    amount = yearly_billing_estimate(
-        billable_hours_per_week=position.billable_hours_per_week,
-        unit_rate=rate.unit_amount,
-        unit_minutes=rate.unit_minutes,
-    )
-    return MedicaidEstimate(amount, position.billable_hours_per_week, rate)
+    """What the position could bill Medicaid in a year at the rate in force today; the
+    reporting layer answers (programs.extensions), None when it cannot."""
+    return billing_estimate(position, today or position.program.organization.today())
 
 
 @transaction.atomic

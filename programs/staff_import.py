@@ -1,22 +1,19 @@
-"""`import_staff`: people, their role and program, from an agency's spreadsheet; a peer's
-certification and a clinical supervisor's license come from the same row."""
+"""`import_staff`: people, their role and program, from an agency's spreadsheet.
+
+The same row carries what other apps keep about a person (a peer's certification, a
+clinical supervisor's license). Those apps add their columns here when they start
+(`staff_columns.append(...)`), so this layer never imports them; a row's parts are parsed,
+checked and written in the order the apps registered, after the person's own columns.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from programs.imports import Cells, CsvImporter, Outcome, RowError
-from programs.models import Membership, Role
+from programs.models import Membership, Organization, Role
 from programs.services import RESERVED_PROGRAM_SLUGS, membership_ensure, program_ensure
-from supervision.models import LicenseType, SupervisorProfile
-
-CERTIFICATION_NEEDS_BOTH = "give the certification number and the date certified together"
-LICENSE_NEEDS_ALL = "give the license type, license number and date licensed together"
-LICENSE_ONLY_FOR_SUPERVISORS = "licenses are recorded for clinical supervisors only"
-LICENSED_IN_FUTURE = "is in the future"
-LICENSE_COLUMNS = ("license_type", "license_number", "licensed_on")
 
 
 @dataclass(frozen=True)
@@ -26,29 +23,41 @@ class StaffRow:
     last_name: str
     role: str
     program: str
-    certification_number: str
-    certified_on: dt.date | None
-    hire_date: dt.date | None
-    license_type: str
-    license_number: str
-    licensed_on: dt.date | None
+    # Each registered app's part of the row, by the app's name.
+    parts: dict[str, Any] = field(default_factory=dict)
+
+
+class StaffColumns:
+    """One app's columns of the staff file: subclass, and append an instance to
+    `staff_columns` in the app's `ready()`."""
+
+    name: ClassVar[str]
+    columns: ClassVar[tuple[str, ...]]
+
+    def parse(self, cells: Cells) -> Any:
+        raise NotImplementedError
+
+    def check(
+        self, line: int, row: StaffRow, part: Any, *, organization: Organization
+    ) -> list[RowError]:
+        return []
+
+    def write(self, membership: Membership, row: StaffRow, part: Any, *, actor: Any) -> bool:
+        """Store the part for the person just imported; True if anything changed."""
+        raise NotImplementedError
+
+
+staff_columns: list[StaffColumns] = []
+
+PERSON_COLUMNS = ("email", "first_name", "last_name", "role", "program")
 
 
 class StaffImporter(CsvImporter[StaffRow]):
-    columns = (
-        "email",
-        "first_name",
-        "last_name",
-        "role",
-        "program",
-        "certification_number",
-        "certified_on",
-        "hire_date",
-        "license_type",
-        "license_number",
-        "licensed_on",
-    )
     key_description = "e-mail address"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.columns = PERSON_COLUMNS + tuple(c for part in staff_columns for c in part.columns)  # type: ignore[misc]
 
     def parse(self, cells: Cells) -> StaffRow:
         return StaffRow(
@@ -57,12 +66,7 @@ class StaffImporter(CsvImporter[StaffRow]):
             last_name=cells.text("last_name", required=True, max_length=150),
             role=cells.choice("role", Role.values, required=True),
             program=cells.slug("program"),
-            certification_number=cells.text("certification_number", max_length=40),
-            certified_on=cells.date("certified_on"),
-            hire_date=cells.date("hire_date"),
-            license_type=cells.choice("license_type", LicenseType.values),
-            license_number=cells.text("license_number", max_length=40),
-            licensed_on=cells.date("licensed_on"),
+            parts={part.name: part.parse(cells) for part in staff_columns},
         )
 
     def check(self, rows: list[tuple[int, StaffRow]]) -> list[RowError]:
@@ -72,25 +76,10 @@ class StaffImporter(CsvImporter[StaffRow]):
             if row.program in RESERVED_PROGRAM_SLUGS
         ]
         for line, row in rows:
-            if row.role == Role.PEER_SUPPORTER and bool(row.certification_number) != bool(
-                row.certified_on
-            ):
-                column = "certified_on" if row.certification_number else "certification_number"
-                errors.append(RowError(line, column, CERTIFICATION_NEEDS_BOTH))
-            errors.extend(self._check_license(line, row))
-        return errors
-
-    def _check_license(self, line: int, row: StaffRow) -> list[RowError]:
-        given = {c: bool(getattr(row, c)) for c in LICENSE_COLUMNS}
-        if not any(given.values()):
-            return []
-        if row.role != Role.CLINICAL_SUPERVISOR:
-            return [RowError(line, c, LICENSE_ONLY_FOR_SUPERVISORS) for c in given if given[c]]
-        # Eligibility to supervise counts from the license date, and the log records the
-        # number, so a license without either would be recorded but useless.
-        errors = [RowError(line, c, LICENSE_NEEDS_ALL) for c in given if not given[c]]
-        if row.licensed_on and row.licensed_on > self.organization.today():
-            errors.append(RowError(line, "licensed_on", LICENSED_IN_FUTURE))
+            for part in staff_columns:
+                errors.extend(
+                    part.check(line, row, row.parts[part.name], organization=self.organization)
+                )
         return errors
 
     def key(self, row: StaffRow) -> object:
@@ -112,58 +101,7 @@ class StaffImporter(CsvImporter[StaffRow]):
             programs=programs,
             actor=self.actor,
         )
-        if row.role == Role.PEER_SUPPORTER and self._fill_peer_profile(membership, row):
-            outcome = "updated" if outcome == "unchanged" else outcome
-        if row.role == Role.CLINICAL_SUPERVISOR and self._fill_supervisor_profile(membership, row):
-            outcome = "updated" if outcome == "unchanged" else outcome
+        for part in staff_columns:
+            if part.write(membership, row, row.parts[part.name], actor=self.actor):
+                outcome = "updated" if outcome == "unchanged" else outcome
         return outcome
-
-    def _fill_supervisor_profile(self, membership: Membership, row: StaffRow) -> bool:
-        """The supervisor's license from a staff row; True if anything changed. Blank
-        license columns leave a license entered in the app as it is."""
-        from supervision.services import supervisor_profile_save
-
-        if not row.license_type:
-            return False
-        profile = SupervisorProfile.objects.filter(membership=membership).first()
-        wanted = (row.license_type, row.license_number, row.licensed_on)
-        if profile is not None:
-            stored = (profile.license_type, profile.license_number, profile.licensed_on)
-            if stored == wanted:
-                return False
-        supervisor_profile_save(
-            membership=membership,
-            actor=self.actor,
-            license_type=row.license_type,
-            license_number=row.license_number,
-            licensed_on=row.licensed_on,
-            # CEU hours are not in the staff file: keep what the profile has.
-            supervision_ceu_hours=(
-                profile.supervision_ceu_hours if profile is not None else Decimal(0)
-            ),
-        )
-        return True
-
-    def _fill_peer_profile(self, membership: Membership, row: StaffRow) -> bool:
-        """The certification issue's part of a staff row; True if anything changed."""
-        from certification.services import certification_record, profile_for
-
-        profile = profile_for(membership)
-        changed = False
-        if row.hire_date and profile.hire_date != row.hire_date:
-            profile.hire_date = row.hire_date
-            profile.save(update_fields=["hire_date", "updated_at"])
-            changed = True
-        if row.certification_number and row.certified_on:
-            known = profile.certifications.filter(
-                number=row.certification_number, issued_on=row.certified_on
-            ).exists()
-            if not known:
-                certification_record(
-                    profile=profile,
-                    actor=self.actor,
-                    number=row.certification_number,
-                    issued_on=row.certified_on,
-                )
-                changed = True
-        return changed

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView, TemplateView, UpdateView
 
 from config.accounts.models import User
-from programs import selectors, services
+from programs import extensions, selectors, services
 from programs.access import Capability, can, scoped_object_or_404
 from programs.forms import AcceptInvitationForm, InvitationForm, MembershipForm, ProgramForm
 from programs.middleware import ACTIVE_ORGANIZATION_SESSION_KEY
@@ -44,12 +44,7 @@ class HomeView(MemberRequiredMixin, TemplateView):
         if can(self.membership, Capability.MANAGE_MEMBERS):
             ctx["role_counts"] = selectors.role_counts(self.membership)
             ctx["pending_invitations"] = selectors.pending_invitations(self.membership).count()
-        if can(self.membership, Capability.VIEW_REPORTS):
-            # Imported here: the reporting code imports this app's models.
-            from encounters.reporting.dashboard import dashboard
-
-            today = self.membership.organization.today()
-            ctx["dashboard"] = dashboard(self.membership, today)
+        ctx.update(extensions.home_context(self.membership))
         return ctx
 
 
@@ -95,7 +90,6 @@ class ProgramDetailView(ScopedObjectMixin, DetailView[Program]):
         ctx.update(phase_context(self.object))
         if can(self.membership, Capability.MANAGE_PROGRAMS):
             ctx["positions"] = program_budget(self.object)
-            ctx["caseloads"] = self._caseloads()
         if can(self.membership, Capability.MANAGE_READINESS):
             from programs.models import ReadinessAssessment
             from programs.readiness import verdict_for
@@ -107,30 +101,8 @@ class ProgramDetailView(ScopedObjectMixin, DetailView[Program]):
             )
             if latest is not None:
                 ctx["readiness"] = (latest, verdict_for(latest))
+        ctx.update(extensions.program_context(self.object, self.membership))
         return ctx
-
-    def _caseloads(self) -> list[tuple[Membership, Any, list[str]]]:
-        from encounters.selectors import caseloads
-        from programs.rules import caseload_warnings
-
-        program = self.object
-        rows = []
-        for peer in caseloads(program, today=program.organization.today()):
-            profile = getattr(peer, "peer_profile", None)
-            hours = profile.hours_per_week if profile else None
-            rows.append(
-                (
-                    peer,
-                    hours,
-                    caseload_warnings(
-                        active_clients=peer.active_clients,  # type: ignore[attr-defined]
-                        hours_per_week=hours,
-                        caseload_limit=program.caseload_limit,
-                        hours_limit=program.weekly_hours_limit,
-                    ),
-                )
-            )
-        return rows
 
 
 class ProgramFormView(MemberRequiredMixin, FormView[ProgramForm]):

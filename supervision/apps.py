@@ -5,4 +5,13 @@ class SupervisionConfig(AppConfig):
     name = "supervision"
 
     def ready(self) -> None:
-        from supervision import events, selectors  # noqa: F401  (registers visibility rules)
+        # Audit labels and visibility rules register themselves when imported.
+        from programs.access import supervisees_answered_by
+        from programs.staff_import import staff_columns
+        from supervision import events, selectors  # noqa: F401
+        from supervision.staff_columns import LicenseColumns
+
+        # Clients and encounters (a layer below) scope a supervisor's view by this answer.
+        supervisees_answered_by(selectors.supervisee_ids)
+        if not any(isinstance(c, LicenseColumns) for c in staff_columns):
+            staff_columns.append(LicenseColumns())

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "certification",
     "supervision",
     "encounters",
+    "encounters.reporting",
     "training",
 ]
 

@@ -18,11 +18,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
 
 from config.accounts.models import User
-from encounters.models import Alternative, AlternativeCost
+from encounters.models import Alternative
 from encounters.reporting import events as report_events
 from encounters.reporting.figures import Scope, costs_in_force, program_cost
+from encounters.reporting.models import AlternativeCost, CostCategory, ProgramCost
 from programs.audit import audit_record
-from programs.models import CostCategory, Membership, Organization, Program, ProgramCost
+from programs.models import Membership, Organization, Program
 
 UNKNOWN_ALTERNATIVE = "Choose one of the listed alternatives."
 COST_RANGE = "Enter a cost from $0 up to $9,999,999.99."

@@ -30,7 +30,6 @@ from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from encounters.models import (
     Alternative,
-    AlternativeCost,
     Client,
     Encounter,
     ModelPhase,
@@ -38,7 +37,8 @@ from encounters.models import (
     SurveyResponse,
     YesNo,
 )
-from programs.models import Organization, Program, ProgramCost, Role
+from encounters.reporting.models import AlternativeCost, ProgramCost
+from programs.models import Organization, Program, Role
 from supervision.rules import month_bounds
 
 CENT = Decimal("0.01")

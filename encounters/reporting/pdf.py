@@ -19,11 +19,11 @@ from django.utils.safestring import SafeString, mark_safe
 
 from encounters.models import ModelPhase, SupportType
 from encounters.reporting import charts
-from programs.models import CostCategory
+from encounters.reporting.models import CostCategory
 
 TEMPLATES = {
-    "cost-savings": "encounters/reports/cost_savings_pdf.html",
-    "funder": "encounters/reports/funder_pdf.html",
+    "cost-savings": "reporting/reports/cost_savings_pdf.html",
+    "funder": "reporting/reports/funder_pdf.html",
 }
 TITLES = {"cost-savings": "Cost savings report", "funder": "Funder report"}
 ALL_PROGRAMS = "All programs"

@@ -12,8 +12,8 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from encounters.models import ReportRun
-from encounters.report_services import preset_period
+from encounters.reporting.models import ReportRun
+from encounters.reporting.services import preset_period
 from programs.demo import seed
 from tests.browser.conftest import assert_fits_phone
 

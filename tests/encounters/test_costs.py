@@ -15,10 +15,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from encounters.models import AlternativeCost
+from encounters.reporting.models import AlternativeCost
 from encounters.reporting import assumptions as a
 from encounters.reporting.figures import Scope, costs_in_force, program_cost
-from programs.models import AuditEvent, ProgramCost, Role
+from programs.models import AuditEvent, Role
+from encounters.reporting.models import ProgramCost
 
 pytestmark = pytest.mark.django_db
 

@@ -18,11 +18,12 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from encounters.models import AlternativeCost, SurveyResponse
+from encounters.models import SurveyResponse
+from encounters.reporting.models import AlternativeCost
 from encounters.reporting import formats
 from encounters.reporting.figures import Scope, cost_savings, funder, program_cost
 from encounters.services import encounter_save
-from programs.models import ProgramCost
+from encounters.reporting.models import ProgramCost
 from tests.encounters.conftest import encounter_input
 
 pytestmark = pytest.mark.django_db

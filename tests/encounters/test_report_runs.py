@@ -16,13 +16,15 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from encounters import report_services as services
-from encounters.models import AlternativeCost, ReportRun, ReportSchedule, SurveyResponse
-from encounters.report_forms import ENTER_END, ENTER_START
+from encounters.reporting import services
+from encounters.models import SurveyResponse
+from encounters.reporting.models import AlternativeCost, ReportRun, ReportSchedule
+from encounters.reporting.forms import ENTER_END, ENTER_START
 from encounters.reporting import formats
 from encounters.reporting.figures import Scope
 from encounters.services import encounter_save, survey_current
-from programs.models import AuditEvent, Notification, ProgramCost, Role
+from programs.models import AuditEvent, Notification, Role
+from encounters.reporting.models import ProgramCost
 from tests.encounters.conftest import encounter_input
 
 pytestmark = pytest.mark.django_db
@@ -639,7 +641,7 @@ def test_a_far_future_period_is_refused_by_its_field_not_a_server_error():
 
 
 def test_the_same_schedule_asked_for_twice_is_one_schedule(march):
-    from encounters.models import ReportSchedule
+    from encounters.reporting.models import ReportSchedule
 
     for _ in range(2):
         services.schedule_save(

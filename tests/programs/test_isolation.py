@@ -252,8 +252,8 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
         status=RecordExport.Status.READY,
     )
     record.file.save("record.pdf", ContentFile(b"%PDF-1.4 record"))
-    from encounters.models import ReportRun
-    from encounters.report_services import schedule_save
+    from encounters.reporting.models import ReportRun
+    from encounters.reporting.services import schedule_save
 
     report = ReportRun.objects.create(
         organization=org,

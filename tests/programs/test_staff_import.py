@@ -263,7 +263,7 @@ def test_a_bad_license_type_is_reported_by_line_and_column_and_nothing_is_writte
 
 
 def test_a_license_on_a_row_that_is_not_a_clinical_supervisor_is_an_error(org, tmp_path):
-    from programs.staff_import import LICENSE_ONLY_FOR_SUPERVISORS
+    from supervision.staff_columns import LICENSE_ONLY_FOR_SUPERVISORS
 
     rows = [
         "ana@example.org,Ana,Reyes,peer_supporter,,,,,psychologist,,",
@@ -281,7 +281,7 @@ def test_a_license_on_a_row_that_is_not_a_clinical_supervisor_is_an_error(org, t
 
 
 def test_a_license_needs_its_type_number_and_date_together(org, tmp_path):
-    from programs.staff_import import LICENSE_NEEDS_ALL
+    from supervision.staff_columns import LICENSE_NEEDS_ALL
 
     rows = [
         _supervisor_row(licensed_on=""),
@@ -298,7 +298,7 @@ def test_a_license_needs_its_type_number_and_date_together(org, tmp_path):
 
 
 def test_a_license_date_in_the_future_is_an_error(org, tmp_path):
-    from programs.staff_import import LICENSED_IN_FUTURE
+    from supervision.staff_columns import LICENSED_IN_FUTURE
 
     rows = [
         _supervisor_row(licensed_on="2025-06-17"),

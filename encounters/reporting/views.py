@@ -11,11 +11,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.views import View
 
-from encounters import report_services as services
-from encounters.models import Alternative, ReportRun, ReportSchedule
-from encounters.report_forms import ReportRequestForm, ReportScheduleForm
+from encounters.models import Alternative
 from encounters.reporting import events as report_events
+from encounters.reporting import services
 from encounters.reporting.figures import costs_in_force
+from encounters.reporting.forms import ReportRequestForm, ReportScheduleForm
+from encounters.reporting.models import ReportRun, ReportSchedule
 from programs.access import Capability
 from programs.audit import audit_record
 from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
@@ -50,7 +51,7 @@ class ReportListView(MemberRequiredMixin, View):
         page = Paginator(runs, RUNS_PER_PAGE).get_page(self.request.GET.get("page"))
         return render(
             self.request,
-            "encounters/reports/list.html",
+            "reporting/reports/list.html",
             {
                 "form": form,
                 "runs": page.object_list,
@@ -98,10 +99,10 @@ class ReportRunView(ScopedObjectMixin, View):
             pk=self.object.pk
         )
         if request.headers.get("HX-Request"):
-            return render(request, "encounters/reports/_run_status.html", {"run": run})
+            return render(request, "reporting/reports/_run_status.html", {"run": run})
         return render(
             request,
-            "encounters/reports/run.html",
+            "reporting/reports/run.html",
             {"run": run, "scenario_costs": _scenario_rows(run)},
         )
 
@@ -158,7 +159,7 @@ class ReportScheduleView(MemberRequiredMixin, View):
         )
         return render(
             self.request,
-            "encounters/reports/schedules.html",
+            "reporting/reports/schedules.html",
             {"form": form, "schedules": schedules},
         )
 

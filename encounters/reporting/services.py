@@ -13,22 +13,17 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from config.accounts.models import User
-from encounters.models import (
-    Alternative,
-    ReportFrequency,
-    ReportKind,
-    ReportRun,
-    ReportSchedule,
-)
+from encounters.models import Alternative
 from encounters.reporting import events as report_events
 from encounters.reporting import formats
 from encounters.reporting.figures import Scope, money
-from programs.access import Capability, can, rule_for
+from encounters.reporting.models import ReportFrequency, ReportKind, ReportRun, ReportSchedule
+from programs.access import Capability, can
 from programs.audit import audit_record
 from programs.models import Membership, Organization, Program, Role
 from programs.services import notification_send
@@ -67,23 +62,6 @@ FILE_FORMATS = ("pdf", "xlsx", "csv", "json")
 # --- who sees which ---------------------------------------------------------------------
 # (Registered here, next to the only code that reads them; encounters/apps.py should import
 # this module in ready() so the rules hold before any page is loaded.)
-
-
-@rule_for(ReportRun)
-def _runs_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
-    """An admin sees every run of the organization; a manager the runs of the programs
-    they manage (not the whole organization's); nobody else any."""
-    if membership.role == Role.ORG_ADMIN:
-        return qs
-    if membership.role == Role.PROGRAM_MANAGER:
-        return qs.filter(program__in=Program.objects.for_member(membership).values("pk"))
-    return qs.none()
-
-
-@rule_for(ReportSchedule)
-def _schedules_visible(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:
-    """As for runs: an admin all, a manager their programs' schedules."""
-    return _runs_visible(qs, membership)
 
 
 # --- periods ------------------------------------------------------------------------------
@@ -274,7 +252,7 @@ def _same_asker(run: ReportRun, organization: Organization, actor: User | None) 
 
 
 def _queue_build(run_id: int) -> None:
-    from encounters.tasks import build_report
+    from encounters.reporting.tasks import build_report
 
     transaction.on_commit(lambda: build_report.delay(run_id=run_id))
 

@@ -15,12 +15,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from encounters.cost_forms import AlternativeCostForm, ProgramCostForm
-from encounters.models import Alternative, AlternativeCost
+from encounters.models import Alternative
 from encounters.reporting import assumptions
 from encounters.reporting import events as report_events
+from encounters.reporting.cost_forms import AlternativeCostForm, ProgramCostForm
+from encounters.reporting.models import AlternativeCost, ProgramCost
 from programs.access import Capability, can
-from programs.models import AuditEvent, Program, ProgramCost
+from programs.models import AuditEvent, Program
 from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 ALREADY_REMOVED = "That value was already removed."
@@ -58,7 +59,7 @@ class AlternativeCostListView(_CostsMixin, View):
         rows = assumptions.alternative_rows(org, today)
         return render(
             self.request,
-            "encounters/costs/alternative_costs.html",
+            "reporting/costs/alternative_costs.html",
             {
                 "rows": rows,
                 "today": today,
@@ -173,7 +174,7 @@ class ProgramCostListView(_CostsMixin, View):
         rows = [(p, assumptions.year_cost(org, p, today.year)) for p in programs]
         return render(
             self.request,
-            "encounters/costs/program_costs.html",
+            "reporting/costs/program_costs.html",
             {
                 "rows": rows,
                 "year": today.year,

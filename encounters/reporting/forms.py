@@ -10,8 +10,9 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from encounters.models import Alternative, AlternativeCost, ReportFrequency, ReportKind
-from encounters.report_services import preset_period
+from encounters.models import Alternative
+from encounters.reporting.models import AlternativeCost, ReportFrequency, ReportKind
+from encounters.reporting.services import preset_period
 from programs.forms import OneTimeKeyMixin
 from programs.models import Membership, Program, Role
 

@@ -38,7 +38,6 @@ from encounters import rules
 from encounters.demo import ALTERNATIVE_WEIGHTS, SETTING_WEIGHTS
 from encounters.models import (
     Alternative,
-    AlternativeCost,
     Client,
     Encounter,
     Format,
@@ -53,7 +52,8 @@ from encounters.models import (
 )
 from encounters.reporting import formats
 from encounters.reporting.figures import Scope
-from programs.models import CostCategory, Membership, Organization, Program, ProgramCost, Role
+from encounters.reporting.models import AlternativeCost, CostCategory, ProgramCost
+from programs.models import Membership, Organization, Program, Role
 
 PROGRAMS = 4
 PEERS_PER_PROGRAM = 12

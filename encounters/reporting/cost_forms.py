@@ -10,7 +10,8 @@ from django import forms
 from django.db.models import QuerySet
 
 from encounters.models import Alternative
-from programs.models import CostCategory, Program
+from encounters.reporting.models import CostCategory
+from programs.models import Program
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY_INPUT = forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"})
