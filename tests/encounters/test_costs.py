@@ -556,7 +556,7 @@ def test_the_pages_query_count_does_not_grow_with_the_values(setup, client_for, 
 
 
 def test_the_demo_costs_are_labelled_examples_and_seeded_once(org, program_in):
-    from encounters.demo import seed_costs
+    from encounters.reporting.demo import seed_costs
     from programs.demo import DemoContext
 
     programs = {slug: program_in(org, slug=slug) for slug in ("recovery-coaching", "ed-bridge")}

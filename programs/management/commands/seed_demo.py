@@ -12,7 +12,7 @@ DEMO_ONLY = (
     "it runs only with DEMO_MODE on (the laptop settings), never in production."
 )
 # Each app that has demo data provides `<app>/demo.py` with `seed(context)`.
-DEMO_APPS = ("certification", "encounters", "supervision", "training")
+DEMO_APPS = ("certification", "encounters", "supervision", "encounters.reporting", "training")
 
 
 class Command(BaseCommand):

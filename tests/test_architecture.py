@@ -1,0 +1,99 @@
+"""The direction of dependency is a contract (pyproject.toml, [tool.importlinter]) that the
+test command checks with lint-imports. These tests prove the contract bites: a copy of the
+code with one upward import planted fails it, and the list standing for encounters' own
+layer leaves no module out."""
+
+from __future__ import annotations
+
+import pkgutil
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("config", "programs", "certification", "encounters", "supervision", "training")
+LINT = str(Path(sys.executable).with_name("lint-imports"))
+
+
+def _contracts() -> list[dict]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
+        "contracts"
+    ]
+
+
+def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [LINT, "--no-cache", str(tree / "pyproject.toml")],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tree)},
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def code_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tree = tmp_path_factory.mktemp("code")
+    for package in PACKAGES:
+        shutil.copytree(
+            ROOT / package, tree / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(ROOT / "pyproject.toml", tree / "pyproject.toml")
+    return tree
+
+
+def test_the_code_as_it_is_keeps_every_contract(code_copy: Path):
+    result = _lint(code_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "broken"),
+    [
+        # inside a function, as lazy imports used to be
+        ("programs/planted.py", "def f():\n    from encounters.reporting import figures\n", "Layers"),
+        ("certification/planted.py", "from encounters import models\n", "Layers"),
+        ("encounters/management/planted.py", "from supervision import selectors\n", "Layers"),
+        ("encounters/management/planted.py", "import encounters.reporting.figures\n", "Layers"),
+        ("config/accounts/planted.py", "from programs import audit\n", "Layers"),
+        ("supervision/planted.py", "from encounters.reporting import services\n", "Layers"),
+        ("training/planted.py", "from supervision import models\n", "Training"),
+        ("training/planted.py", "from encounters.reporting import figures\n", "Training"),
+    ],
+)
+def test_a_planted_upward_import_breaks_the_contract(
+    code_copy: Path, module: str, source: str, broken: str
+):
+    planted = code_copy / module
+    planted.write_text(source)
+    try:
+        result = _lint(code_copy)
+    finally:
+        planted.unlink()
+    assert result.returncode == 1, result.stdout
+    dotted = module.removesuffix(".py").replace("/", ".")
+    assert f"{dotted} -> " in result.stdout  # the offending import is named
+    assert any(
+        line.startswith(broken) and line.endswith("BROKEN") for line in result.stdout.splitlines()
+    )
+
+
+def test_encounters_own_layer_names_every_module_but_reporting():
+    """import-linter's layers cannot nest, so encounters' layer lists its modules; a new
+    module left out of that list would escape the contract."""
+    (layers,) = [c for c in _contracts() if c["id"] == "layers"]
+    (listed,) = [layer for layer in layers["layers"] if layer.startswith("encounters.apps")]
+    names = {name.strip() for name in listed.split(":")}
+    present = {
+        f"encounters.{m.name}"
+        for m in pkgutil.iter_modules([str(ROOT / "encounters")])
+        if m.name != "reporting"
+    }
+    assert names == present
