@@ -20,9 +20,7 @@ LINT = str(Path(sys.executable).with_name("lint-imports"))
 
 
 def _contracts() -> list[dict]:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
-        "contracts"
-    ]
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
 
 
 def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
@@ -58,7 +56,11 @@ def test_the_code_as_it_is_keeps_every_contract(code_copy: Path):
     ("module", "source", "broken"),
     [
         # inside a function, as lazy imports used to be
-        ("programs/planted.py", "def f():\n    from encounters.reporting import figures\n", "Layers"),
+        (
+            "programs/planted.py",
+            "def f():\n    from encounters.reporting import figures\n",
+            "Layers",
+        ),
         ("certification/planted.py", "from encounters import models\n", "Layers"),
         ("encounters/management/planted.py", "from supervision import selectors\n", "Layers"),
         ("encounters/management/planted.py", "import encounters.reporting.figures\n", "Layers"),

@@ -19,11 +19,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Avg, Count
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.safestring import SafeString, mark_safe
 
 from encounters.models import SupportType
 from encounters.reporting import charts, figures
+from encounters.reporting import funder as funder_report
+from encounters.reporting import savings as savings_report
 from encounters.reporting.figures import Scope
 from programs.models import Membership, Program, Role
 
@@ -109,9 +111,9 @@ def dashboard(membership: Membership, today: dt.date) -> dict[str, Any]:
 def panel(scope: Scope) -> dict[str, Any]:
     """One scope's cards and charts. `funder` and `cost_savings` are the reports' own
     figures for the scope, kept whole so that a page or a test can compare them."""
-    funder = figures.funder(scope)
-    savings = figures.cost_savings(scope)
-    weekly = figures.weekly_encounters(scope)
+    funder = funder_report.funder(scope)
+    savings = savings_report.cost_savings(scope)
+    weekly = weekly_encounters(scope)
     satisfaction = satisfaction_by_month(scope)
     name = scope.program.name if scope.program else "All programs"
     return {
@@ -235,3 +237,16 @@ def _months(scope: Scope) -> list[dt.date]:
         months.append(month)
         month = (month + dt.timedelta(days=32)).replace(day=1)
     return months
+
+
+def weekly_encounters(scope: Scope) -> list[tuple[dt.date, int]]:
+    """Encounters per week (Monday), for the dashboard's chart."""
+    return [
+        (week.date() if isinstance(week, dt.datetime) else week, n)
+        for week, n in scope.encounters()
+        .annotate(week=TruncWeek("date"))
+        .values_list("week")
+        .annotate(n=Count("pk"))
+        .values_list("week", "n")
+        .order_by("week")
+    ]

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from encounters.reporting import figures as f
 from encounters.reporting.figures import Scope
+from encounters.reporting.funder import funder
+from encounters.reporting.savings import cost_savings
 from programs.exports import spreadsheet_cell
 
 
@@ -25,9 +26,9 @@ def build(
 ) -> dict[str, Any]:
     """The figures of a report of `kind` ("cost-savings" or "funder")."""
     if kind == "cost-savings":
-        return f.cost_savings(scope, unit_costs=unit_costs, program_cost_override=program_cost)
+        return cost_savings(scope, unit_costs=unit_costs, program_cost_override=program_cost)
     if kind == "funder":
-        return f.funder(scope)
+        return funder(scope)
     raise ValueError(f"unknown report {kind!r}")
 
 

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from config.accounts.models import User
@@ -23,10 +22,10 @@ from encounters.reporting import events as report_events
 from encounters.reporting import formats
 from encounters.reporting.figures import Scope, money
 from encounters.reporting.models import ReportFrequency, ReportKind, ReportRun, ReportSchedule
+from encounters.reporting.recipients import tell_recipients
 from programs.access import Capability, can
 from programs.audit import audit_record
 from programs.models import Membership, Organization, Program, Role
-from programs.services import notification_send
 
 logger = logging.getLogger(__name__)
 
@@ -39,17 +38,12 @@ WHOLE_ORGANIZATION_ADMINS_ONLY = (
     "Only an organization admin can report on all programs; choose one program."
 )
 UNKNOWN_KIND = "Choose the cost-savings report or the funder report."
-UNKNOWN_FREQUENCY = "Choose monthly or quarterly."
 SCENARIO_COST_SAVINGS_ONLY = (
     "A scenario applies to the cost-savings report only: clear it, or choose that report."
 )
 UNKNOWN_ALTERNATIVE = "The scenario names an alternative that does not exist."
 NEGATIVE_COST = "A cost cannot be negative."
 KEY_USED_BY_OTHER = "This form was already sent by someone else; open the page again."
-NO_RECIPIENTS = "Choose at least one person to tell when the report is ready."
-RECIPIENT_CANNOT_SEE = (
-    "{name} could not open this report: choose organization admins, or managers of the program."
-)
 NOT_ALLOWED = "You cannot ask for reports."
 BUILD_FAILED = "Building the report failed ({reason}); the details are in the server log."
 TOOK_TOO_LONG = "The report took too long to build and was stopped; ask for it again."
@@ -59,7 +53,6 @@ MAX_YEARS = 3
 STALE_AFTER = dt.timedelta(hours=1)
 FILE_FORMATS = ("pdf", "xlsx", "csv", "json")
 
-# --- who sees which ---------------------------------------------------------------------
 # (Registered here, next to the only code that reads them; encounters/apps.py should import
 # this module in ready() so the rules hold before any page is loaded.)
 
@@ -101,7 +94,7 @@ def preset_period(preset: str, today: dt.date) -> tuple[dt.date, dt.date]:
 # --- asking for a report ------------------------------------------------------------------
 
 
-def _membership_of(actor: User, organization: Organization) -> Membership:
+def membership_of(actor: User, organization: Organization) -> Membership:
     membership = (
         Membership.objects.filter(user=actor, organization=organization, is_active=True)
         .select_related("user")
@@ -112,7 +105,7 @@ def _membership_of(actor: User, organization: Organization) -> Membership:
     return membership
 
 
-def _check_scope(
+def check_scope(
     errors: dict[str, list[str]],
     *,
     organization: Organization,
@@ -191,11 +184,11 @@ def report_request(
         existing = ReportRun.objects.filter(submission_key=submission_key).first()
         if existing is not None:
             return _same_asker(existing, organization, actor)
-    membership = _membership_of(actor, organization) if actor is not None else None
+    membership = membership_of(actor, organization) if actor is not None else None
     errors: dict[str, list[str]] = {}
     if kind not in ReportKind.values:
         errors["kind"] = [UNKNOWN_KIND]
-    _check_scope(errors, organization=organization, membership=membership, program=program)
+    check_scope(errors, organization=organization, membership=membership, program=program)
     for field, messages in check_period(start, end, today=organization.today()).items():
         errors.setdefault(field, []).extend(messages)
     scenario = _scenario(errors, kind=kind, unit_costs=unit_costs, program_cost=program_cost)
@@ -239,7 +232,7 @@ def report_request(
         if existing is None:
             raise
         return _same_asker(existing, organization, actor)
-    _queue_build(run.pk)
+    queue_build(run.pk)
     return run
 
 
@@ -251,7 +244,7 @@ def _same_asker(run: ReportRun, organization: Organization, actor: User | None) 
     return run
 
 
-def _queue_build(run_id: int) -> None:
+def queue_build(run_id: int) -> None:
     from encounters.reporting.tasks import build_report
 
     transaction.on_commit(lambda: build_report.delay(run_id=run_id))
@@ -337,7 +330,7 @@ def _finish(run_id: int, figures: dict[str, Any], files: dict[str, str | bytes])
     run.finished_at = timezone.now()
     run.save(update_fields=[*FILE_FORMATS, "figures", "status", "progress", "error", "finished_at"])
     if run.schedule is not None:
-        _tell_recipients(run, run.schedule)
+        tell_recipients(run, run.schedule)
     return run
 
 
@@ -349,172 +342,3 @@ def report_runs_expire(*, now: dt.datetime | None = None) -> int:
         status__in=[ReportRun.Status.PENDING, ReportRun.Status.RUNNING],
         requested_at__lt=now - STALE_AFTER,
     ).update(status=ReportRun.Status.FAILED, error=TOOK_TOO_LONG, finished_at=now)
-
-
-# --- schedules ----------------------------------------------------------------------------
-
-
-def may_receive(membership: Membership, program: Program | None) -> bool:
-    """Who can be told of a scheduled report: someone who could open it (an active admin,
-    or an active manager of its program)."""
-    if not membership.is_active or not membership.user.is_active:
-        return False
-    if membership.role == Role.ORG_ADMIN:
-        return True
-    return (
-        membership.role == Role.PROGRAM_MANAGER
-        and program is not None
-        and membership.programs.filter(pk=program.pk).exists()
-    )
-
-
-@transaction.atomic
-def schedule_save(
-    *,
-    organization: Organization,
-    actor: User,
-    kind: str,
-    program: Program | None,
-    frequency: str,
-    recipients: list[Membership],
-    ip_address: str | None = None,
-) -> ReportSchedule:
-    """Set up a report built after each month or quarter and sent, as a link, to its
-    recipients."""
-    membership = _membership_of(actor, organization)
-    errors: dict[str, list[str]] = {}
-    if kind not in ReportKind.values:
-        errors["kind"] = [UNKNOWN_KIND]
-    if frequency not in ReportFrequency.values:
-        errors["frequency"] = [UNKNOWN_FREQUENCY]
-    _check_scope(errors, organization=organization, membership=membership, program=program)
-    if not recipients:
-        errors["recipients"] = [NO_RECIPIENTS]
-    for person in recipients:
-        if person.organization_id != organization.pk or not may_receive(person, program):
-            errors.setdefault("recipients", []).append(
-                RECIPIENT_CANNOT_SEE.format(name=person.user)
-            )
-    if errors:
-        raise ValidationError(errors)
-    # The same schedule asked for twice (a double tap) is one schedule: its recipients
-    # are added to those it has.
-    existing = ReportSchedule.objects.filter(
-        organization=organization, kind=kind, program=program, frequency=frequency, is_active=True
-    ).first()
-    if existing is not None:
-        existing.recipients.add(*recipients)
-        return existing
-    schedule = ReportSchedule.objects.create(
-        organization=organization,
-        kind=kind,
-        program=program,
-        frequency=frequency,
-        created_by=actor,
-    )
-    schedule.recipients.set(recipients)
-    audit_record(
-        actor=actor,
-        organization=organization,
-        event=report_events.REPORT_SCHEDULE_ADDED,
-        subject=schedule,
-        ip_address=ip_address,
-        data={
-            "kind": kind,
-            "program": program.pk if program else None,
-            "frequency": frequency,
-            "recipients": sorted(r.pk for r in recipients),
-        },
-    )
-    return schedule
-
-
-@transaction.atomic
-def schedule_remove(
-    *, schedule: ReportSchedule, actor: User, ip_address: str | None = None
-) -> ReportSchedule:
-    """Stop a schedule. Its runs stay in the archive; removing it twice changes nothing."""
-    schedule = ReportSchedule.objects.select_for_update().get(pk=schedule.pk)
-    if not schedule.is_active:
-        return schedule
-    schedule.is_active = False
-    schedule.save(update_fields=["is_active"])
-    audit_record(
-        actor=actor,
-        organization=schedule.organization,
-        event=report_events.REPORT_SCHEDULE_REMOVED,
-        subject=schedule,
-        ip_address=ip_address,
-    )
-    return schedule
-
-
-def schedules_run(*, today: dt.date | None = None) -> dict[str, int]:
-    """For each active schedule, ask once for the month or quarter just ended (by the
-    organization's own calendar unless `today` is given). The unique run per schedule and
-    period makes a repeat a no-op; a failed run of that period is tried again."""
-    asked = retried = 0
-    schedules = ReportSchedule.objects.filter(is_active=True).select_related(
-        "organization", "program"
-    )
-    for schedule in schedules:
-        day = today or schedule.organization.today()
-        start, end = previous_period(schedule.frequency, day)
-        try:
-            with transaction.atomic():
-                report_request(
-                    organization=schedule.organization,
-                    actor=None,
-                    kind=schedule.kind,
-                    program=schedule.program,
-                    start=start,
-                    end=end,
-                    schedule=schedule,
-                )
-            asked += 1
-        except IntegrityError:
-            retried += _retry_failed(schedule, start, end)
-        except ValidationError:
-            logger.exception("report schedule %s could not ask for its report", schedule.pk)
-    return {"asked": asked, "retried": retried}
-
-
-def _retry_failed(schedule: ReportSchedule, start: dt.date, end: dt.date) -> int:
-    with transaction.atomic():
-        run = (
-            ReportRun.objects.select_for_update()
-            .filter(schedule=schedule, start=start, end=end, status=ReportRun.Status.FAILED)
-            .first()
-        )
-        if run is None:
-            return 0
-        run.status = ReportRun.Status.PENDING
-        run.progress = 0
-        run.requested_at = timezone.now()
-        run.save(update_fields=["status", "progress", "requested_at"])
-        _queue_build(run.pk)
-    return 1
-
-
-def _tell_recipients(run: ReportRun, schedule: ReportSchedule) -> None:
-    """A link to the run for each recipient who can still open it. The notification is
-    e-mailed, so it names the report and the period only: no figures, no client."""
-    frequency = "monthly" if schedule.frequency == ReportFrequency.MONTHLY else "quarterly"
-    kind = "cost-savings" if run.kind == ReportKind.COST_SAVINGS else "funder"
-    scope = run.program.name if run.program is not None else "All programs"
-    link = reverse("report_run", args=[run.pk])
-    for person in schedule.recipients.select_related("user"):
-        if not may_receive(person, run.program):
-            continue
-        notification_send(
-            user=person.user,
-            organization=run.organization,
-            title=f"Your {frequency} {kind} report is ready",
-            body=f"{scope}, {_day(run.start)} to {_day(run.end)}. Open it in PeerPath to "
-            "download the PDF or the spreadsheet.",
-            link=link,
-        )
-
-
-def _day(day: dt.date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"

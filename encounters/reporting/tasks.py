@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from encounters.reporting.services import report_build, report_runs_expire, schedules_run
+from encounters.reporting.schedules import schedules_run
+from encounters.reporting.services import report_build, report_runs_expire
 
 
 # The soft limit raises inside the build, which then ends the run as failed.

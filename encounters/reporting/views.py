@@ -13,7 +13,7 @@ from django.views import View
 
 from encounters.models import Alternative
 from encounters.reporting import events as report_events
-from encounters.reporting import services
+from encounters.reporting import schedules, services
 from encounters.reporting.figures import costs_in_force
 from encounters.reporting.forms import ReportRequestForm, ReportScheduleForm
 from encounters.reporting.models import ReportRun, ReportSchedule
@@ -171,7 +171,7 @@ class ReportScheduleView(MemberRequiredMixin, View):
         if form.is_valid():
             schedule = self.call_service(
                 form,
-                services.schedule_save,
+                schedules.schedule_save,
                 organization=self.membership.organization,
                 actor=self.actor,
                 kind=form.cleaned_data["kind"],
@@ -190,7 +190,7 @@ class ReportScheduleRemoveView(ScopedObjectMixin, View):
     capability = Capability.VIEW_REPORTS
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        schedule = services.schedule_remove(
+        schedule = schedules.schedule_remove(
             schedule=self.object, actor=self.actor, ip_address=client_ip(request)
         )
         messages.success(request, f"Stopped: {schedule}. Reports it built stay in the archive.")

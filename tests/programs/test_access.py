@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from config.accounts.models import User
+from programs import audit
 from programs.models import Membership, Program, Role
 from tests.factories import TEST_PASSWORD
 
@@ -87,7 +88,7 @@ def test_an_admin_changes_a_role_and_it_is_audited(org, member_of, client_for):
     assert peer.role == Role.PROGRAM_MANAGER
     from programs.models import AuditEvent
 
-    event = AuditEvent.objects.get(event="membership.updated", subject_id=str(peer.pk))
+    event = AuditEvent.objects.get(event=audit.MEMBERSHIP_UPDATED, subject_id=str(peer.pk))
     assert event.actor == admin.user
     assert event.data["before"]["role"] == "peer_supporter"
     assert event.data["after"]["role"] == "program_manager"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from programs import audit
 from programs.audit import audit_record
 from programs.models import AUDIT_LOG_IS_APPEND_ONLY, AuditEvent, AuditLogIsAppendOnly
 
@@ -59,10 +60,10 @@ def test_sign_ins_and_failures_are_recorded_without_the_password(org, member_of)
     peer = member_of(org, Role.PEER_SUPPORTER, mfa=False)
     Client().post(reverse("account_login"), {"login": peer.user.email, "password": "wrong-one"})
     Client().post(reverse("account_login"), {"login": peer.user.email, "password": TEST_PASSWORD})
-    failed = AuditEvent.objects.get(event="account.sign_in_failed")
+    failed = AuditEvent.objects.get(event=audit.ACCOUNT_SIGN_IN_FAILED)
     assert failed.data == {"email": peer.user.email}
     assert "wrong-one" not in str(failed.data)
-    signed_in = AuditEvent.objects.get(event="account.signed_in")
+    signed_in = AuditEvent.objects.get(event=audit.ACCOUNT_SIGNED_IN)
     assert signed_in.actor == peer.user
     assert signed_in.ip_address == "127.0.0.1"
 
@@ -79,12 +80,74 @@ def test_behind_a_trusted_proxy_the_visitors_address_is_recorded(org, member_of,
     Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7").post(
         reverse("account_login"), {"login": peer.user.email, "password": TEST_PASSWORD}
     )
-    assert AuditEvent.objects.get(event="account.signed_in").ip_address == "203.0.113.7"
+    assert AuditEvent.objects.get(event=audit.ACCOUNT_SIGNED_IN).ip_address == "203.0.113.7"
 
 
 def test_a_password_typed_into_the_email_field_is_not_logged(org):
     from django.contrib.auth.signals import user_login_failed
 
     user_login_failed.send(sender=None, credentials={"username": "hunter2 secret"})
-    event = AuditEvent.objects.get(event="account.sign_in_failed")
+    event = AuditEvent.objects.get(event=audit.ACCOUNT_SIGN_IN_FAILED)
     assert event.data == {"email": "(not an e-mail address)"}
+
+
+def test_every_app_registers_its_events_with_one_label_each():
+    from certification import events as certification_events
+    from encounters import events as encounter_events
+    from encounters.reporting import events as report_events
+    from programs.audit import registered_events
+    from supervision import events as supervision_events
+    from training import events as training_events
+
+    registered = registered_events()
+    modules = (
+        audit,
+        certification_events,
+        encounter_events,
+        report_events,
+        supervision_events,
+        training_events,
+    )
+    codes = [getattr(m, name) for m in modules for name in dir(m) if name.isupper() and "_" in name]
+    codes = [c for c in codes if isinstance(c, str) and "." in c]
+    assert len(codes) == len(set(codes)) > 80
+    for code in codes:
+        assert registered[code].strip(), code
+        assert code.split(".")[0] in code  # a namespaced code, e.g. "client.viewed"
+
+
+def test_a_code_cannot_get_a_second_label():
+    audit.event("test.only_once", "Shown once")
+    assert audit.event("test.only_once", "Shown once") == "test.only_once"
+    with pytest.raises(RuntimeError):
+        audit.event("test.only_once", "Shown differently")
+
+
+def test_a_row_reads_its_registered_label_and_an_unknown_code_is_spelt_out(org):
+    known = audit_record(actor=None, organization=org, event=audit.PROGRAM_CREATED)
+    unknown = audit_record(actor=None, organization=org, event="legacy.thing_done")
+    assert known.label == "Program created"
+    assert unknown.label == "legacy thing done"
+
+
+def test_creating_a_program_writes_exactly_one_audit_row(org, member_of):
+    from programs.models import Role
+    from programs.services import program_save
+
+    admin = member_of(org, Role.ORG_ADMIN)
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    program = program_save(organization=org, actor=admin.user, name="Crisis Response")
+    rows = list(
+        AuditEvent.objects.exclude(pk__in=before).values(
+            "event", "actor", "organization", "subject_type", "subject_id"
+        )
+    )
+    assert rows == [
+        {
+            "event": audit.PROGRAM_CREATED,
+            "actor": admin.user.pk,
+            "organization": org.pk,
+            "subject_type": "programs.program",
+            "subject_id": str(program.pk),
+        }
+    ]

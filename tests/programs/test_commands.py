@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from config.accounts.models import User
+from programs import audit
 from programs.demo import DEMO_ORG_SLUG, DEMO_STAFF, current_demo_code
 from programs.models import AuditEvent, Membership, Organization, Program, Role
 
@@ -22,7 +23,7 @@ def test_create_organization_is_idempotent():
     assert Organization.objects.filter(slug="valley").count() == 1
     assert Organization.objects.get(slug="valley").name == "Valley Peer Network"
     assert "Already there" in out.getvalue()
-    assert AuditEvent.objects.filter(event="organization.created").count() == 1
+    assert AuditEvent.objects.filter(event=audit.ORGANIZATION_CREATED).count() == 1
 
 
 def _counts() -> tuple[int, ...]:

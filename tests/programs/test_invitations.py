@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.accounts.models import User
+from programs import audit
 from programs.models import AuditEvent, Invitation, Membership, Role
 from programs.services import ALREADY_A_MEMBER, ALREADY_INVITED
 
@@ -73,7 +74,7 @@ def test_admin_invites_and_the_person_joins_with_the_right_role(
     # Signed in straight away, and the link cannot be used a second time.
     assert visitor.get(reverse("home")).status_code == 200
     assert Client().get(link).status_code == 410
-    assert AuditEvent.objects.filter(event="invitation.accepted", actor=user).count() == 1
+    assert AuditEvent.objects.filter(event=audit.INVITATION_ACCEPTED, actor=user).count() == 1
 
 
 def test_an_expired_link_is_refused(org, member_of, client_for):

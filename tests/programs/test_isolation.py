@@ -166,7 +166,7 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
         position=position, actor=admin.user, kind="grant", yearly_amount=Decimal("40000")
     )
     from encounters.models import Client
-    from encounters.services import EncounterInput, encounter_save
+    from encounters.services.encounters import EncounterInput, encounter_save
 
     client = Client.objects.create(
         program=program, code="C-1", assigned_peer=membership, enrolled_on=dt.date(2025, 1, 1)
@@ -186,7 +186,7 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
             support_types=["emotional"],
         ),
     )
-    from encounters.payers import PayerTerms, RateTerms, payer_create
+    from encounters.services.payers import PayerTerms, RateTerms, payer_create
 
     payer = payer_create(
         organization=org,
@@ -214,29 +214,31 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
         starts_on=dt.date(2025, 1, 1),
         ends_on=dt.date(2025, 12, 31),
     )
-    from supervision import services as sup
     from supervision.models import RecordExport
+    from supervision.services.agreements import AgreementInput, agreement_save
+    from supervision.services.logs import LogInput, log_save
+    from supervision.services.supervisors import supervisor_profile_save
 
     supervisor = member_of(org, Role.CLINICAL_SUPERVISOR, programs=[program])
-    sup.supervisor_profile_save(
+    supervisor_profile_save(
         membership=supervisor,
         actor=None,
         license_type="psychologist",
         license_number="PSY-1",
         licensed_on=dt.date(2010, 1, 1),
     )
-    agreement = sup.agreement_save(
+    agreement = agreement_save(
         organization=org,
         actor=admin.user,
-        data=sup.AgreementInput(
+        data=AgreementInput(
             supervisor=supervisor, supervisee=membership, starts_on=dt.date(2024, 1, 1)
         ),
         document=ContentFile(b"%PDF-1.4 agreement", name="agreement.pdf"),
     )
-    log, _ = sup.log_save(
+    log, _ = log_save(
         supervisor=supervisor,
         actor=supervisor.user,
-        data=sup.LogInput(
+        data=LogInput(
             date=dt.date(2025, 2, 3),
             start_time=dt.time(9),
             end_time=dt.time(10),

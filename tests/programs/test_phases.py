@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from programs import audit
 from programs.models import AuditEvent, ChecklistItem, PhaseChange, Program, Role
 from programs.planning import ITEMS_OPEN, LAST_PHASE, program_phase_advance
 from programs.rules import DEFAULT_PHASE_ITEMS
@@ -49,7 +50,7 @@ def test_moving_on_with_items_open_needs_a_recorded_reason(program_and_manager):
     change = PhaseChange.objects.get()
     assert (change.open_items, change.changed_by) == (6, manager.user)
     assert change.override_reason == "Grant start date is fixed; funding letter pending"
-    event = AuditEvent.objects.get(event="program.phase_overridden")
+    event = AuditEvent.objects.get(event=audit.PROGRAM_PHASE_OVERRIDDEN)
     assert event.data["open_items"] == 6
     # The next phase's checklist is there, and the open items stay visible in history.
     assert program.checklist.filter(phase="implementation").count() == 10

@@ -16,6 +16,7 @@ from django.core.management.base import CommandError
 from config.accounts.models import User
 from programs.imports import MISSING_COLUMN, REQUIRED, RowError
 from programs.models import AuditEvent, Membership, Program, Role
+from supervision import events as supervision_events
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +182,7 @@ def _import_errors(org, path: Path) -> list[RowError]:
 
 def test_a_supervisors_license_is_stored_and_decides_when_they_may_supervise(org, tmp_path):
     from supervision.models import SupervisorProfile
-    from supervision.services import supervisor_eligible_on
+    from supervision.services.supervisors import supervisor_eligible_on
 
     _run(_write(tmp_path, [_supervisor_row()]), org.slug)
 
@@ -196,7 +197,12 @@ def test_a_supervisors_license_is_stored_and_decides_when_they_may_supervise(org
     # Three years after the license date, not a day before.
     assert not supervisor_eligible_on(ben, dt.date(2018, 6, 29))
     assert supervisor_eligible_on(ben, dt.date(2018, 6, 30))
-    assert AuditEvent.objects.filter(event="supervisor.updated", organization=org).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            event=supervision_events.SUPERVISOR_UPDATED, organization=org
+        ).count()
+        == 1
+    )
 
 
 def test_reimporting_a_license_reports_unchanged_and_writes_nothing(org, tmp_path):
@@ -206,12 +212,12 @@ def test_reimporting_a_license_reports_unchanged_and_writes_nothing(org, tmp_pat
     out, _ = _run(path, org.slug)
 
     assert "1 row(s): 0 created, 0 updated, 1 unchanged" in out
-    assert AuditEvent.objects.filter(event="supervisor.updated").count() == 1
+    assert AuditEvent.objects.filter(event=supervision_events.SUPERVISOR_UPDATED).count() == 1
 
 
 def test_a_changed_license_updates_the_profile_and_keeps_its_supervision_ceus(org, tmp_path):
     from supervision.models import SupervisorProfile
-    from supervision.services import supervisor_eligible_on, supervisor_profile_save
+    from supervision.services.supervisors import supervisor_eligible_on, supervisor_profile_save
 
     _run(_write(tmp_path, [_supervisor_row(licensed_on="2024-01-02")]), org.slug)
     ben = Membership.objects.get(user__email="ben@example.org", organization=org)

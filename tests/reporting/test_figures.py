@@ -19,11 +19,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from encounters.models import SurveyResponse
-from encounters.reporting.models import AlternativeCost
 from encounters.reporting import formats
-from encounters.reporting.figures import Scope, cost_savings, funder, program_cost
+from encounters.reporting.figures import Scope, program_cost
+from encounters.reporting.funder import funder
+from encounters.reporting.models import AlternativeCost, ProgramCost
+from encounters.reporting.savings import cost_savings
 from encounters.services import encounter_save
-from encounters.reporting.models import ProgramCost
 from tests.encounters.conftest import encounter_input
 
 pytestmark = pytest.mark.django_db

@@ -16,15 +16,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from encounters.reporting import services
 from encounters.models import SurveyResponse
-from encounters.reporting.models import AlternativeCost, ReportRun, ReportSchedule
-from encounters.reporting.forms import ENTER_END, ENTER_START
-from encounters.reporting import formats
+from encounters.reporting import events as report_events
+from encounters.reporting import formats, schedules, services
 from encounters.reporting.figures import Scope
+from encounters.reporting.forms import ENTER_END, ENTER_START
+from encounters.reporting.models import AlternativeCost, ProgramCost, ReportRun, ReportSchedule
 from encounters.services import encounter_save, survey_current
 from programs.models import AuditEvent, Notification, Role
-from encounters.reporting.models import ProgramCost
 from tests.encounters.conftest import encounter_input
 
 pytestmark = pytest.mark.django_db
@@ -180,7 +179,7 @@ def test_an_admin_asks_for_a_report_and_its_four_files_carry_the_same_figures(
             assert row[2] == value and float(line[2]) == value, (section, item)
 
     audit = AuditEvent.objects.filter(subject_id=str(run.pk), subject_type="encounters.reportrun")
-    requested = audit.get(event="report.requested")
+    requested = audit.get(event=report_events.REPORT_REQUESTED)
     assert requested.actor == march.admin.user
     assert requested.data == {
         "kind": "cost-savings",
@@ -190,7 +189,7 @@ def test_an_admin_asks_for_a_report_and_its_four_files_carry_the_same_figures(
         "scenario": False,
         "schedule": None,
     }
-    downloads = audit.filter(event="report.downloaded").order_by("pk")
+    downloads = audit.filter(event=report_events.REPORT_DOWNLOADED).order_by("pk")
     assert [e.data["format"] for e in downloads] == ["pdf", "xlsx", "csv", "json"]
 
 
@@ -250,7 +249,7 @@ def test_a_scenario_is_stored_and_labelled(march, client_for, django_capture_on_
     assert "Program cost for the period: $1000.00" in page
     archive = c.get(reverse("report_list")).content.decode()
     assert ">Scenario</span>" in archive
-    requested = AuditEvent.objects.get(event="report.requested")
+    requested = AuditEvent.objects.get(event=report_events.REPORT_REQUESTED)
     assert requested.data["scenario"] is True
 
 
@@ -272,7 +271,7 @@ def test_a_double_submit_asks_once(march, client_for, django_capture_on_commit_c
     assert first["Location"] == second["Location"]
     assert ReportRun.objects.count() == 1
     assert len(callbacks) == 1  # one build queued
-    assert AuditEvent.objects.filter(event="report.requested").count() == 1
+    assert AuditEvent.objects.filter(event=report_events.REPORT_REQUESTED).count() == 1
 
 
 def test_someone_else_cannot_reuse_a_form_key(march):
@@ -384,7 +383,7 @@ def test_an_unknown_format_or_an_unfinished_run_has_no_file(
     with django_capture_on_commit_callbacks(execute=True):
         ready = _request(march, march.admin, march.program)
     assert c.get(reverse("report_file", args=[ready.pk, "docx"])).status_code == 404
-    assert not AuditEvent.objects.filter(event="report.downloaded").exists()
+    assert not AuditEvent.objects.filter(event=report_events.REPORT_DOWNLOADED).exists()
 
 
 def test_a_manager_reports_on_own_programs_only(march, org, program_in, client_for):
@@ -488,7 +487,7 @@ def test_a_schedule_builds_each_period_once_and_tells_its_recipients_once(
     )
     assert response.status_code == 302
     schedule = ReportSchedule.objects.get()
-    assert AuditEvent.objects.get(event="report.schedule_added").data == {
+    assert AuditEvent.objects.get(event=report_events.REPORT_SCHEDULE_ADDED).data == {
         "kind": "funder",
         "program": march.program.pk,
         "frequency": "monthly",
@@ -502,7 +501,7 @@ def test_a_schedule_builds_each_period_once_and_tells_its_recipients_once(
 
     for day in (dt.date(2025, 4, 2), dt.date(2025, 4, 2), dt.date(2025, 4, 30)):
         with django_capture_on_commit_callbacks(execute=True):
-            services.schedules_run(today=day)
+            schedules.schedules_run(today=day)
     run = ReportRun.objects.get()
     assert (run.schedule, run.requested_by, run.start, run.end) == (schedule, None, *MARCH)
     assert run.status == "ready"
@@ -525,7 +524,7 @@ def test_a_schedule_builds_each_period_once_and_tells_its_recipients_once(
 
     # The next month has a run of its own, and its own notifications.
     with django_capture_on_commit_callbacks(execute=True):
-        services.schedules_run(today=dt.date(2025, 5, 1))
+        schedules.schedules_run(today=dt.date(2025, 5, 1))
     assert ReportRun.objects.count() == 2
     assert Notification.objects.count() == 4
     # A manager sees the scheduled run of their program.
@@ -536,7 +535,7 @@ def test_a_schedule_builds_each_period_once_and_tells_its_recipients_once(
 def test_a_failed_scheduled_run_is_tried_again_by_the_next_pass(
     march, django_capture_on_commit_callbacks, monkeypatch
 ):
-    services.schedule_save(
+    schedules.schedule_save(
         organization=march.program.organization,
         actor=march.admin.user,
         kind="cost-savings",
@@ -547,13 +546,13 @@ def test_a_failed_scheduled_run_is_tried_again_by_the_next_pass(
     real_build = formats.build
     monkeypatch.setattr(formats, "build", lambda *a, **k: 1 / 0)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.schedules_run(today=dt.date(2025, 4, 10)) == {"asked": 1, "retried": 0}
+        assert schedules.schedules_run(today=dt.date(2025, 4, 10)) == {"asked": 1, "retried": 0}
     run = ReportRun.objects.get()
     assert run.status == "failed" and (run.start, run.end) == (dt.date(2025, 1, 1), MARCH[1])
     assert not Notification.objects.exists()
     monkeypatch.setattr(formats, "build", real_build)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.schedules_run(today=dt.date(2025, 4, 11)) == {"asked": 0, "retried": 1}
+        assert schedules.schedules_run(today=dt.date(2025, 4, 11)) == {"asked": 0, "retried": 1}
     run.refresh_from_db()
     assert run.status == "ready"
     assert Notification.objects.get().title == "Your quarterly cost-savings report is ready"
@@ -574,7 +573,7 @@ def test_a_schedule_goes_only_to_people_who_can_open_it(
         },
     )
     html = response.content.decode()
-    assert services.RECIPIENT_CANNOT_SEE.format(name=other_manager.user) in html
+    assert schedules.RECIPIENT_CANNOT_SEE.format(name=other_manager.user) in html
     nobody = c.post(
         reverse("report_schedules"),
         {"kind": "funder", "program": march.program.pk, "frequency": "quarterly"},
@@ -596,7 +595,7 @@ def test_a_schedule_goes_only_to_people_who_can_open_it(
 def test_a_removed_schedule_builds_nothing_more(
     march, client_for, django_capture_on_commit_callbacks
 ):
-    schedule = services.schedule_save(
+    schedule = schedules.schedule_save(
         organization=march.program.organization,
         actor=march.manager.user,
         kind="funder",
@@ -611,15 +610,15 @@ def test_a_removed_schedule_builds_nothing_more(
     assert c.post(remove).status_code == 302  # twice: no second audit row
     schedule.refresh_from_db()
     assert not schedule.is_active
-    assert AuditEvent.objects.filter(event="report.schedule_removed").count() == 1
+    assert AuditEvent.objects.filter(event=report_events.REPORT_SCHEDULE_REMOVED).count() == 1
     assert remove not in c.get(reverse("report_schedules")).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        services.schedules_run(today=dt.date(2025, 4, 2))
+        schedules.schedules_run(today=dt.date(2025, 4, 2))
     assert not ReportRun.objects.exists()
 
 
 def test_a_recipient_who_left_is_not_told(march, django_capture_on_commit_callbacks):
-    services.schedule_save(
+    schedules.schedule_save(
         organization=march.program.organization,
         actor=march.admin.user,
         kind="funder",
@@ -630,7 +629,7 @@ def test_a_recipient_who_left_is_not_told(march, django_capture_on_commit_callba
     march.manager.is_active = False
     march.manager.save(update_fields=["is_active"])
     with django_capture_on_commit_callbacks(execute=True):
-        services.schedules_run(today=dt.date(2025, 4, 2))
+        schedules.schedules_run(today=dt.date(2025, 4, 2))
     assert [n.user for n in Notification.objects.all()] == [march.admin.user]
 
 
@@ -644,7 +643,7 @@ def test_the_same_schedule_asked_for_twice_is_one_schedule(march):
     from encounters.reporting.models import ReportSchedule
 
     for _ in range(2):
-        services.schedule_save(
+        schedules.schedule_save(
             organization=march.program.organization,
             actor=march.manager.user,
             kind="funder",

@@ -15,11 +15,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from encounters.reporting.models import AlternativeCost
 from encounters.reporting import assumptions as a
+from encounters.reporting import events as report_events
 from encounters.reporting.figures import Scope, costs_in_force, program_cost
+from encounters.reporting.models import AlternativeCost, ProgramCost
 from programs.models import AuditEvent, Role
-from encounters.reporting.models import ProgramCost
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def example(s: Any, alternative: str = "called_911", **changes: Any) -> Alternat
 
 def test_a_second_value_for_the_same_day_corrects_it_and_the_same_again_changes_nothing(setup):
     first = set_cost(setup)
-    created = AuditEvent.objects.get(event="alternative_cost.created")
+    created = AuditEvent.objects.get(event=report_events.ALTERNATIVE_COST_CREATED)
     assert created.actor == setup.admin.user
     assert created.organization == setup.program.organization
     assert created.subject_id == str(first.pk)
@@ -106,7 +106,7 @@ def test_a_second_value_for_the_same_day_corrects_it_and_the_same_again_changes_
     assert corrected.pk == first.pk
     assert AlternativeCost.objects.count() == 1
     assert (corrected.unit_cost, corrected.source) == (Decimal("975.00"), "Sheriff's budget p. 14")
-    event = AuditEvent.objects.get(event="alternative_cost.corrected")
+    event = AuditEvent.objects.get(event=report_events.ALTERNATIVE_COST_CORRECTED)
     assert event.data["before"]["unit_cost"] == "950.00"
     assert event.data["after"]["unit_cost"] == "975.00"
     assert event.data["after"]["source"] == "Sheriff's budget p. 14"
@@ -131,7 +131,7 @@ def test_setting_the_example_figure_again_on_its_date_makes_it_the_organizations
     old = example(setup, effective_from=JAN_1)
     same = set_cost(setup, unit_cost=old.unit_cost, source=old.source)
     assert same.pk == old.pk and same.is_example is False
-    event = AuditEvent.objects.get(event="alternative_cost.corrected")
+    event = AuditEvent.objects.get(event=report_events.ALTERNATIVE_COST_CORRECTED)
     assert (event.data["before"]["is_example"], event.data["after"]["is_example"]) == (True, False)
 
 
@@ -176,7 +176,7 @@ def test_a_removed_value_is_audited_once_and_the_one_before_applies_again(setup)
     assert a.alternative_cost_remove(organization=org, cost=wrong, actor=setup.admin.user)
     assert costs_in_force(org, TODAY)["called_911"] == earlier
     assert not a.alternative_cost_remove(organization=org, cost=wrong, actor=setup.admin.user)
-    event = AuditEvent.objects.get(event="alternative_cost.removed")
+    event = AuditEvent.objects.get(event=report_events.ALTERNATIVE_COST_REMOVED)
     assert event.subject_id == str(wrong.pk)
     assert event.data["before"]["unit_cost"] == "9500.00" and event.data["after"] is None
 
@@ -222,7 +222,7 @@ def test_a_program_cost_line_is_added_and_audited_once(setup):
     line = add_line(setup)
     again = add_line(setup)
     assert again.pk == line.pk and ProgramCost.objects.count() == 1
-    event = AuditEvent.objects.get(event="program_cost.created")
+    event = AuditEvent.objects.get(event=report_events.PROGRAM_COST_CREATED)
     assert event.subject_id == str(line.pk)
     assert event.data == {
         "before": None,
@@ -279,7 +279,7 @@ def test_a_removed_line_is_audited_once(setup):
     org = setup.program.organization
     assert a.program_cost_remove(organization=org, line=line, actor=setup.admin.user)
     assert not a.program_cost_remove(organization=org, line=line, actor=setup.admin.user)
-    event = AuditEvent.objects.get(event="program_cost.removed")
+    event = AuditEvent.objects.get(event=report_events.PROGRAM_COST_REMOVED)
     assert event.data["before"]["amount"] == "3650.00" and event.data["after"] is None
 
 
@@ -367,7 +367,7 @@ def test_an_admin_adds_a_value_on_the_page(setup, client_for):
         setup.admin.user,
     )
     assert c.post(reverse("alternative_costs"), _cost_form()).status_code == 302
-    assert AuditEvent.objects.filter(event="alternative_cost.created").count() == 1
+    assert AuditEvent.objects.filter(event=report_events.ALTERNATIVE_COST_CREATED).count() == 1
     assert AlternativeCost.objects.count() == 1
 
 
@@ -461,7 +461,7 @@ def test_an_admin_adds_and_removes_a_line_and_sees_the_years_prorated_total(setu
     url = reverse("program_cost_remove", args=[line.pk])
     assert c.post(url).status_code == 302
     assert "already removed" in c.post(url, follow=True).content.decode()
-    assert AuditEvent.objects.filter(event="program_cost.removed").count() == 1
+    assert AuditEvent.objects.filter(event=report_events.PROGRAM_COST_REMOVED).count() == 1
     assert not ProgramCost.objects.filter(pk=line.pk).exists()
 
 
@@ -496,7 +496,7 @@ def test_an_admin_removes_a_value_and_a_second_tap_says_it_is_gone(setup, client
     assert c.post(url).status_code == 302
     assert not AlternativeCost.objects.filter(pk=cost.pk).exists()
     assert "already removed" in c.post(url, follow=True).content.decode()
-    assert AuditEvent.objects.filter(event="alternative_cost.removed").count() == 1
+    assert AuditEvent.objects.filter(event=report_events.ALTERNATIVE_COST_REMOVED).count() == 1
 
 
 def test_another_organizations_values_and_lines_are_not_found(

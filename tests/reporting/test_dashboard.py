@@ -14,7 +14,6 @@ from django.urls import reverse
 
 from encounters import services
 from encounters.models import Client, Encounter
-from encounters.reporting.models import AlternativeCost
 from encounters.reporting import formats
 from encounters.reporting.dashboard import (
     MAX_PANELS,
@@ -24,8 +23,8 @@ from encounters.reporting.dashboard import (
     satisfaction_by_month,
 )
 from encounters.reporting.figures import Scope
+from encounters.reporting.models import AlternativeCost, ProgramCost
 from programs.models import Role
-from encounters.reporting.models import ProgramCost
 from tests.encounters.conftest import encounter_input
 
 pytestmark = pytest.mark.django_db

@@ -18,12 +18,11 @@ import pytest
 
 from encounters import services
 from encounters.models import SurveyChannel
-from encounters.reporting.models import AlternativeCost
 from encounters.reporting import charts
 from encounters.reporting.figures import Scope
 from encounters.reporting.formats import build
+from encounters.reporting.models import AlternativeCost, ProgramCost
 from encounters.reporting.pdf import MINUS, render_pdf
-from encounters.reporting.models import ProgramCost
 from tests.encounters.conftest import encounter_input
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,212 @@
+"""The funder report's figures: clients, encounters, hours, billing by payer, support types
+and phases, survey aggregates (withheld below the minimum), staff and supervision."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+
+from encounters.models import (
+    Client,
+    ModelPhase,
+    SupportType,
+    YesNo,
+)
+from encounters.reporting.figures import (
+    CENT,
+    EMERGENCY,
+    WITHHELD_REASONS,
+    ZERO,
+    Scope,
+    money,
+    program_cost,
+    share,
+    withholding,
+)
+from programs.models import Role
+
+
+def funder(scope: Scope) -> dict[str, Any]:
+    """The quarterly program analysis: who was served and how, billing, the survey's
+    aggregates and the staff figures, in a fixed number of queries."""
+    encounters = scope.encounters()
+    totals = encounters.aggregate(
+        encounters=Count("pk"),
+        clients=Count("client", distinct=True),
+        with_client=Count("pk", filter=Q(client__isnull=False)),
+        minutes=Coalesce(Sum("duration_minutes"), 0),
+        units=Coalesce(Sum("units", filter=Q(billable=True)), 0),
+        amount=Coalesce(
+            Sum("amount", filter=Q(billable=True)),
+            ZERO,
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
+        **{f"support_{s}": Count("pk", filter=Q(**{s: True})) for s in SupportType.values},
+        **{f"phase_{p}": Count("pk", filter=Q(phase=p)) for p in ModelPhase.values},
+    )
+    n = totals["encounters"]
+    by_payer = [
+        {"payer": row["payer__name"], "units": row["units"], "amount": money(row["amount"])}
+        for row in encounters.filter(billable=True)
+        .values("payer_id", "payer__name")
+        .annotate(units=Sum("units"), amount=Sum("amount"))
+        .order_by("payer__name", "payer_id")
+    ]
+    cost = program_cost(scope)
+    survey = _survey_aggregates(scope)
+    clients = totals["clients"]
+    return {
+        "report": "funder",
+        "scope": scope.describe(),
+        "clients_served": clients,
+        "encounters": n,
+        # One-on-one encounters per client (groups and outreach have no client).
+        "encounters_per_client": (Decimal(totals["with_client"]) / clients).quantize(
+            CENT, ROUND_HALF_UP
+        )
+        if clients
+        else None,
+        "hours": (Decimal(totals["minutes"]) / 60).quantize(CENT),
+        "billable_units": totals["units"],
+        "billable_amount": money(totals["amount"]),
+        "billing_by_payer": by_payer,
+        "program_cost": cost["total"],
+        "cost_per_encounter": money(cost["total"] / n) if n and cost["total"] else None,
+        "support_types": {s: totals[f"support_{s}"] for s in SupportType.values},
+        "support_types_percent": {
+            s: _percent(totals[f"support_{s}"], n) for s in SupportType.values
+        },
+        "phases": {p: totals[f"phase_{p}"] for p in ModelPhase.values},
+        "phases_percent": {p: _percent(totals[f"phase_{p}"], n) for p in ModelPhase.values},
+        **survey,
+        "response_rate": share(survey["surveys"], n),
+        **staff_figures(scope),
+    }
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP) if whole else None
+
+
+def _survey_aggregates(scope: Scope) -> dict[str, Any]:
+    """The survey's aggregates. Each is withheld (None) when the scope is withheld (see
+    `withholding`) or when fewer than SURVEY_MIN_RESPONSES people answered that question."""
+    minimum = settings.SURVEY_MIN_RESPONSES
+    responses = scope.responses()
+    agg = responses.aggregate(
+        surveys=Count("pk"),
+        satisfaction_mean=Avg("satisfaction"),
+        satisfaction_n=Count("satisfaction"),
+        wellbeing_mean=Avg("wellbeing"),
+        wellbeing_n=Count("wellbeing"),
+        other_yes=Count("pk", filter=Q(other_services=YesNo.YES)),
+        other_answered=Count("pk", filter=~Q(other_services="")),
+        relapse_yes=Count("pk", filter=Q(relapse=YesNo.YES)),
+        relapse_answered=Count("pk", filter=~Q(relapse="")),
+        emergency=Count("pk", filter=Q(alternative__in=EMERGENCY)),
+        alternative_answered=Count("pk", filter=~Q(alternative="")),
+        **{f"sat_{i}": Count("pk", filter=Q(satisfaction=i)) for i in range(1, 6)},
+    )
+    surveys = agg["surveys"]
+    reason = withholding(scope) if surveys else ""
+
+    def mean(value: Any) -> Decimal | None:
+        return None if value is None else Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
+
+    def enough(n: int) -> bool:
+        return not reason and (n == 0 or n >= minimum)
+
+    change = _wellbeing_change(scope)
+    sat_ok = enough(agg["satisfaction_n"])
+    return {
+        "surveys": surveys,
+        "survey_figures_withheld": bool(reason),
+        "withheld_reason": WITHHELD_REASONS[reason].format(minimum=minimum) if reason else "",
+        "satisfaction_mean": mean(agg["satisfaction_mean"]) if sat_ok else None,
+        "satisfaction_distribution": {str(i): agg[f"sat_{i}"] for i in range(1, 6)}
+        if sat_ok
+        else None,
+        "wellbeing_mean": mean(agg["wellbeing_mean"]) if enough(agg["wellbeing_n"]) else None,
+        # A change over fewer clients than the minimum would be a few people's own change.
+        "wellbeing_change": change if enough(change["clients"]) else None,
+        "other_services_yes": agg["other_yes"] if enough(agg["other_answered"]) else None,
+        "other_services_answered": agg["other_answered"] if enough(agg["other_answered"]) else None,
+        "relapses_reported": agg["relapse_yes"] if enough(agg["relapse_answered"]) else None,
+        "relapse_answered": agg["relapse_answered"] if enough(agg["relapse_answered"]) else None,
+        "would_have_used_emergency_services": agg["emergency"]
+        if enough(agg["alternative_answered"])
+        else None,
+    }
+
+
+def _wellbeing_change(scope: Scope) -> dict[str, Any]:
+    """For each client with two or more well-being answers in the period, latest minus
+    first; the mean of those changes and how many clients it covers (one query)."""
+    answered = scope.responses().filter(wellbeing__isnull=False, encounter__client=OuterRef("pk"))
+    ordered = ("encounter__date", "encounter__start_time", "pk")
+    first = answered.order_by(*ordered).values("wellbeing")[:1]
+    latest = answered.order_by(*(f"-{f}" for f in ordered)).values("wellbeing")[:1]
+    count = answered.order_by().values("encounter__client").annotate(n=Count("pk")).values("n")
+    client_ids = scope.encounters().exclude(client=None).values("client_id")
+    agg = (
+        Client.objects.filter(pk__in=client_ids)
+        .annotate(
+            first_wb=Subquery(first, output_field=IntegerField()),
+            latest_wb=Subquery(latest, output_field=IntegerField()),
+            answers=Subquery(count, output_field=IntegerField()),
+        )
+        .filter(answers__gte=2)
+        .aggregate(clients=Count("pk"), change=Avg(F("latest_wb") - F("first_wb")))
+    )
+    change = agg["change"]
+    return {
+        "clients": agg["clients"],
+        "mean": None if change is None else Decimal(str(change)).quantize(CENT, ROUND_HALF_UP),
+    }
+
+
+def staff_figures(scope: Scope) -> dict[str, Any]:
+    """Headcount and turnover, CEU standing and supervision compliance of the peers in
+    scope (None where there are no peers)."""
+    from certification.models import PeerProfile
+    from certification.selectors import standings_for, turnover
+    from supervision import selectors as supervision
+
+    profiles = PeerProfile.objects.filter(membership__organization=scope.organization)
+    # Everyone who was a peer here, active today or not: a past period's figures do not
+    # change when someone leaves (only peer-months with hours worked count).
+    peers = scope.organization.memberships.filter(role=Role.PEER_SUPPORTER)
+    if scope.program is not None:
+        profiles = profiles.filter(membership__programs=scope.program)
+        peers = peers.filter(programs=scope.program)
+    moved = turnover(profiles, start=scope.start, end=scope.end)
+    standings = standings_for(profiles, year=scope.end.year, today=scope.end)
+    on_track = sum(
+        1 for s in standings if s.standing.status in ("complete", "on_track", "not_required")
+    )
+    months, compliant_months = supervision.compliance_by_month(
+        peers, start=scope.start, end=scope.end
+    )
+    return {
+        "staff_headcount": moved.headcount_end,
+        "staff_left": moved.left,
+        "staff_turnover_rate": None
+        if moved.rate is None
+        else moved.rate.quantize(Decimal("0.0001")),
+        "ceu_on_track_share": share(on_track, len(standings)),
+        "supervision_compliant_share": share(compliant_months, months),
+    }

@@ -1,0 +1,224 @@
+"""The cost-savings report's figures: each survey answer priced at its alternative's cost
+in force on the encounter's date (gross diversion dollars), set against the program's cost
+(net savings, return ratio), with the monthly trend and the assumptions used."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import TruncMonth
+
+from encounters.models import (
+    Alternative,
+)
+from encounters.reporting.figures import (
+    CENT,
+    COMPARISONS,
+    WITHHELD_REASONS,
+    ZERO,
+    Scope,
+    costs_in_force,
+    money,
+    program_cost,
+    share,
+    withholding,
+)
+from encounters.reporting.models import AlternativeCost
+
+
+def cost_savings(
+    scope: Scope,
+    *,
+    unit_costs: dict[str, Decimal] | None = None,
+    program_cost_override: Decimal | None = None,
+) -> dict[str, Any]:
+    """Gross diversion dollars (each "what would you have done" answer times that
+    alternative's cost in force on the encounter's date), the program's cost, net savings
+    = gross - cost and the return ratio = gross / cost. `unit_costs` and
+    `program_cost_override` make it a scenario."""
+    unit_costs = {k: money(v) for k, v in (unit_costs or {}).items()}
+    enc = scope.encounters().aggregate(
+        encounters=Count("pk"), clients=Count("client", distinct=True)
+    )
+    responses = scope.responses()
+    surveys = responses.count()
+    reason = withholding(scope) if surveys else ""
+    priced = _priced_answers(scope)
+    by_code: dict[str, tuple[int, Decimal]] = {}
+    by_month: dict[Any, dict[str, tuple[int, Decimal]]] = {}
+    for month, code, n, total in priced:
+        if code in unit_costs:
+            total = unit_costs[code] * n
+        prev = by_code.get(code, (0, ZERO))
+        by_code[code] = (prev[0] + n, prev[1] + (total or ZERO))
+        by_month.setdefault(month, {})[code] = (n, total or ZERO)
+    answered = sum(n for n, _ in by_code.values())
+    if answered and answered < settings.SURVEY_MIN_RESPONSES:
+        reason = reason or "few"
+    withheld = bool(reason)
+    in_force = costs_in_force(scope.organization, scope.end)
+    used = _costs_used(scope) if not withheld else []
+    alternatives: dict[str, dict[str, Any]] = {}
+    gross = ZERO
+    for code, label in Alternative.choices:
+        cost = in_force.get(code)
+        overridden = code in unit_costs
+        unit = unit_costs[code] if overridden else (money(cost.unit_cost) if cost else None)
+        count, total_raw = by_code.get(code, (0, ZERO))
+        total = None if withheld else money(total_raw)
+        gross += total or ZERO
+        alternatives[code] = {
+            "label": label,
+            "count": None if withheld else count,
+            "unit_cost": unit,
+            "total": total,
+            "source": "scenario" if overridden else (cost.source if cost else ""),
+            "effective_from": None if overridden or cost is None else cost.effective_from,
+            "is_example": bool(cost and cost.is_example and not overridden),
+            "is_scenario": overridden,
+            "priced_by_date": not overridden
+            and sum(1 for u in used if u["alternative"] == code) > 1,
+        }
+    cost_figures = program_cost(scope)
+    cost_total = (
+        money(program_cost_override) if program_cost_override is not None else cost_figures["total"]
+    )
+    gross_total = None if withheld else money(gross)
+    net = None if gross_total is None else money(gross_total - cost_total)
+    ratio = (
+        None
+        if gross_total is None or not cost_total
+        else (gross_total / cost_total).quantize(CENT, ROUND_HALF_UP)
+    )
+    clients = enc["clients"]
+    per_client = money(net / clients) if net is not None and clients else None
+    return {
+        "report": "cost-savings",
+        "scope": scope.describe(),
+        "scenario": bool(unit_costs) or program_cost_override is not None,
+        "encounters": enc["encounters"],
+        "clients_served": clients,
+        "surveys": surveys,
+        "response_rate": share(surveys, enc["encounters"]),
+        "survey_figures_withheld": withheld,
+        "withheld_reason": WITHHELD_REASONS[reason].format(minimum=settings.SURVEY_MIN_RESPONSES)
+        if reason
+        else "",
+        "alternatives": alternatives,
+        "costs_used": used,
+        "gross_diversion_dollars": gross_total,
+        "program_cost": cost_total,
+        "program_cost_by_category": cost_figures["by_category"],
+        "program_cost_overridden": program_cost_override is not None,
+        "net_savings": net,
+        "return_ratio": ratio,
+        "net_savings_per_client": per_client,
+        # Beside the per-person-per-year comparison: the period's figure over a year.
+        "net_savings_per_client_year": money(per_client * 365 / scope.days)
+        if per_client is not None
+        else None,
+        "monthly": _monthly(scope, by_month, withheld),
+        "examples_in_use": any(a["is_example"] and a["count"] for a in alternatives.values()),
+        "comparisons": COMPARISONS,
+    }
+
+
+def _cost_on_date() -> Subquery:
+    """The unit cost of a response's alternative in force on its encounter's date."""
+    return Subquery(
+        AlternativeCost.objects.filter(
+            organization=OuterRef("organization"),
+            alternative=OuterRef("alternative"),
+            effective_from__lte=OuterRef("encounter__date"),
+        )
+        .order_by("-effective_from")
+        .values("unit_cost")[:1],
+        output_field=DecimalField(max_digits=10, decimal_places=2),
+    )
+
+
+def _priced_answers(scope: Scope) -> list[tuple[Any, str, int, Decimal | None]]:
+    """(month, alternative, answers, their cost) in one query."""
+    return list(
+        scope.responses()
+        .exclude(alternative="")
+        .annotate(month=TruncMonth("encounter__date"), cost=_cost_on_date())
+        .values_list("month", "alternative")
+        .annotate(n=Count("pk"), total=Sum("cost"))
+        .values_list("month", "alternative", "n", "total")
+        .order_by("month", "alternative")
+    )
+
+
+def _costs_used(scope: Scope) -> list[dict[str, Any]]:
+    """Every cost version in force at some point of the period, with its source: the
+    assumptions table a funder can trace each total to."""
+    rows = list(
+        AlternativeCost.objects.filter(
+            organization=scope.organization, effective_from__lte=scope.end
+        ).order_by("alternative", "effective_from")
+    )
+    used = []
+    for cost, nxt in zip(rows, [*rows[1:], None][: len(rows)], strict=True):
+        same = nxt is not None and nxt.alternative == cost.alternative
+        until = nxt.effective_from - dt.timedelta(days=1) if same and nxt else None
+        if until is not None and until < scope.start:
+            continue
+        used.append(
+            {
+                "alternative": cost.alternative,
+                "unit_cost": money(cost.unit_cost),
+                "effective_from": cost.effective_from,
+                "until": until,
+                "source": cost.source,
+                "is_example": cost.is_example,
+            }
+        )
+    return used
+
+
+def _monthly(
+    scope: Scope, by_month: dict[Any, dict[str, tuple[int, Decimal]]], withheld: bool
+) -> list[dict[str, Any]]:
+    """Encounters, surveys and gross diversion dollars per calendar month of the period,
+    every month listed (a month with nothing is a zero)."""
+    encounters = dict(
+        scope.encounters()
+        .annotate(month=TruncMonth("date"))
+        .values_list("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    surveys = dict(
+        scope.responses()
+        .annotate(month=TruncMonth("encounter__date"))
+        .values_list("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    rows = []
+    month = scope.start.replace(day=1)
+    while month <= scope.end:
+        answers = by_month.get(month, {})
+        rows.append(
+            {
+                "month": month,
+                "encounters": encounters.get(month, 0),
+                "surveys": None if withheld else surveys.get(month, 0),
+                "gross_diversion_dollars": None
+                if withheld
+                else money(sum((t for _, t in answers.values()), ZERO)),
+            }
+        )
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return rows
