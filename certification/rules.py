@@ -203,6 +203,9 @@ def is_quarter_hours(hours: Decimal) -> bool:
     return (hours * 4) == (hours * 4).to_integral_value()
 
 
+HOURS_RANGE = "Enter hours from 0 to 24, in quarter hours."
+
+
 def is_hours_in_a_day(hours: Decimal) -> bool:
     """From 0 to 24, in quarter hours: hours worked or attended on one day."""
     return Decimal(0) <= hours <= Decimal(24) and is_quarter_hours(hours)

@@ -11,9 +11,8 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 
-from certification.rules import is_hours_in_a_day
+from certification.rules import HOURS_RANGE, is_hours_in_a_day
 from programs.models import Membership, Organization, Role
-from training import services
 from training.models import Course, Enrollment, Trail
 
 VIRTUAL = "Virtual"
@@ -142,7 +141,7 @@ class AttendanceForm(forms.Form):
             if hours is None:
                 continue
             if not is_hours_in_a_day(hours):
-                self.add_error(name, services.HOURS_RANGE)
+                self.add_error(name, HOURS_RANGE)
         return cleaned
 
     def hours_to_save(self) -> dict[int, Decimal | None]:

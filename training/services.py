@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from certification.rules import is_hours_in_a_day
+from certification.rules import HOURS_RANGE, is_hours_in_a_day
 from config.accounts.models import User
 from programs.audit import audit_record
 from programs.models import Membership, Role
@@ -34,7 +34,6 @@ IN_ANOTHER_SESSION = "{name} is already signed up for another session of {course
 SESSION_TOO_LONG = "A session runs at most 60 days."
 STARTS_IN_PAST = "A new session starts today or later."
 NOT_IN_SESSION_DAYS = "This day is not one of the session's days ({start} to {end})."
-HOURS_RANGE = "Enter hours from 0 to 24, in quarter hours."
 SCORE_RANGE = "Enter a score from 0 to 100."
 NO_EXAM = "This course has no exam."
 NO_RETAKE = (
@@ -48,6 +47,21 @@ FUTURE_DAY = "Attendance is recorded on or after the day."
 NOT_OVER_YET = "The session runs until {day}; close it after its last day."
 TRAINER_OF_ORGANIZATION = "Choose one of the organization's trainers or admins."
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+# A settled outcome of the course rule: the enrolment's status and its audit event.
+OUTCOMES = {
+    rules.COMPLETED: (EnrollmentStatus.COMPLETED, training_events.TRAINING_COMPLETED),
+    rules.FAILED: (EnrollmentStatus.FAILED, training_events.TRAINING_FAILED),
+    rules.INCOMPLETE: (EnrollmentStatus.INCOMPLETE, training_events.TRAINING_INCOMPLETE),
+}
+
+
+def _status_move(enrollment: Enrollment, to: EnrollmentStatus) -> None:
+    """Every status change of an enrolment goes through here: rules.STATUS_MOVES must allow
+    it (else rules.StatusMoveRefused). The caller saves."""
+    rules.check_status_move(enrollment.status, to)
+    enrollment.status = to
 
 
 def _may_run(session: TrainingSession, actor: User) -> bool:
@@ -91,9 +105,7 @@ def enroll(
     if trail not in Trail.values:
         raise ValidationError({"trail": UNKNOWN_TRAIL})
     elsewhere = Enrollment.objects.filter(
-        session__course=session.course,
-        email=email,
-        status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITING],
+        session__course=session.course, email=email, status__in=rules.SIGNED_UP
     ).exclude(session=session)
     if elsewhere.exists():
         raise ValidationError(
@@ -106,15 +118,14 @@ def enroll(
         raise ValidationError(
             {"email": ALREADY_COMPLETED.format(name=name or email, course=session.course)}
         )
-    taken = session.enrollments.filter(
-        status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED]
-    ).count()
+    taken = session.enrollments.filter(status__in=rules.TAKING_A_SEAT).count()
     status = EnrollmentStatus.ENROLLED if taken < session.capacity else EnrollmentStatus.WAITING
     user = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         # Withdrew earlier and comes back: the same record (its history kept), at the end
         # of the line.
-        existing.status, existing.trail, existing.enrolled_by = status, trail, actor
+        _status_move(existing, status)
+        existing.trail, existing.enrolled_by = trail, actor
         existing.created_at = timezone.now()
         existing.save(update_fields=["status", "trail", "enrolled_by", "created_at", "updated_at"])
         enrollment = existing
@@ -151,10 +162,10 @@ def withdraw(
         .get(pk=enrollment.session_id)
     )
     enrollment = Enrollment.objects.get(pk=enrollment.pk)
-    if enrollment.status not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITING):
+    if enrollment.status not in rules.SIGNED_UP:
         return None
     freed = enrollment.status == EnrollmentStatus.ENROLLED
-    enrollment.status = EnrollmentStatus.WITHDRAWN
+    _status_move(enrollment, EnrollmentStatus.WITHDRAWN)
     enrollment.save(update_fields=["status", "updated_at"])
     audit_record(
         actor=actor,
@@ -172,7 +183,7 @@ def withdraw(
     )
     if first is None:
         return None
-    first.status = EnrollmentStatus.ENROLLED
+    _status_move(first, EnrollmentStatus.ENROLLED)
     first.save(update_fields=["status", "updated_at"])
     audit_record(
         actor=None,
@@ -226,14 +237,7 @@ def attendance_set(
             _check_hours(value)
     taking_part = {
         e.pk: e
-        for e in session.enrollments.filter(
-            pk__in=list(hours),
-            status__in=[
-                EnrollmentStatus.ENROLLED,
-                EnrollmentStatus.COMPLETED,
-                EnrollmentStatus.INCOMPLETE,
-            ],
-        )
+        for e in session.enrollments.filter(pk__in=list(hours), status__in=rules.ON_THE_SHEET)
     }
     existing = {
         a.enrollment_id: a
@@ -297,7 +301,7 @@ def exam_record(
         if enrollment.exam_score == score:
             return enrollment
         raise ValidationError({"score": NO_RETAKE.format(name=enrollment.name)})
-    if enrollment.status not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.INCOMPLETE):
+    if enrollment.status not in rules.OUTCOME_OPEN:
         raise ValidationError(
             NOT_TAKING_PART.format(name=enrollment.name, status=enrollment.get_status_display())
         )
@@ -341,7 +345,7 @@ def evaluate(enrollment: Enrollment, *, close: bool = False) -> Enrollment:
         .select_related("session__course__organization")
         .get(pk=enrollment.pk)
     )
-    if enrollment.status not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.INCOMPLETE):
+    if enrollment.status not in rules.OUTCOME_OPEN:
         return enrollment
     session, course = enrollment.session, enrollment.session.course
     today = course.organization.today()
@@ -354,14 +358,10 @@ def evaluate(enrollment: Enrollment, *, close: bool = False) -> Enrollment:
     )
     if outcome.result == rules.IN_PROGRESS:
         return enrollment
-    status = {
-        rules.COMPLETED: EnrollmentStatus.COMPLETED,
-        rules.FAILED: EnrollmentStatus.FAILED,
-        rules.INCOMPLETE: EnrollmentStatus.INCOMPLETE,
-    }[outcome.result]
+    status, event = OUTCOMES[outcome.result]
     if status == enrollment.status:
         return enrollment
-    enrollment.status = status
+    _status_move(enrollment, status)
     fields = ["status", "updated_at"]
     if status == EnrollmentStatus.COMPLETED:
         enrollment.completed_on = min(today, session.ends_on)
@@ -371,7 +371,7 @@ def evaluate(enrollment: Enrollment, *, close: bool = False) -> Enrollment:
     audit_record(
         actor=None,
         organization=course.organization,
-        event=f"training.{status}",
+        event=event,
         subject=enrollment,
         data={"reason": outcome.reason} if outcome.reason else {},
     )

@@ -1,5 +1,6 @@
-"""Training rules and services: completion at the pass mark (79% vs 80%), missing hours,
-no retakes, the waiting list, credit once, the certificate PDF and its public check."""
+"""Training services: completion at the pass mark (79% vs 80%), missing hours, no retakes,
+the waiting list, credit once, the certificate PDF and its public check; every status move
+the services make, each with its audit row, and a move the map forbids refused."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from django.urls import reverse
 
 from certification.models import CeuEntry, Requirement
 from certification.services import profile_for
-from programs.models import Notification, Role
-from training import rules, services
+from programs.models import AuditEvent, Notification, Role
+from training import events, rules, services
 from training.catalog import seed_courses
 from training.models import Course, Enrollment, EnrollmentStatus, TrainingSession
 
@@ -26,40 +27,6 @@ pytestmark = pytest.mark.django_db
 
 D = Decimal
 MONDAY = dt.date(2025, 3, 3)
-
-
-@pytest.mark.parametrize(
-    ("hours", "score", "over", "result"),
-    [
-        (D(40), D(80), False, rules.COMPLETED),  # exactly the pass mark
-        (D(40), D("79.99"), False, rules.FAILED),
-        (D(40), D(79), True, rules.FAILED),
-        (D("39.75"), D(95), False, rules.IN_PROGRESS),
-        (D("39.75"), D(95), True, rules.INCOMPLETE),  # missing a quarter hour
-        (D(40), None, False, rules.IN_PROGRESS),
-        (D(40), None, True, rules.INCOMPLETE),
-    ],
-)
-def test_completion_needs_every_hour_and_the_pass_mark(hours, score, over, result):
-    outcome = rules.course_outcome(
-        required_hours=D(40),
-        attended_hours=hours,
-        pass_mark=80,
-        exam_score=score,
-        session_over=over,
-    )
-    assert outcome.result == result
-
-
-def test_a_course_without_an_exam_completes_on_hours():
-    done = rules.course_outcome(
-        required_hours=D(4),
-        attended_hours=D(4),
-        pass_mark=None,
-        exam_score=None,
-        session_over=False,
-    )
-    assert done.result == rules.COMPLETED
 
 
 @pytest.fixture
@@ -366,3 +333,108 @@ def test_a_new_session_is_bounded(t):
                 ends_on=dt.date(2025, 2, 7), place="Helena", trainer=t.trainer,
                 capacity=5, fee=D(0),
             )  # fmt: skip
+
+
+# --- every status move, with its audit row -----------------------------------------------------
+
+
+def _events(enrollment: Enrollment) -> list[tuple[str, dict[str, Any]]]:
+    rows = AuditEvent.objects.filter(
+        subject_type="training.enrollment", subject_id=str(enrollment.pk)
+    ).order_by("pk")
+    return [(r.event, r.data) for r in rows]
+
+
+def test_signing_up_withdrawing_moving_up_and_coming_back(t):
+    session = t.session(t.ps101, cap=1)
+    a = join(t, session, "a@x.org")  # -> enrolled
+    b = join(t, session, "b@x.org")  # -> waiting
+    services.withdraw(enrollment=a, actor=t.trainer.user)  # enrolled -> withdrawn
+    b.refresh_from_db()
+    assert b.status == EnrollmentStatus.ENROLLED  # waiting -> enrolled
+    back = join(t, session, "a@x.org")
+    assert back.status == EnrollmentStatus.WAITING  # withdrawn -> waiting
+    services.withdraw(enrollment=back, actor=t.trainer.user)  # waiting -> withdrawn
+    services.withdraw(enrollment=b, actor=t.trainer.user)  # enrolled -> withdrawn
+    again = join(t, session, "a@x.org")
+    assert again.status == EnrollmentStatus.ENROLLED  # withdrawn -> enrolled
+    assert _events(a) == [
+        (events.TRAINING_ENROLLED, {"status": "enrolled"}),
+        (events.TRAINING_WITHDRAWN, {}),
+        (events.TRAINING_ENROLLED, {"status": "waiting"}),
+        (events.TRAINING_WITHDRAWN, {}),
+        (events.TRAINING_ENROLLED, {"status": "enrolled"}),
+    ]
+    assert _events(b) == [
+        (events.TRAINING_ENROLLED, {"status": "waiting"}),
+        (events.TRAINING_MOVED_UP, {}),
+        (events.TRAINING_WITHDRAWN, {}),
+    ]
+
+
+def test_the_course_rule_settles_each_outcome_with_its_event(t):
+    session = t.session(t.ps101)  # Mon Mar 3 to Fri Mar 7, 40 hours, pass mark 80
+    p1, p2, p3, p4, p5 = (join(t, session, f"p{i}@x.org") for i in range(1, 6))
+    with time_machine.travel(dt.datetime(2025, 3, 7, 18, tzinfo=dt.UTC)):  # the last day
+        for e in (p1, p2, p3, p4):
+            attend(t, session, e)
+        attend(t, session, p5, per_day="7")
+        services.exam_record(enrollment=p1, actor=t.trainer.user, score=D(80))
+        services.exam_record(enrollment=p2, actor=t.trainer.user, score=D(79))
+    with time_machine.travel(dt.datetime(2025, 3, 8, 18, tzinfo=dt.UTC)):
+        services.session_close(session=session, actor=t.trainer.user)
+        services.exam_record(enrollment=p3, actor=t.trainer.user, score=D(70))
+        services.exam_record(enrollment=p4, actor=t.trainer.user, score=D(90))
+    statuses = [Enrollment.objects.get(pk=e.pk).status for e in (p1, p2, p3, p4, p5)]
+    assert statuses == ["completed", "failed", "failed", "completed", "incomplete"]
+    enrolled = (events.TRAINING_ENROLLED, {"status": "enrolled"})
+    no_exam = (events.TRAINING_INCOMPLETE, {"reason": "No exam score was recorded."})
+    assert _events(p1) == [  # enrolled -> completed
+        enrolled,
+        (events.TRAINING_EXAM, {"score": "80"}),
+        (events.TRAINING_COMPLETED, {}),
+    ]
+    assert _events(p2) == [  # enrolled -> failed
+        enrolled,
+        (events.TRAINING_EXAM, {"score": "79"}),
+        (events.TRAINING_FAILED, {"reason": "Exam score 79.00% is under the pass mark of 80%."}),
+    ]
+    assert _events(p3) == [  # enrolled -> incomplete -> failed
+        enrolled,
+        no_exam,
+        (events.TRAINING_EXAM, {"score": "70"}),
+        (events.TRAINING_FAILED, {"reason": "Exam score 70.00% is under the pass mark of 80%."}),
+    ]
+    assert _events(p4) == [  # enrolled -> incomplete -> completed
+        enrolled,
+        no_exam,
+        (events.TRAINING_EXAM, {"score": "90"}),
+        (events.TRAINING_COMPLETED, {}),
+    ]
+    assert _events(p5) == [  # enrolled -> incomplete (hours missing)
+        enrolled,
+        (events.TRAINING_INCOMPLETE, {"reason": "5.00 of 40.00 hours were missed."}),
+    ]
+
+
+def test_a_move_the_map_forbids_is_refused_and_nothing_changes(t):
+    session = t.session(t.ps101)
+    done = Enrollment.objects.create(
+        session=session,
+        name="Cam",
+        email="cam@x.org",
+        trail="employment",
+        status=EnrollmentStatus.COMPLETED,
+    )
+    with pytest.raises(rules.StatusMoveRefused) as refused:
+        services._status_move(done, EnrollmentStatus.ENROLLED)
+    assert str(refused.value) == rules.STATUS_MOVE_REFUSED.format(
+        current="completed", to="enrolled"
+    )
+    assert done.status == EnrollmentStatus.COMPLETED
+    # The services look first: a completed enrolment is not withdrawn nor signed up again.
+    assert services.withdraw(enrollment=done, actor=t.trainer.user) is None
+    assert join(t, session, "cam@x.org") == done
+    done.refresh_from_db()
+    assert done.status == EnrollmentStatus.COMPLETED
+    assert _events(done) == []
