@@ -5,4 +5,4 @@ class TrainingConfig(AppConfig):
     name = "training"
 
     def ready(self) -> None:
-        from training import events  # noqa: F401  (registers audit labels)
+        from training import events, selectors  # noqa: F401  (audit labels, visibility rules)

@@ -10,11 +10,10 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -22,74 +21,15 @@ from certification import events as cert_events
 from config.accounts.models import User
 from programs.access import Capability
 from programs.audit import audit_record
-from programs.models import Membership, Role
+from programs.models import Role
 from programs.web import MemberRequiredMixin, add_service_errors, client_ip
-from training import services
+from training import rules, selectors, services
 from training.catalog import seed_courses
 from training.forms import AttendanceForm, EnrollForm, ExamForm, SessionForm, TrailForm
-from training.models import Attendance, Course, Enrollment, EnrollmentStatus, TrainingSession
+from training.models import Enrollment, EnrollmentStatus, TrainingSession
 
-TAKING_A_SEAT = [EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED]
-# Who has a row on the attendance sheet: the statuses attendance_set accepts.
-ON_THE_SHEET = [
-    EnrollmentStatus.ENROLLED,
-    EnrollmentStatus.COMPLETED,
-    EnrollmentStatus.INCOMPLETE,
-]
-WITHDRAWABLE = (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITING)
 CLOSE_AFTER_LAST_DAY = "A session is closed after its last day ({end:%b %-d, %Y})."
 ADMINS_ONLY = "Only an admin of the organization does this."
-
-
-# --- who may do what ---------------------------------------------------------------------
-
-
-def _runs(membership: Membership | None, session: TrainingSession) -> bool:
-    """The session's trainer, or an admin of the organization that runs it."""
-    return (
-        membership is not None
-        and membership.is_active
-        and membership.organization_id == session.course.organization_id
-        and (session.trainer_id == membership.pk or membership.role == Role.ORG_ADMIN)
-    )
-
-
-def _sessions_run_by(membership: Membership) -> QuerySet[TrainingSession]:
-    sessions = TrainingSession.objects.for_member(membership)
-    if membership.role != Role.ORG_ADMIN:
-        sessions = sessions.filter(trainer=membership)
-    return cast(QuerySet[TrainingSession], sessions)
-
-
-def _own(user: User) -> Q:
-    """A person's own enrolments: linked to their account, or, when linked to none, made
-    with their e-mail."""
-    return Q(user=user) | Q(user__isnull=True, email__iexact=user.email)
-
-
-def _is_own(enrollment: Enrollment, user: User) -> bool:
-    if enrollment.user_id is not None:
-        return enrollment.user_id == user.pk
-    return enrollment.email.lower() == user.email.lower()
-
-
-def _with_counts(sessions: QuerySet[TrainingSession]) -> QuerySet[TrainingSession]:
-    return sessions.annotate(
-        taken=Count("enrollments", filter=Q(enrollments__status__in=TAKING_A_SEAT)),
-        waiting=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.WAITING)),
-    )
-
-
-def _joinable(user: User) -> QuerySet[TrainingSession]:
-    """Sessions of any organization still to start, of an active course, that the person
-    has no place (or waiting-list spot) in yet. A full one offers its waiting list."""
-    already = Enrollment.objects.filter(_own(user)).exclude(status=EnrollmentStatus.WITHDRAWN)
-    return (
-        TrainingSession.objects.filter(starts_on__gt=timezone.localdate(), course__is_active=True)
-        .exclude(pk__in=already.values("session_id"))
-        .select_related("course__organization")
-        .order_by("starts_on", "pk")
-    )
 
 
 def _enrolled_message(enrollment: Enrollment) -> str:
@@ -113,23 +53,17 @@ class MyTrainingView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         user = cast(User, self.request.user)
-        ctx["enrollments"] = (
-            Enrollment.objects.filter(_own(user))
-            .select_related("session__course__organization")
-            .annotate(hours=Sum("attendance__hours"))
-            .order_by("-session__starts_on", "-pk")
-        )
+        ctx["enrollments"] = selectors.own_enrollments(user)
         bound: tuple[int, TrailForm] | None = kwargs.get("join")
-        sessions = list(_with_counts(_joinable(user)))
+        sessions = selectors.sessions_to_join(user)
         for s in sessions:
-            s.seats_left = max(s.capacity - s.taken, 0)  # type: ignore[attr-defined]
             s.join_form = (  # type: ignore[attr-defined]
                 bound[1]
                 if bound and bound[0] == s.pk
                 else TrailForm(auto_id=f"join{s.pk}_%s", initial={"trail": "self_pay"})
             )
         ctx["sessions"] = sessions
-        ctx["withdrawable"] = WITHDRAWABLE
+        ctx["withdrawable"] = rules.SIGNED_UP
         return ctx
 
 
@@ -138,7 +72,7 @@ class SelfEnrollView(LoginRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = cast(User, request.user)
-        session = get_object_or_404(_joinable(user), pk=pk)
+        session = get_object_or_404(selectors.joinable_sessions(user), pk=pk)
         form = TrailForm(request.POST, auto_id=f"join{session.pk}_%s")
         if form.is_valid():
             try:
@@ -164,19 +98,16 @@ class WithdrawView(LoginRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = cast(User, request.user)
-        enrollment = get_object_or_404(
-            Enrollment.objects.select_related("session__course__organization"), pk=pk
-        )
-        own = _is_own(enrollment, user)
-        runner = _runs(request.membership, enrollment.session)  # type: ignore[attr-defined]
-        if not (own or runner):
-            raise Http404
+        membership = request.membership  # type: ignore[attr-defined]
+        enrollment = selectors.enrollment_for(user=user, membership=membership, pk=pk)
+        own = selectors.is_own(enrollment, user)
+        runner = selectors.runs(membership, enrollment.session)
         back = (
             redirect("session_detail", pk=enrollment.session_id)
             if runner and not own
             else redirect("training_mine")
         )
-        if enrollment.status not in WITHDRAWABLE:
+        if enrollment.status not in rules.SIGNED_UP:
             messages.info(request, f"{enrollment.name} is no longer enrolled or waiting.")
             return back
         moved_up = services.withdraw(
@@ -196,12 +127,8 @@ class CertificateView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> FileResponse:
         user = cast(User, request.user)
-        enrollment = get_object_or_404(
-            Enrollment.objects.select_related("session__course__organization"), pk=pk
-        )
         membership = request.membership  # type: ignore[attr-defined]
-        if not (_is_own(enrollment, user) or _runs(membership, enrollment.session)):
-            raise Http404
+        enrollment = selectors.enrollment_for(user=user, membership=membership, pk=pk)
         if enrollment.status != EnrollmentStatus.COMPLETED or not enrollment.certificate:
             raise Http404
         audit_record(
@@ -226,9 +153,7 @@ class CourseListView(MemberRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["courses"] = Course.objects.for_member(self.membership).annotate(
-            session_count=Count("sessions")
-        )
+        ctx["courses"] = selectors.courses_for_listing(self.membership)
         ctx["is_admin"] = self.membership.role == Role.ORG_ADMIN
         return ctx
 
@@ -250,19 +175,7 @@ class SessionListView(MemberRequiredMixin, ListView[TrainingSession]):
     paginate_by = 25
 
     def get_queryset(self) -> QuerySet[TrainingSession]:
-        mine_first = Case(
-            When(trainer=self.membership, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-        sessions = TrainingSession.objects.for_member(self.membership).select_related(
-            "course", "trainer__user"
-        )
-        return (
-            _with_counts(sessions)
-            .annotate(mine_first=mine_first)
-            .order_by("mine_first", "-starts_on", "-pk")
-        )
+        return selectors.sessions_for_listing(self.membership)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
@@ -302,19 +215,11 @@ class RunSessionMixin(MemberRequiredMixin):
     object: TrainingSession
 
     def get_object(self) -> TrainingSession:
-        sessions = _sessions_run_by(self.membership).select_related(
-            "course__organization", "trainer__user"
-        )
-        return get_object_or_404(sessions, pk=self.kwargs["pk"])
+        return get_object_or_404(selectors.sessions_run_by(self.membership), pk=self.kwargs["pk"])
 
     @property
     def today(self) -> dt.date:
         return self.object.course.organization.today()
-
-
-def session_days(session: TrainingSession) -> list[dt.date]:
-    count = (session.ends_on - session.starts_on).days + 1
-    return [session.starts_on + dt.timedelta(days=i) for i in range(count)]
 
 
 def detail_page(
@@ -326,19 +231,17 @@ def detail_page(
     exam: tuple[int, ExamForm] | None = None,
 ) -> HttpResponse:
     """The session page; a form that was refused comes back bound, with its errors."""
-    roster = list(
-        session.enrollments.annotate(hours=Sum("attendance__hours")).order_by("created_at", "pk")
-    )
+    roster = selectors.session_roster(session)
     for e in roster:
+        refused = exam is not None and exam[0] == e.pk
         e.exam_form = (  # type: ignore[attr-defined]
-            exam[1] if exam and exam[0] == e.pk else ExamForm(auto_id=f"exam{e.pk}_%s")
+            exam[1] if exam is not None and refused else ExamForm(auto_id=f"exam{e.pk}_%s")
         )
-        e.exam_open = (  # type: ignore[attr-defined]
-            session.course.has_exam
-            and e.exam_score is None
-            and e.status in (EnrollmentStatus.ENROLLED, EnrollmentStatus.INCOMPLETE)
-        ) or bool(exam and exam[0] == e.pk)
-    counts = {s: sum(e.status == s for e in roster) for s in EnrollmentStatus.values}
+        # A refused score stays open on its row, with the error.
+        e.exam_open = refused or rules.exam_is_open(  # type: ignore[attr-defined]
+            has_exam=session.course.has_exam, exam_score=e.exam_score, status=e.status
+        )
+    counts = selectors.status_counts(roster)
     return render(
         request,
         "training/session_detail.html",
@@ -347,12 +250,12 @@ def detail_page(
             "course": session.course,
             "roster": roster,
             "counts": counts,
-            "taken": counts["enrolled"] + counts["completed"],
+            "taken": sum(counts[s] for s in rules.TAKING_A_SEAT),
             "enroll_form": enroll_form or EnrollForm(),
-            "days": session_days(session),
+            "days": selectors.session_days(session),
             "today": today,
             "can_close": today > session.ends_on and counts["enrolled"] > 0,
-            "withdrawable": WITHDRAWABLE,
+            "withdrawable": rules.SIGNED_UP,
         },
     )
 
@@ -401,11 +304,9 @@ class ExamView(MemberRequiredMixin, View):
     object: Enrollment
 
     def get_object(self) -> Enrollment:
-        sessions = _sessions_run_by(self.membership)
-        enrollments = Enrollment.objects.filter(session__in=sessions).select_related(
-            "session__course__organization", "session__trainer__user"
+        return get_object_or_404(
+            selectors.enrollments_run_by(self.membership), pk=self.kwargs["pk"]
         )
-        return get_object_or_404(enrollments, pk=self.kwargs["pk"])
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         enrollment = self.object
@@ -441,17 +342,13 @@ class AttendanceView(RunSessionMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         day = self._day()
-        participants = self._participants()
-        stored = dict(
-            Attendance.objects.filter(enrollment__in=participants, date=day).values_list(
-                "enrollment_id", "hours"
-            )
-        )
+        participants = selectors.attendance_sheet(self.object)
+        stored = selectors.attendance_on(participants, day)
         return self._render(AttendanceForm(participants=participants, stored=stored), day)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         day = self._day()
-        form = AttendanceForm(request.POST, participants=self._participants())
+        form = AttendanceForm(request.POST, participants=selectors.attendance_sheet(self.object))
         if form.is_valid():
             changed = self.call_service(
                 form,
@@ -480,15 +377,8 @@ class AttendanceView(RunSessionMixin, View):
             return self.today
         return session.starts_on
 
-    def _participants(self) -> list[Enrollment]:
-        return list(
-            self.object.enrollments.filter(status__in=ON_THE_SHEET)
-            .annotate(hours=Sum("attendance__hours"))
-            .order_by("name", "pk")
-        )
-
     def _render(self, form: AttendanceForm, day: dt.date) -> HttpResponse:
-        days = session_days(self.object)
+        days = selectors.session_days(self.object)
         i = days.index(day)
         return render(
             self.request,
@@ -519,22 +409,5 @@ class StaffTrainingView(MemberRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        # The membership rule already limits a manager to the members of their programs.
-        staff = list(
-            Membership.objects.for_member(self.membership)
-            .filter(is_active=True)
-            .select_related("user")
-            .order_by("user__last_name", "user__first_name", "user__email")
-        )
-        emails = {m.user.email.lower() for m in staff}
-        by_email: dict[str, list[Enrollment]] = {}
-        rows = (
-            Enrollment.objects.filter(email__in=emails)
-            .exclude(status=EnrollmentStatus.WITHDRAWN)
-            .select_related("session__course__organization")
-            .order_by("-session__starts_on", "-pk")
-        )
-        for e in rows:
-            by_email.setdefault(e.email.lower(), []).append(e)
-        ctx["staff"] = [(m, by_email.get(m.user.email.lower(), [])) for m in staff]
+        ctx["staff"] = selectors.staff_training(self.membership)
         return ctx

@@ -1,6 +1,6 @@
 """Training pages from the outside: who opens which page (404 for a session one does not
 run), joining a session with no membership, the waiting list, the exam once, the
-attendance sheet, and who may download a certificate."""
+attendance sheet, who may download a certificate, and query counts that do not grow."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from programs.models import Role
@@ -333,3 +335,63 @@ def test_a_certificate_not_yet_rendered_is_not_found(t, client_for):
     ann = join(t, "ann@example.org")
     url = reverse("enrollment_certificate", args=[ann.pk])
     assert client_for(t.admin).get(url).status_code == 404
+
+
+# --- query counts -------------------------------------------------------------------------
+
+
+def _add_people(t: Any, member_of: Any, n: int) -> None:
+    """n more of everything a page lists: participants with hours, staff with training,
+    courses with upcoming sessions (half of them joined by the peer)."""
+    program = t.manager.programs.get()
+    start = Attendance.objects.count()
+    for i in range(start, start + n):
+        staff = member_of(t.org, Role.PEER_SUPPORTER, mfa=False, programs=[program])
+        e = join(t, staff.user.email, name=f"Person {i}")
+        services.attendance_set(
+            session=t.session, actor=t.trainer.user, day=MONDAY, hours={e.pk: D(8)}
+        )
+        course = Course.objects.create(
+            organization=t.org, code=f"c{i}", title=f"Course {i}", required_hours=D(4)
+        )
+        upcoming = TrainingSession.objects.create(
+            course=course,
+            starts_on=dt.date(2025, 4, 1) + dt.timedelta(days=i),
+            ends_on=dt.date(2025, 4, 1) + dt.timedelta(days=i),
+            place="Virtual",
+            trainer=t.trainer,
+            capacity=5,
+        )
+        services.enroll(
+            session=upcoming,
+            actor=None,
+            name="Pat",
+            email=(t.peer if i % 2 else staff).user.email,
+            trail="employment",
+        )
+
+
+@pytest.mark.parametrize(
+    ("page", "who"),
+    [
+        ("session_list", "trainer"),
+        ("session_detail", "trainer"),
+        ("session_attendance", "trainer"),
+        ("course_list", "admin"),
+        ("staff_training", "manager"),
+        ("training_mine", "peer"),
+    ],
+)
+def test_a_page_reads_as_many_queries_for_30_people_as_for_3(t, member_of, client_for, page, who):
+    TrainingSession.objects.filter(pk=t.session.pk).update(capacity=100)
+    args = [t.session.pk] if page.startswith("session_") and page != "session_list" else []
+    url = reverse(page, args=args)
+    with time_machine.travel(WEDNESDAY_NOON):
+        client = client_for(getattr(t, who))
+        counts = []
+        for n in (3, 27):
+            _add_people(t, member_of, n)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1], f"{page}: {counts}"
