@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
@@ -166,9 +166,23 @@ class SignedLogIsReadOnly(Exception):
     """Raised by any attempt to change a signed log or delete a log in its retention."""
 
 
+def signed_log(path: str = "") -> Q:
+    """A log signed in the app or, transcribed from paper, on paper, as a filter; `path`
+    reaches the log from a related row (e.g. "log__" from its attendees)."""
+    return Q(**{f"{path}signed_at__isnull": False}) | Q(**{f"{path}signed_on_paper__isnull": False})
+
+
 class SupervisionLogQuerySet(ScopedQuerySet):
+    def signed(self) -> Self:
+        """Logs signed in the app or on paper: read-only, and counted in the ratio."""
+        return self.filter(signed_log())
+
+    def unsigned(self) -> Self:
+        """Logs still open to their supervisor's corrections and signature."""
+        return self.exclude(signed_log())
+
     def update(self, **kwargs: Any) -> int:
-        if self.filter(Q(signed_at__isnull=False) | Q(signed_on_paper__isnull=False)).exists():
+        if self.signed().exists():
             raise SignedLogIsReadOnly(SIGNED_LOG_IS_READ_ONLY)
         return super().update(**kwargs)
 
@@ -178,19 +192,17 @@ class SupervisionLogQuerySet(ScopedQuerySet):
 
 SIGNED_STATEMENT = "Signed statements in a supervision record cannot be changed or deleted."
 
-_SIGNED_PARENT = Q(log__signed_at__isnull=False) | Q(log__signed_on_paper__isnull=False)
-
 
 class LogPartQuerySet(ScopedQuerySet):
     """Attendees and clients of a signed log are as signed: no bulk change touches them."""
 
     def update(self, **kwargs: Any) -> int:
-        if self.filter(_SIGNED_PARENT).exists() or "log" in kwargs or "log_id" in kwargs:
+        if self.filter(signed_log("log__")).exists() or "log" in kwargs or "log_id" in kwargs:
             raise SignedLogIsReadOnly(SIGNED_LOG_IS_READ_ONLY)
         return super().update(**kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        if self.filter(_SIGNED_PARENT).exists():
+        if self.filter(signed_log("log__")).exists():
             raise SignedLogIsReadOnly(SIGNED_LOG_IS_READ_ONLY)
         return super().delete()
 
@@ -212,9 +224,7 @@ class LogPartMixin(models.Model):
         return super().delete(*args, **kwargs)
 
     def _parent_signed(self) -> bool:
-        return SupervisionLog.objects.filter(
-            Q(signed_at__isnull=False) | Q(signed_on_paper__isnull=False), pk=self.log_id
-        ).exists() or (
+        return SupervisionLog.objects.signed().filter(pk=self.log_id).exists() or (
             self.pk is not None
             and type(self).objects.filter(pk=self.pk).exclude(log_id=self.log_id).exists()  # type: ignore[attr-defined]
         )
@@ -311,12 +321,8 @@ class SupervisionLog(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The row as stored decides: a signed log is never written again from here.
-        if self.pk is not None:
-            stored = SupervisionLog.objects.filter(pk=self.pk).values_list(
-                "signed_at", "signed_on_paper"
-            )
-            if any(a is not None or b is not None for a, b in stored):
-                raise SignedLogIsReadOnly(SIGNED_LOG_IS_READ_ONLY)
+        if self.pk is not None and SupervisionLog.objects.signed().filter(pk=self.pk).exists():
+            raise SignedLogIsReadOnly(SIGNED_LOG_IS_READ_ONLY)
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
