@@ -22,7 +22,8 @@ from supervision.models import (
     SupervisorProfile,
     Topic,
 )
-from supervision.services import certification_number_on, log_signature
+from supervision.services.logs import certification_number_on
+from supervision.services.signing import log_signature
 
 PAIRS = {
     "supervisor@demo.peerpath.test": [

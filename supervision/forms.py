@@ -10,11 +10,10 @@ from encounters.models import Client
 from programs.forms import OneTimeKeyMixin
 from programs.models import Membership, Role
 from supervision.models import LicenseType, Topic
-from supervision.services import LogInput
+from supervision.services.logs import END_NOT_AFTER_START, LogInput
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-END_NOT_AFTER_START = "The session must end after it starts."
 
 
 class PeerChoiceField(forms.ModelMultipleChoiceField):

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 
-from supervision import services
+from supervision.services.hours import hours_problems
 
 
 def day_field(day: dt.date) -> str:
@@ -32,7 +32,7 @@ class DayRow:
 
 class HoursWeekForm(forms.Form):
     """Hours worked on each day of one week. The rules (quarter hours from 0 to 24, no
-    future day) are `services.hours_set`'s; the form only parses the numbers and puts a
+    future day) are `hours_set`'s; the form only parses the numbers and puts a
     refusal next to the day it is about, so the page can show it there."""
 
     def __init__(
@@ -67,7 +67,7 @@ class HoursWeekForm(forms.Form):
                 continue
             # The service's own rule, asked per day here to say which day is wrong;
             # hours_set applies it again to the whole week.
-            for message in services.hours_problems(day, hours, today=self.today).values():
+            for message in hours_problems(day, hours, today=self.today).values():
                 self.add_error(name, message)
         return cleaned
 

@@ -1,6 +1,6 @@
 """`import_hours`: the hours each peer worked per day, from a timesheet export, through the
 shared import mechanism. A row is one peer's hours on one date; it sets that day's hours
-through `services.hours_set`, so importing the same file again changes nothing."""
+through `hours_set`, so importing the same file again changes nothing."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from programs.imports import Cells, CsvImporter, Outcome, RowError
 from programs.models import Membership, Role
-from supervision import services
 from supervision.models import HoursWorked
+from supervision.services.hours import hours_problems, hours_set
 
 NOT_AN_ACTIVE_PEER_HERE = "no active peer supporter with this e-mail address in the organization"
 
@@ -57,16 +57,14 @@ class HoursImporter(CsvImporter[HoursRow]):
                 errors.append(RowError(line, "peer_email", NOT_AN_ACTIVE_PEER_HERE))
             # The service's rules, checked for every row before anything is written so that
             # one run names every problem; hours_set checks them again when writing.
-            for column, message in services.hours_problems(
-                row.date, row.hours, today=today
-            ).items():
+            for column, message in hours_problems(row.date, row.hours, today=today).items():
                 errors.append(RowError(line, column, message))
         return errors
 
     def write(self, row: HoursRow) -> Outcome:
         peer = self._peers[row.peer_email]
         existed = HoursWorked.objects.filter(peer=peer, date=row.date).exists()
-        changed = services.hours_set(
+        changed = hours_set(
             peer=peer, actor=self.actor, days={row.date: row.hours}, source="import"
         )
         if not changed:

@@ -17,10 +17,10 @@ from django.views import View
 from programs.access import Capability
 from programs.models import Membership
 from programs.web import MemberRequiredMixin
-from supervision import services
 from supervision.hours_forms import HoursWeekForm
 from supervision.models import HoursWorked
 from supervision.selectors import peers_for
+from supervision.services.hours import hours_set
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class HoursWeekMixin(MemberRequiredMixin):
         if form.is_valid():
             changed = self.call_service(
                 form,
-                services.hours_set,
+                hours_set,
                 peer=self.peer,
                 actor=self.actor,
                 days=form.days_to_save(),

@@ -1,7 +1,7 @@
 """`import_supervision`: supervision logs kept on paper before the app, through the shared
-import mechanism. A row is one session; it is written by `services.log_import`, which marks
-it as transcribed from paper, counts it as signed when the paper was, and lands an
-`external_id` once, so importing the same file again changes nothing."""
+import mechanism. A row is one session; it is written by `services.paper_import.log_import`,
+which marks it as transcribed from paper, counts it as signed when the paper was, and
+lands an `external_id` once, so importing the same file again changes nothing."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from django.db.models.functions import Lower
 
 from programs.imports import BAD_TIME, Cells, CsvImporter, Outcome, RowError
 from programs.models import Membership, Role
-from supervision import services
 from supervision.models import SupervisionLog
+from supervision.services.paper_import import log_import
+from supervision.services.supervisors import supervisor_eligible_on
 
 NOT_A_SUPERVISOR_HERE = "no active clinical supervisor with this e-mail address in the organization"
 NOT_A_PEER_HERE = "{email}: no active peer supporter with this e-mail address in the organization"
@@ -120,7 +121,7 @@ class PaperLogImporter(CsvImporter[PaperLogRow]):
             problem = self._not_in_role(row.supervisor_email, Role.CLINICAL_SUPERVISOR)
             if problem:
                 errors.append(RowError(line, "supervisor_email", problem))
-            elif row.signed_on is not None and not services.supervisor_eligible_on(
+            elif row.signed_on is not None and not supervisor_eligible_on(
                 self._members[row.supervisor_email], row.date
             ):
                 errors.append(RowError(line, "signed_on", SUPERVISOR_NOT_ELIGIBLE))
@@ -147,7 +148,7 @@ class PaperLogImporter(CsvImporter[PaperLogRow]):
     def write(self, row: PaperLogRow) -> Outcome:
         if row.external_id in self._existing:
             return "unchanged"
-        _, created = services.log_import(
+        _, created = log_import(
             organization=self.organization,
             actor=self.actor,
             external_id=row.external_id,

@@ -11,8 +11,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from programs.models import Membership
-from supervision import selectors, services
+from supervision import selectors
 from supervision.models import Acknowledgment, SupervisionLog
+from supervision.services.signing import signature_holds
 
 
 def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
@@ -40,10 +41,11 @@ def record_context(
         )
         .order_by("date", "start_time")
     )
-    peers = Membership.objects.filter(pk=peer.pk)
+    ratios = selectors.monthly_ratios(Membership.objects.filter(pk=peer.pk), start=start, end=end)
+    empty = selectors.empty_month_ratio()
     months = [
-        (dt.date(y, m, 1), selectors.month_ratios(peers, year=y, month=m)[0].ratio)
-        for y, m in _months(start, end)
+        (first, ratios.get((peer.pk, first), empty))
+        for first in (dt.date(y, m, 1) for y, m in _months(start, end))
     ]
     return {
         "peer": peer,
@@ -51,7 +53,7 @@ def record_context(
         "start": start,
         "end": end,
         "generated": timezone.localtime(),
-        "logs": [(log, services.signature_holds(log) if log.is_signed else None) for log in logs],
+        "logs": [(log, signature_holds(log) if log.is_signed else None) for log in logs],
         "months": months,
         "unsigned": sum(1 for log in logs if not log.is_signed),
     }

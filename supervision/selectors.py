@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from programs.access import rule_for
 from programs.models import Membership, Organization, Program, Role
@@ -22,19 +23,15 @@ from supervision.models import (
     SupervisionLog,
     SupervisorProfile,
     active_on,
+    signed_log,
 )
-
-
-def _today(organization: Organization) -> dt.date:
-
-    return organization.today()
 
 
 def supervisee_ids(supervisor: Membership, *, day: dt.date | None = None) -> QuerySet[Any]:
     """Ids of the memberships `supervisor` supervises under an agreement in force on `day`
     (today by default), as a subquery."""
     if day is None:
-        day = _today(supervisor.organization)
+        day = supervisor.organization.today()
     return (
         SupervisionAgreement.objects.filter(supervisor=supervisor)
         .filter(active_on(day))
@@ -134,6 +131,51 @@ def peers_in_month(peers: QuerySet[Membership], *, year: int, month: int) -> Que
     return peers.filter(Q(is_active=True) | Q(pk__in=worked) | Q(pk__in=attended))
 
 
+def monthly_ratios(
+    peers: QuerySet[Membership], *, start: dt.date, end: dt.date
+) -> dict[tuple[int, dt.date], rules.MonthRatio]:
+    """The monthly ratio of each of `peers` in each calendar month from `start`'s to
+    `end`'s, keyed by (peer id, the month's first day): hours worked, minutes owed for them,
+    minutes had in signed sessions they attended (a session counts at its full length for
+    each attendee), the balance and whether it complies. A month with neither hours nor
+    supervision is left out: it owes and has nothing. Two queries, whatever the span.
+
+    The ratio page, its CSV, `supervision_compliance`, the short-month warning, the record
+    for the Board and the reports all read the ratio from here."""
+    first = dt.date(start.year, start.month, 1)
+    last = rules.month_bounds(end.year, end.month)[1]
+    ids = peers.values("pk")
+    hours = {
+        (peer, month): total
+        for peer, month, total in HoursWorked.objects.filter(
+            peer__in=ids, date__range=(first, last)
+        )
+        .annotate(month=TruncMonth("date"))
+        .values_list("peer", "month")
+        .annotate(total=Sum("hours"))
+        .values_list("peer", "month", "total")
+    }
+    received = {
+        (peer, month): total
+        for peer, month, total in LogAttendee.objects.filter(
+            signed_log("log__"), supervisee__in=ids, log__date__range=(first, last)
+        )
+        .annotate(month=TruncMonth("log__date"))
+        .values_list("supervisee", "month")
+        .annotate(total=Sum("log__minutes"))
+        .values_list("supervisee", "month", "total")
+    }
+    return {
+        key: rules.month_ratio(hours.get(key) or Decimal(0), received.get(key) or 0)
+        for key in hours.keys() | received.keys()
+    }
+
+
+def empty_month_ratio() -> rules.MonthRatio:
+    """The ratio of a month with no hours and no supervision (left out above)."""
+    return rules.month_ratio(Decimal(0), 0)
+
+
 @dataclass(frozen=True)
 class PeerMonth:
     peer: Membership
@@ -141,28 +183,12 @@ class PeerMonth:
 
 
 def month_ratios(peers: QuerySet[Membership], *, year: int, month: int) -> list[PeerMonth]:
-    """Per peer for a calendar month: hours worked, supervision required and received
-    (signed sessions they attended, each counted at its full length), in three queries."""
+    """Each of `peers` (by name) with their ratio for one calendar month, in three queries."""
     first, last = rules.month_bounds(year, month)
     peer_list = list(peers.select_related("user").order_by("user__last_name", "user__first_name"))
-    ids = [p.pk for p in peer_list]
-    hours = dict(
-        HoursWorked.objects.filter(peer__in=ids, date__range=(first, last))
-        .values("peer")
-        .annotate(total=Sum("hours"))
-        .values_list("peer", "total")
-    )
-    signed = Q(log__signed_at__isnull=False) | Q(log__signed_on_paper__isnull=False)
-    received = dict(
-        LogAttendee.objects.filter(signed, supervisee__in=ids, log__date__range=(first, last))
-        .values("supervisee")
-        .annotate(total=Sum("log__minutes"))
-        .values_list("supervisee", "total")
-    )
-    return [
-        PeerMonth(p, rules.month_ratio(hours.get(p.pk) or Decimal(0), received.get(p.pk) or 0))
-        for p in peer_list
-    ]
+    ratios = monthly_ratios(peers, start=first, end=last)
+    empty = empty_month_ratio()
+    return [PeerMonth(p, ratios.get((p.pk, first), empty)) for p in peer_list]
 
 
 COMPLIANCE_COLUMNS = (
@@ -205,41 +231,13 @@ def compliance_cells(row: PeerMonth) -> dict[str, Any]:
 def compliance_by_month(
     peers: QuerySet[Membership], *, start: dt.date, end: dt.date
 ) -> tuple[int, int]:
-    """Over the calendar months from `start` to `end`: how many (peer, month) pairs had
-    hours worked, and how many of those met the ratio. Two queries, whatever the span."""
-    from django.db.models.functions import TruncMonth
-
-    first = dt.date(start.year, start.month, 1)
-    last = rules.month_bounds(end.year, end.month)[1]
-    ids = peers.values("pk")
-    hours = {
-        (peer, month): total
-        for peer, month, total in HoursWorked.objects.filter(
-            peer__in=ids, date__range=(first, last)
-        )
-        .annotate(month=TruncMonth("date"))
-        .values_list("peer", "month")
-        .annotate(total=Sum("hours"))
-        .values_list("peer", "month", "total")
-    }
-    signed = Q(log__signed_at__isnull=False) | Q(log__signed_on_paper__isnull=False)
-    received = {
-        (peer, month): total
-        for peer, month, total in LogAttendee.objects.filter(
-            signed, supervisee__in=ids, log__date__range=(first, last)
-        )
-        .annotate(month=TruncMonth("log__date"))
-        .values_list("supervisee", "month")
-        .annotate(total=Sum("log__minutes"))
-        .values_list("supervisee", "month", "total")
-    }
-    worked = [key for key, total in hours.items() if total]
-    met = sum(
-        1 for key in worked if rules.month_ratio(hours[key], received.get(key) or 0).compliant
-    )
-    return len(worked), met
+    """How many (peer, month) pairs from `start` to `end` had hours worked, and how many of
+    those met the ratio. Kept only until the reports count these from `monthly_ratios`
+    themselves; then it goes."""
+    worked = [r for r in monthly_ratios(peers, start=start, end=end).values() if r.hours_worked]
+    return len(worked), sum(1 for r in worked if r.compliant)
 
 
 def overdue_cutoff(organization: Organization) -> dt.date:
     """Unsigned logs dated before this day are overdue."""
-    return _today(organization) - dt.timedelta(days=settings.SUPERVISION_SIGN_DAYS)
+    return organization.today() - dt.timedelta(days=settings.SUPERVISION_SIGN_DAYS)

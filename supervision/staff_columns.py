@@ -11,7 +11,7 @@ from programs.imports import Cells, RowError
 from programs.models import Membership, Organization, Role
 from programs.staff_import import StaffColumns, StaffRow
 from supervision.models import LicenseType, SupervisorProfile
-from supervision.services import supervisor_profile_save
+from supervision.services.supervisors import supervisor_profile_save
 
 LICENSE_NEEDS_ALL = "give the license type, license number and date licensed together"
 LICENSE_ONLY_FOR_SUPERVISORS = "licenses are recorded for clinical supervisors only"

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -23,7 +23,7 @@ from programs.audit import audit_record
 from programs.models import Membership, Role
 from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 from supervision import events as supervision_events
-from supervision import rules, selectors, services
+from supervision import rules, selectors
 from supervision.forms import (
     AddendumForm,
     AgreementForm,
@@ -39,6 +39,12 @@ from supervision.models import (
     SupervisionLog,
     SupervisorProfile,
 )
+from supervision.services.addenda import addendum_add, log_acknowledge
+from supervision.services.agreements import AgreementInput, agreement_save
+from supervision.services.logs import log_delete, log_save
+from supervision.services.record_exports import record_export_request
+from supervision.services.signing import content_version, log_sign, signature_holds
+from supervision.services.supervisors import supervisor_eligible_on, supervisor_profile_save
 
 
 def _month(request: HttpRequest, today: dt.date) -> tuple[int, int]:
@@ -79,18 +85,15 @@ class SupervisionHomeView(MemberRequiredMixin, View):
             acked = Acknowledgment.objects.filter(supervisee=m).values("log_id")
             waiting = (
                 SupervisionLog.objects.for_member(m)
-                .filter(Q(signed_at__isnull=False) | Q(signed_on_paper__isnull=False))
+                .signed()
                 .exclude(pk__in=acked)
                 .select_related("supervisor__user")
             )
         overdue = []
         if m.role == Role.CLINICAL_SUPERVISOR:
             overdue = list(
-                SupervisionLog.objects.filter(
-                    supervisor=m,
-                    signed_at__isnull=True,
-                    signed_on_paper__isnull=True,
-                    date__lt=selectors.overdue_cutoff(m.organization),
+                SupervisionLog.objects.unsigned().filter(
+                    supervisor=m, date__lt=selectors.overdue_cutoff(m.organization)
                 )
             )
         return render(
@@ -106,9 +109,7 @@ class SupervisionHomeView(MemberRequiredMixin, View):
                 ),
                 "month": dt.date(today.year, today.month, 1),
                 "eligible": (
-                    services.supervisor_eligible_on(m, today)
-                    if m.role == Role.CLINICAL_SUPERVISOR
-                    else None
+                    supervisor_eligible_on(m, today) if m.role == Role.CLINICAL_SUPERVISOR else None
                 ),
             },
         )
@@ -143,7 +144,7 @@ class LogCreateView(_LogFormMixin, View):
         if form.is_valid():
             result = self.call_service(
                 form,
-                services.log_save,
+                log_save,
                 supervisor=self.membership,
                 actor=self.actor,
                 data=form.log_input(),
@@ -211,9 +212,7 @@ class LogDetailView(ScopedObjectMixin, _LogFormMixin, View):
             {
                 "log": log,
                 "form": form if editable else None,
-                "sign_form": (
-                    sign_form or SignForm(initial={"version": services.content_version(log)})
-                )
+                "sign_form": (sign_form or SignForm(initial={"version": content_version(log)}))
                 if editable
                 else None,
                 "addendum_form": (addendum_form or AddendumForm())
@@ -223,10 +222,10 @@ class LogDetailView(ScopedObjectMixin, _LogFormMixin, View):
                 "may_acknowledge": log.is_signed
                 and m.pk in {a.supervisee_id for a in log.attendees.all()}
                 and m.pk not in acked,
-                "signature_holds": services.signature_holds(log) if log.is_signed else None,
+                "signature_holds": signature_holds(log) if log.is_signed else None,
                 "overdue": not log.is_signed
                 and log.date < selectors.overdue_cutoff(m.organization),
-                "eligible": services.supervisor_eligible_on(log.supervisor, log.date),
+                "eligible": supervisor_eligible_on(log.supervisor, log.date),
             },
             status=status,
         )
@@ -249,7 +248,7 @@ class LogDetailView(ScopedObjectMixin, _LogFormMixin, View):
         if form.is_valid():
             result = self.call_service(
                 form,
-                services.log_save,
+                log_save,
                 supervisor=self.membership,
                 actor=self.actor,
                 data=form.log_input(),
@@ -274,7 +273,7 @@ class LogSignView(LogDetailView):
         if form.is_valid():
             signed = self.call_service(
                 form,
-                services.log_sign,
+                log_sign,
                 log=self.object,
                 actor=self.actor,
                 credential=form.cleaned_data["credential"],
@@ -295,7 +294,7 @@ class AddendumView(LogDetailView):
         if form.is_valid():
             added = self.call_service(
                 form,
-                services.addendum_add,
+                addendum_add,
                 log=self.object,
                 actor=self.actor,
                 text=form.cleaned_data["text"],
@@ -314,7 +313,7 @@ class AcknowledgeView(LogDetailView):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         try:
-            services.log_acknowledge(
+            log_acknowledge(
                 log=self.object, supervisee=self.membership, ip_address=client_ip(request)
             )
         except ValidationError as exc:
@@ -332,7 +331,7 @@ class LogDeleteView(LogDetailView):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         try:
-            services.log_delete(log=self.object, actor=self.actor, ip_address=client_ip(request))
+            log_delete(log=self.object, actor=self.actor, ip_address=client_ip(request))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("supervision_log", pk=pk)
@@ -446,7 +445,7 @@ class SupervisorEditView(MemberRequiredMixin, View):
         if form.is_valid():
             saved = self.call_service(
                 form,
-                services.supervisor_profile_save,
+                supervisor_profile_save,
                 membership=target,
                 actor=self.actor,
                 **form.cleaned_data,
@@ -491,10 +490,10 @@ class _AgreementFormMixin(MemberRequiredMixin):
         d = form.cleaned_data
         return self.call_service(
             form,
-            services.agreement_save,
+            agreement_save,
             organization=self.membership.organization,
             actor=self.actor,
-            data=services.AgreementInput(
+            data=AgreementInput(
                 supervisor=d["supervisor"],
                 supervisee=d["supervisee"],
                 starts_on=d["starts_on"],
@@ -595,7 +594,7 @@ class RecordExportView(MemberRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = RecordExportForm(request.POST, peers=self._peers())
         if form.is_valid():
-            export = services.record_export_request(
+            export = record_export_request(
                 organization=self.membership.organization,
                 actor=self.actor,
                 peer=form.cleaned_data["peer"],

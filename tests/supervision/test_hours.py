@@ -16,10 +16,12 @@ from django.urls import reverse
 
 from programs.imports import BAD_DATE, BAD_EMAIL, BAD_NUMBER, REQUIRED
 from programs.models import AuditEvent, Membership
+from supervision import events as supervision_events
 from supervision.hours_forms import day_field
 from supervision.hours_import import NOT_AN_ACTIVE_PEER_HERE
 from supervision.models import HoursWorked
-from supervision.services import HOURS_RANGE, IN_THE_FUTURE, hours_set
+from supervision.services.hours import HOURS_RANGE, hours_set
+from supervision.services.supervisors import IN_THE_FUTURE
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +65,7 @@ def _said(response) -> str:
 
 
 def _audits() -> int:
-    return AuditEvent.objects.filter(event="hours.updated").count()
+    return AuditEvent.objects.filter(event=supervision_events.HOURS_UPDATED).count()
 
 
 # ----- A peer's own week -------------------------------------------------------------------
@@ -97,7 +99,7 @@ def test_a_peer_saves_a_week_and_sees_the_week_and_month_totals(team, client_for
     assert 'data-total="week">15.75<' in html and 'data-total="month">19.75<' in html
     assert 'value="7.5"' in _input(html, MON)
     assert HoursWorked.objects.get(peer=team.peer, date=MON).entered_by == team.peer.user
-    event = AuditEvent.objects.get(event="hours.updated", actor=team.peer.user)
+    event = AuditEvent.objects.get(event=supervision_events.HOURS_UPDATED, actor=team.peer.user)
     assert event.subject_id == str(team.peer.pk)
     assert event.data == {
         "days": {"2025-03-10": "7.5", "2025-03-11": "8", "2025-03-12": "0.25"},
@@ -213,7 +215,7 @@ def test_a_manager_corrects_a_peer_of_their_program(team, client_for):
     assert _said(response) == f"Hours saved for {team.peer.user}: 2 days changed."
     assert _stored(team.peer) == {MON: D(6), TUE: D(2)}
     assert HoursWorked.objects.get(peer=team.peer, date=MON).entered_by == team.manager.user
-    event = AuditEvent.objects.get(event="hours.updated", actor=team.manager.user)
+    event = AuditEvent.objects.get(event=supervision_events.HOURS_UPDATED, actor=team.manager.user)
     assert event.subject_id == str(team.peer.pk)
     assert event.data["days"] == {"2025-03-10": "6", "2025-03-11": "2"}
 
@@ -284,7 +286,7 @@ def test_import_sets_each_peers_hours_by_day(team, org, tmp_path):
     assert "4 row(s): 4 created, 0 updated, 0 unchanged" in out
     assert _stored(team.peer) == {MON: D("7.5"), TUE: D(8)}
     assert _stored(team.colleague) == {dt.date(2025, 2, 28): D("4.25"), WED: D(0)}
-    events = AuditEvent.objects.filter(event="hours.updated")
+    events = AuditEvent.objects.filter(event=supervision_events.HOURS_UPDATED)
     assert events.count() == 4
     assert {e.data["source"] for e in events} == {"import"}
 

@@ -20,6 +20,7 @@ from certification.services import certification_record, profile_for
 from programs.imports import REQUIRED, ImportFailed, RowError
 from programs.models import AuditEvent, Membership, Role
 from programs.services import membership_update
+from supervision import events as supervision_events
 from supervision.log_import import (
     END_NOT_AFTER_START,
     IMPORTED_WITH_OTHER_DETAILS,
@@ -33,7 +34,7 @@ from supervision.log_import import (
 )
 from supervision.models import LicenseType, LogAttendee, LogSource, SupervisionLog
 from supervision.selectors import month_ratios
-from supervision.services import supervisor_profile_save
+from supervision.services.supervisors import supervisor_profile_save
 
 pytestmark = pytest.mark.django_db
 
@@ -121,9 +122,11 @@ def test_paper_logs_are_imported_as_paper_logs_with_who_imported_them(org, staff
     assert sorted(
         log.attendees.values_list("supervisee_id", "supervisee_name", "certification_number")
     ) == sorted([(staff.pat.pk, "Pat Lee", "MT-1234"), (staff.olu.pk, "Olu Ade", "")])
-    audit = AuditEvent.objects.get(event="supervision.imported", subject_id=str(log.pk))
-    assert audit.actor == staff.admin.user
-    assert audit.data["external_id"] == "P-001"
+    audit = AuditEvent.objects.get(
+        event=supervision_events.SUPERVISION_IMPORTED, subject_id=str(log.pk)
+    )
+    assert (audit.actor, audit.organization) == (staff.admin.user, org)
+    assert audit.data == {"external_id": "P-001", "signed_on_paper": "2025-05-07"}
 
 
 def test_a_log_signed_on_paper_counts_toward_the_ratio_and_an_unsigned_one_does_not(
@@ -220,7 +223,7 @@ def test_every_bad_row_is_reported_by_line_and_column_and_nothing_is_written(org
     )
     assert not SupervisionLog.objects.exists()
     assert not LogAttendee.objects.exists()
-    assert not AuditEvent.objects.filter(event="supervision.imported").exists()
+    assert not AuditEvent.objects.filter(event=supervision_events.SUPERVISION_IMPORTED).exists()
 
 
 def test_a_bad_file_fails_the_command_and_writes_nothing(org, staff, tmp_path):
