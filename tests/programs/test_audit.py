@@ -119,7 +119,7 @@ def test_every_app_registers_its_events_with_one_label_each():
 def test_a_code_cannot_get_a_second_label():
     audit.event("test.only_once", "Shown once")
     assert audit.event("test.only_once", "Shown once") == "test.only_once"
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="'test.only_once' already has another label"):
         audit.event("test.only_once", "Shown differently")
 
 
@@ -128,6 +128,8 @@ def test_a_row_reads_its_registered_label_and_an_unknown_code_is_spelt_out(org):
     unknown = audit_record(actor=None, organization=org, event="legacy.thing_done")
     assert known.label == "Program created"
     assert unknown.label == "legacy thing done"
+    # A row about no record in particular names none.
+    assert (known.subject_type, known.subject_id) == ("", "")
 
 
 def test_creating_a_program_writes_exactly_one_audit_row(org, member_of):

@@ -14,10 +14,10 @@ pytestmark = pytest.mark.django_db
 def test_home_and_program_pages_merge_what_each_registered_section_adds(monkeypatch):
     monkeypatch.setattr(extensions, "_home_sections", [])
     monkeypatch.setattr(extensions, "_program_sections", [])
-    first = extensions.add_home_section(lambda m: {"a": 1, "b": m})
+    first = extensions.add_home_section(lambda m: {"a": 1, "b": 1, "who": m})
     extensions.add_home_section(first)  # registering again (ready() twice) adds nothing
     extensions.add_home_section(lambda m: {"b": 2})
-    assert extensions.home_context("member") == {"a": 1, "b": 2}
+    assert extensions.home_context("member") == {"a": 1, "b": 2, "who": "member"}
     assert len(extensions._home_sections) == 2
     extensions.add_program_section(lambda p, m: {"caseloads": (p, m)})
     assert extensions.program_context("program", "member") == {"caseloads": ("program", "member")}
@@ -41,7 +41,7 @@ def test_one_billing_estimator_answers_and_a_second_is_refused(monkeypatch):
     assert extensions.set_billing_estimator(estimator) is estimator
     assert extensions.set_billing_estimator(estimator) is estimator
     assert extensions.billing_estimate("position", day) == ("position", day)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="A billing estimator is already registered"):
         extensions.set_billing_estimator(lambda position, today: None)
 
 
