@@ -17,7 +17,9 @@ from encounters.models import (
     Setting,
     SupportType,
 )
-from encounters.services import EncounterInput, client_save, encounter_save, survey_import
+from encounters.services.clients import client_save
+from encounters.services.encounters import EncounterInput, encounter_save
+from encounters.services.survey import survey_import
 from programs.imports import Cells, CsvImporter, Outcome, RowError
 from programs.models import Membership, Program, Role
 

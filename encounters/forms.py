@@ -17,13 +17,14 @@ from encounters.models import (
     Setting,
     SupportType,
 )
-from encounters.payers import PayerTerms, RateTerms
-from encounters.survey import CHOICE, MAX_CUSTOM_QUESTIONS, SCALE, YES_NO, Question
+from encounters.rules import UNIT_MINUTES
+from encounters.services.encounters import CLIENT_NEEDED, MAX_MINUTES
+from encounters.services.payers import MAX_DAILY_CAP, MAX_UNIT_MINUTES, PayerTerms, RateTerms
+from encounters.services.survey import CHOICE, MAX_CUSTOM_QUESTIONS, SCALE, YES_NO, Question
 from programs.forms import OneTimeKeyMixin
 from programs.models import Membership, Program, Role
 
 PROGRAM_NEEDED = "Choose the program this group or outreach was for."
-CLIENT_NEEDED = "Choose the client: a one-on-one encounter is with one person."
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -57,7 +58,7 @@ class EncounterForm(OneTimeKeyMixin, forms.Form):
     duration_minutes = forms.IntegerField(
         label="Minutes",
         min_value=1,
-        max_value=720,
+        max_value=MAX_MINUTES,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     setting = forms.ChoiceField(choices=Setting.choices)
@@ -331,8 +332,8 @@ class RateForm(forms.Form):
     unit_minutes = forms.IntegerField(
         label="Minutes in a unit",
         min_value=1,
-        max_value=60,
-        initial=15,
+        max_value=MAX_UNIT_MINUTES,
+        initial=UNIT_MINUTES,
         help_text="A unit counts once more than half of it was delivered.",
     )
 
@@ -360,7 +361,7 @@ class PayerForm(forms.Form):
     daily_unit_cap = forms.IntegerField(
         label="Most units per client per day",
         min_value=1,
-        max_value=96,
+        max_value=MAX_DAILY_CAP,
         required=False,
         help_text="Leave blank for no limit. The earliest encounters of the day use it up.",
     )

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+UNIT_MINUTES = 15  # Medicaid's billing unit; a payer's rate may set its own
 
 
-def billable_units(minutes: int, *, unit_minutes: int = 15) -> int:
+def billable_units(minutes: int, *, unit_minutes: int = UNIT_MINUTES) -> int:
     """A unit counts once more than half of it was delivered (8 of 15 minutes):
     units = (minutes + 7) // 15, so 22 minutes is 1 unit and 23 minutes is 2."""
     if minutes <= 0:
@@ -26,7 +27,7 @@ def yearly_billing_estimate(
     *,
     billable_hours_per_week: Decimal,
     unit_rate: Decimal,
-    unit_minutes: int = 15,
+    unit_minutes: int = UNIT_MINUTES,
     weeks: int = 52,
 ) -> Decimal:
     """What a position could bill in a year: billable hours a week, in units, at the rate."""
@@ -61,7 +62,7 @@ def billing_decision(
     service_type: str,
     payer_name: str | None,
     unit_rate: Decimal | None,
-    unit_minutes: int = 15,
+    unit_minutes: int = UNIT_MINUTES,
     requires_certification: bool = True,
     peer_certified: bool = False,
     units_left_today: int | None = None,

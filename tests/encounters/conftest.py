@@ -9,7 +9,7 @@ from certification.models import Certification
 from certification.services import profile_for
 from encounters.models import Client
 from encounters.selectors import shared_payer
-from encounters.services import EncounterInput
+from encounters.services.encounters import EncounterInput
 from programs.models import Role
 
 DAY = dt.date(2025, 3, 4)

@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from certification.models import Certification
-from encounters import services
 from encounters.models import Client, Encounter, Payer, Rate
+from encounters.services import encounters as services
 from programs.models import AuditEvent
 from tests.encounters.conftest import DAY, encounter_input
 

@@ -13,10 +13,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from encounters import payers
 from encounters.models import Encounter, Payer, Rate
-from encounters.payers import PayerTerms, RateTerms
-from encounters.services import encounter_save
+from encounters.services import payers
+from encounters.services.encounters import encounter_save
+from encounters.services.payers import PayerTerms, RateTerms
 from programs.models import AuditEvent
 from tests.encounters.conftest import DAY, encounter_input
 
@@ -509,6 +509,6 @@ def test_the_last_payer_is_not_offered_again_once_withdrawn(setup, client_for):
         actor=setup.admin.user,
         terms=PayerTerms(name="County contract", is_active=False),
     )
-    from encounters.services import last_entry_defaults
+    from encounters.services.encounters import last_entry_defaults
 
     assert "payer" not in last_entry_defaults(setup.peer)

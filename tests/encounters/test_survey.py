@@ -11,8 +11,9 @@ from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
 
-from encounters import services
 from encounters.models import SurveyResponse
+from encounters.services import survey as services
+from encounters.services.encounters import encounter_save
 from tests.encounters.conftest import encounter_input
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ ANSWERS = {
 
 
 def _encounter(s, **changes):
-    encounter, _ = services.encounter_save(
+    encounter, _ = encounter_save(
         actor=s.peer.user, peer=s.peer, data=encounter_input(s, **changes)
     )
     return encounter
@@ -217,7 +218,7 @@ def test_admins_edit_the_questions_as_a_new_version_and_old_answers_keep_theirs(
     assert SurveyResponse.objects.get().question_set == v1
     # The next survey asks the new wording and stores the new question's answer.
     phone = client_for(s.other_peer)
-    encounter, _ = services.encounter_save(
+    encounter, _ = encounter_save(
         actor=s.other_peer.user,
         peer=s.other_peer,
         data=encounter_input(s, client=s.other_client),

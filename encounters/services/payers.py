@@ -1,37 +1,40 @@
-"""Writes for an organization's payers and their rates, and the re-billing a change sets
-off. Shared payers (Medicaid) belong to the platform and are not changed here."""
+"""Writes for an organization's payers and their rates; each change bills the encounters
+it touches again (`encounters.services.billing.payer_rebill`). Shared payers (Medicaid)
+belong to the platform and are not changed here."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from certification.models import Certification
 from config.accounts.models import User
 from encounters import events as encounter_events
-from encounters.models import Encounter, Payer, Rate
-from encounters.services import BILLING_FIELDS, encounter_bill
+from encounters.models import Payer, Rate
+from encounters.rules import UNIT_MINUTES
+from encounters.services.billing import payer_rebill
 from programs.audit import audit_record
-from programs.models import AuditEvent, Organization
+from programs.models import Organization
+
+MAX_DAILY_CAP = 96  # 24 hours of 15-minute units
+MAX_UNIT_MINUTES = 60
+EARLIEST = dt.date(2000, 1, 1)
 
 CODE_TAKEN = "Another payer here already uses this code."
 CODE_SHARED = "“{code}” is the shared {name} payer; choose another code."
 NAME_TAKEN = "Another payer here already has this name."
 SHARED_PAYER = "Shared payers are kept by PeerPath and cannot be changed here."
-RATE_DAY_TAKEN = "{payer} already has a rate from {day}; remove it first to change it."
 AMOUNT_RANGE = "Enter the amount paid per unit, more than $0 and under $10,000."
-UNIT_MINUTES_RANGE = "A unit is from 1 to 60 minutes."
-CAP_RANGE = "Enter from 1 to 96 units a day, or leave it blank for no limit."
+UNIT_MINUTES_RANGE = f"A unit is from 1 to {MAX_UNIT_MINUTES} minutes."
+CAP_RANGE = f"Enter from 1 to {MAX_DAILY_CAP} units a day, or leave it blank for no limit."
 LAST_RATE = (
     "This is the payer's only rate; to change its amount, add it again with the same start date."
 )
 NAME_SHARED = "This is the name of a shared payer; choose another so peers can tell them apart."
-DATE_RANGE = "Choose a date from 2000 up to a year from today."
+DATE_RANGE = f"Choose a date from {EARLIEST.year} up to a year from today."
 UNIT_CHANGES_CAP = (
     "This payer limits units per client per day, and units of another length would change "
     "what that limit means. Clear or change the daily limit first."
@@ -40,9 +43,6 @@ REBILL_DAY_NEEDED = (
     "Say from which day the new certification rule or daily limit applies; encounters from "
     "then on are billed again."
 )
-EARLIEST = dt.date(2000, 1, 1)
-
-MAX_DAILY_CAP = 96  # 24 hours of 15-minute units
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class PayerTerms:
 class RateTerms:
     effective_from: dt.date
     unit_amount: Decimal
-    unit_minutes: int = 15
+    unit_minutes: int = UNIT_MINUTES
 
 
 def _check_payer(
@@ -97,7 +97,7 @@ def _check_rate(terms: RateTerms, today: dt.date) -> None:
     errors: dict[str, str] = {}
     if not Decimal(0) < terms.unit_amount < Decimal(10000):
         errors["unit_amount"] = AMOUNT_RANGE
-    if not 1 <= terms.unit_minutes <= 60:
+    if not 1 <= terms.unit_minutes <= MAX_UNIT_MINUTES:
         errors["unit_minutes"] = UNIT_MINUTES_RANGE
     if errors:
         raise ValidationError(errors)
@@ -352,79 +352,3 @@ def rate_remove(*, rate: Rate, actor: User | None, ip_address: str | None = None
     )
     current.delete()
     return rebilled
-
-
-def payer_rebill(
-    *,
-    payer: Payer,
-    since: dt.date,
-    actor: User | None,
-    why: str,
-    until: dt.date | None = None,
-    rates: list[Rate] | None = None,
-    ip_address: str | None = None,
-) -> int:
-    """Bill again, by the payer's current terms, its encounters dated from `since` up to
-    (not including) `until`, in the order they happened so a daily cap is used up by the
-    earliest. Every encounter whose billing changes gets an audit row with the units,
-    amount and billable flag before and after. The caller holds the payer's lock; runs in
-    its transaction; returns how many changed."""
-    assert payer.organization_id is not None, "shared payers are never billed again here"
-    encounters = Encounter.objects.filter(
-        organization_id=payer.organization_id, payer=payer, date__gte=since
-    )
-    if until is not None:
-        encounters = encounters.filter(date__lt=until)
-    # Lock in one fixed order, then bill in the order the encounters happened.
-    locked = list(encounters.select_for_update().order_by("pk"))
-    locked.sort(key=lambda e: (e.client_id or 0, e.date, e.start_time, e.pk))
-    by_start = sorted(
-        rates if rates is not None else payer.rates.all(),
-        key=lambda r: r.effective_from,
-        reverse=True,
-    )
-    certifications: dict[int, list[Certification]] = defaultdict(list)
-    for cert in Certification.objects.filter(
-        profile__membership_id__in={e.peer_id for e in locked}
-    ).select_related("profile"):
-        certifications[cert.profile.membership_id].append(cert)
-    cap = payer.daily_unit_cap
-    used: dict[tuple[int, dt.date], int] = defaultdict(int)
-    changed: list[tuple[Encounter, tuple[bool, int, Decimal]]] = []
-    for enc in locked:
-        enc.payer = payer
-        was = (enc.billable, enc.units, enc.amount, enc.rate_id)
-        day_key = (enc.client_id or 0, enc.date)
-        capped = cap is not None and enc.client_id is not None
-        encounter_bill(
-            enc,
-            units_left_today=cap - used[day_key] if capped and cap is not None else None,
-            rate=next((r for r in by_start if r.effective_from <= enc.date), None),
-            certified=any(c.is_active_on(enc.date) for c in certifications[enc.peer_id]),
-        )
-        if capped:
-            used[day_key] += enc.units
-        if (enc.billable, enc.units, enc.amount, enc.rate_id) != was:
-            changed.append((enc, was[:3]))
-    Encounter.objects.bulk_update([e for e, _ in changed], BILLING_FIELDS, batch_size=500)
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor=actor,
-                organization_id=enc.organization_id,
-                event=encounter_events.ENCOUNTER_REBILLED,
-                subject_type=enc._meta.label_lower,
-                subject_id=str(enc.pk),
-                ip_address=ip_address,
-                data={
-                    "reason": why,
-                    "billable": [was[0], enc.billable],
-                    "units": [was[1], enc.units],
-                    "amount": [str(was[2]), str(enc.amount)],
-                },
-            )
-            for enc, was in changed
-        ],
-        batch_size=500,
-    )
-    return len(changed)

@@ -1,0 +1,1 @@
+"""Writes for clients, encounters, billing, payers and the survey, one module per concern."""

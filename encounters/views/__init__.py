@@ -1,0 +1,1 @@
+"""Pages of clients, encounters, payers and the survey, one module per concern."""
