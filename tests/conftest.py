@@ -84,6 +84,10 @@ def client_for() -> Callable[[Membership], Client]:
     """A test client signed in as the member through the real sign-in pages
     (password, then the authenticator code when the member has one)."""
 
+    import time
+
+    import time_machine
+
     def make(membership: Membership) -> Client:
         c = Client()
         response = c.post(
@@ -91,8 +95,12 @@ def client_for() -> Callable[[Membership], Client]:
         )
         assert response.status_code == 302, "sign-in failed"
         if response["Location"] == reverse("mfa_authenticate"):
-            code = totp_code(membership.totp_secret)  # type: ignore[attr-defined]
-            response = c.post(reverse("mfa_authenticate"), {"code": code})
+            # allauth accepts the code of the current 30-second step only (no tolerance), so
+            # a code made just before a step ends is refused when checked in the next. The
+            # clock stands still from making the code to checking it.
+            with time_machine.travel(time.time(), tick=False):
+                code = totp_code(membership.totp_secret)  # type: ignore[attr-defined]
+                response = c.post(reverse("mfa_authenticate"), {"code": code})
             assert response.status_code == 302, "second factor refused"
         return c
 
