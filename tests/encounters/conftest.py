@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from certification.models import Certification
 from certification.services import profile_for
-from encounters.models import Client
+from encounters.models import Client, Encounter, Payer
 from encounters.selectors import shared_payer
-from encounters.services.encounters import EncounterInput
-from programs.models import Role
+from encounters.services.encounters import EncounterInput, encounter_save
+from encounters.services.payers import PayerTerms, RateTerms, payer_create
+from programs.models import AuditEvent, Role
 
 DAY = dt.date(2025, 3, 4)
+JAN_1 = dt.date(2025, 1, 1)
 
 
 @pytest.fixture
@@ -79,3 +82,36 @@ def encounter_input(s: Any, **changes: Any) -> EncounterInput:
     )
     values.update(changes)
     return EncounterInput(**values)
+
+
+def save_encounter(s: Any, peer: Any = None, **changes: Any) -> tuple[Encounter, bool]:
+    """Log an encounter through the service, by `peer` (the setup's first peer by default)."""
+    peer = peer or s.peer
+    return encounter_save(actor=peer.user, peer=peer, data=encounter_input(s, **changes))
+
+
+def county_payer(s: Any, *, amount: str = "12.00", since: dt.date = JAN_1, **terms: Any) -> Payer:
+    """The organization's own "county" payer, added by its admin, with one rate."""
+    return payer_create(
+        organization=s.program.organization,
+        actor=s.admin.user,
+        code="county",
+        terms=PayerTerms(name="County contract", **terms),
+        first_rate=RateTerms(since, Decimal(amount)),
+    )
+
+
+def log_encounter(s: Any, payer: Payer, *, peer: Any = None, **changes: Any) -> Encounter:
+    """An encounter billed to `payer`; another peer's is with that peer's own client."""
+    peer = peer or s.peer
+    if peer != s.peer and "client" not in changes:
+        changes["client"] = s.other_client
+    encounter, _ = save_encounter(s, peer, payer=payer, **changes)
+    return encounter
+
+
+def audit_rows(*codes: str) -> list[tuple[str, int | None, str, str, dict[str, Any]]]:
+    """The audit rows of these events, oldest first: (event, actor, subject type, subject
+    id, data)."""
+    rows = AuditEvent.objects.filter(event__in=codes).order_by("pk")
+    return [(e.event, e.actor_id, e.subject_type, e.subject_id, e.data) for e in rows]

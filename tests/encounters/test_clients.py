@@ -1,4 +1,5 @@
-"""Who sees which clients, and caseloads against the program's limits."""
+"""Client records: who sees which clients and who sees their name and contact, and
+caseloads against the program's limits."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from encounters import events
 from encounters.models import Client
 from programs.models import Role
+from tests.encounters.conftest import audit_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +92,20 @@ def test_the_medicaid_estimate_becomes_funding_in_one_tap(org, member_of, client
     client.post(url, {"action": "medicaid_estimate"})
     source = FundingSource.objects.get()
     assert (source.kind, source.yearly_amount) == ("medicaid", Decimal("58281.60"))
+
+
+def test_name_and_contact_are_shown_to_the_assigned_peer_and_managers_not_supervisors(
+    setup, client_for
+):
+    s = setup
+    url = reverse("client_detail", args=[s.client.pk])
+    for who, shown in [("peer", True), ("manager", True), ("admin", True), ("supervisor", False)]:
+        page = client_for(getattr(s, who)).get(url).content.decode()
+        assert ("Jamie Example" in page) is shown, who
+        assert ("406-555-0100" in page) is shown, who
+        assert "RC-001" in page
+    # Every opening of the record is audited, whoever opened it.
+    assert audit_rows(events.CLIENT_VIEWED) == [
+        (events.CLIENT_VIEWED, getattr(s, who).user_id, "encounters.client", str(s.client.pk), {})
+        for who in ("peer", "manager", "admin", "supervisor")
+    ]

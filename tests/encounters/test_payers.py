@@ -1,5 +1,5 @@
 """An organization's own payers and rates: who may keep them, the checks on what is typed,
-and the re-billing a new rate, a removed rate or changed terms sets off."""
+correcting and removing rates and changing terms. What they bill is in test_billing."""
 
 from __future__ import annotations
 
@@ -13,36 +13,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from encounters.models import Encounter, Payer, Rate
+from encounters import events
+from encounters.models import Payer, Rate
 from encounters.services import payers
-from encounters.services.encounters import encounter_save
 from encounters.services.payers import PayerTerms, RateTerms
 from programs.models import AuditEvent
-from tests.encounters.conftest import DAY, encounter_input
+from tests.encounters.conftest import DAY, JAN_1, audit_rows, county_payer, log_encounter
 
 pytestmark = pytest.mark.django_db
-
-JAN_1 = dt.date(2025, 1, 1)
-
-
-def county(s: Any, *, amount: str = "12.00", since: dt.date = JAN_1, **terms: Any) -> Payer:
-    return payers.payer_create(
-        organization=s.program.organization,
-        actor=s.admin.user,
-        code="county",
-        terms=PayerTerms(name="County contract", **terms),
-        first_rate=RateTerms(since, Decimal(amount)),
-    )
-
-
-def log(s: Any, payer: Payer, *, peer: Any = None, **changes: Any) -> Encounter:
-    peer = peer or s.peer
-    if peer != s.peer and "client" not in changes:
-        changes["client"] = s.other_client
-    encounter, _ = encounter_save(
-        actor=peer.user, peer=peer, data=encounter_input(s, payer=payer, **changes)
-    )
-    return encounter
 
 
 def _form(**changes: Any) -> dict[str, Any]:
@@ -98,11 +76,26 @@ def test_an_admin_adds_a_payer_and_a_peer_bills_to_it(setup, client_for):
     assert response.status_code == 302
     payer = Payer.objects.get(organization=setup.program.organization, code="county")
     assert payer.rates.get().unit_amount == Decimal("12.50")
-    assert AuditEvent.objects.filter(event="payer.created", subject_id=str(payer.pk)).exists()
+    assert audit_rows(events.PAYER_CREATED) == [
+        (
+            events.PAYER_CREATED,
+            setup.admin.user_id,
+            "encounters.payer",
+            str(payer.pk),
+            {
+                "code": "county",
+                "name": "County contract",
+                "requires_certification": True,
+                "daily_unit_cap": None,
+                "is_active": True,
+                "rate": {"from": "2025-01-01", "unit_amount": "12.50", "unit_minutes": 15},
+            },
+        )
+    ]
     # The peer now sees it on the encounter form, and an encounter bills at its rate.
     form = client_for(setup.peer).get(reverse("encounter_create")).context["form"]
     assert payer in form.fields["payer"].queryset
-    encounter = log(setup, payer)  # 23 minutes: 2 units
+    encounter = log_encounter(setup, payer)  # 23 minutes: 2 units
     assert (encounter.billable, encounter.units, encounter.amount) == (True, 2, Decimal("25.00"))
 
 
@@ -141,7 +134,7 @@ def test_bad_payer_input_is_shown_by_the_field_and_keeps_what_was_typed(
 
 
 def test_a_code_or_name_already_used_here_is_refused(setup):
-    county(setup)
+    county_payer(setup)
     with pytest.raises(ValidationError) as err:
         payers.payer_create(
             organization=setup.program.organization,
@@ -163,7 +156,7 @@ def test_a_code_or_name_already_used_here_is_refused(setup):
 
 
 def test_another_organization_may_use_the_same_code(setup, other_org, member_of):
-    county(setup)
+    county_payer(setup)
     admin = member_of(other_org, "org_admin")
     theirs = payers.payer_create(
         organization=other_org,
@@ -182,52 +175,11 @@ def test_another_organization_may_use_the_same_code(setup, other_org, member_of)
 # --- rates and re-billing -------------------------------------------------------------
 
 
-def test_a_backdated_rate_bills_again_only_the_encounters_in_its_period(setup):
-    payer = county(setup, amount="10.00")
-    payers.rate_add(
-        payer=payer, actor=setup.admin.user, terms=RateTerms(dt.date(2025, 4, 1), Decimal(20))
-    )
-    before = log(setup, payer, date=dt.date(2025, 2, 28))
-    during = log(setup, payer, date=DAY)  # March 4
-    after = log(setup, payer, date=dt.date(2025, 4, 2))
-    assert [e.amount for e in (before, during, after)] == [Decimal(20), Decimal(20), Decimal(40)]
-
-    rate, rebilled = payers.rate_add(
-        payer=payer,
-        actor=setup.admin.user,
-        terms=RateTerms(dt.date(2025, 3, 1), Decimal("15.00")),
-    )
-    assert rebilled == 1
-    for e in (before, during, after):
-        e.refresh_from_db()
-    assert [e.amount for e in (before, during, after)] == [Decimal(20), Decimal(30), Decimal(40)]
-    assert during.rate == rate
-    audit = AuditEvent.objects.get(event="encounter.rebilled", subject_id=str(during.pk))
-    assert audit.data == {
-        "reason": "new rate",
-        "billable": [True, True],
-        "units": [2, 2],
-        "amount": ["20.00", "30.00"],
-    }
-    assert AuditEvent.objects.filter(event="encounter.rebilled").count() == 1
-
-
-def test_a_rate_with_its_own_unit_length_counts_units_by_it(setup):
-    payer = county(setup)
-    payers.rate_add(
-        payer=payer,
-        actor=setup.admin.user,
-        terms=RateTerms(dt.date(2025, 3, 1), Decimal("50.00"), unit_minutes=60),
-    )
-    encounter = log(setup, payer, duration_minutes=95)  # 95 min of 60-min units: 2 units
-    assert (encounter.units, encounter.amount) == (2, Decimal("100.00"))
-
-
 def test_the_same_rate_sent_twice_lands_once_and_another_that_day_corrects_it(setup):
-    payer = county(setup)
+    payer = county_payer(setup)
     terms = RateTerms(dt.date(2025, 3, 1), Decimal("13.00"))
     first, _ = payers.rate_add(payer=payer, actor=setup.admin.user, terms=terms)
-    encounter = log(setup, payer)
+    encounter = log_encounter(setup, payer)
     again, rebilled = payers.rate_add(payer=payer, actor=setup.admin.user, terms=terms)
     assert (again, rebilled) == (first, 0)
     corrected, rebilled = payers.rate_add(
@@ -239,21 +191,32 @@ def test_the_same_rate_sent_twice_lands_once_and_another_that_day_corrects_it(se
     assert payer.rates.count() == 2
     encounter.refresh_from_db()
     assert encounter.amount == Decimal("28.00")
-    event = AuditEvent.objects.get(event="rate.corrected")
-    assert event.data["before"]["unit_amount"] == "13.00"
-    assert event.data["after"]["unit_amount"] == "14.00"
+    assert audit_rows(events.RATE_CORRECTED) == [
+        (
+            events.RATE_CORRECTED,
+            setup.admin.user_id,
+            "encounters.rate",
+            str(first.pk),
+            {
+                "payer": "county",
+                "before": {"from": "2025-03-01", "unit_amount": "13.00", "unit_minutes": 15},
+                "after": {"from": "2025-03-01", "unit_amount": "14.00", "unit_minutes": 15},
+                "rebilled": 1,
+            },
+        )
+    ]
 
 
 def test_the_only_rate_is_corrected_by_adding_it_again_the_same_day(setup):
-    payer = county(setup, amount="10.00")
-    encounter = log(setup, payer)
+    payer = county_payer(setup, amount="10.00")
+    encounter = log_encounter(setup, payer)
     payers.rate_add(payer=payer, actor=setup.admin.user, terms=RateTerms(JAN_1, Decimal(11)))
     encounter.refresh_from_db()
     assert (payer.rates.count(), encounter.amount) == (1, Decimal(22))
 
 
 def test_the_rate_form_shows_a_refused_value_by_the_field(setup, client_for):
-    payer = county(setup)
+    payer = county_payer(setup)
     c = client_for(setup.admin)
     response = c.post(
         reverse("rate_add", args=[payer.pk]),
@@ -266,11 +229,11 @@ def test_the_rate_form_shows_a_refused_value_by_the_field(setup, client_for):
 
 
 def test_removing_a_rate_bills_its_encounters_at_the_one_before(setup, client_for):
-    payer = county(setup, amount="10.00")
+    payer = county_payer(setup, amount="10.00")
     wrong, _ = payers.rate_add(
         payer=payer, actor=setup.admin.user, terms=RateTerms(dt.date(2025, 3, 1), Decimal(99))
     )
-    encounter = log(setup, payer)
+    encounter = log_encounter(setup, payer)
     assert encounter.amount == Decimal(198)
     response = client_for(setup.admin).post(
         reverse("rate_remove", args=[payer.pk, wrong.pk]), follow=True
@@ -279,11 +242,25 @@ def test_removing_a_rate_bills_its_encounters_at_the_one_before(setup, client_fo
     encounter.refresh_from_db()
     assert (encounter.amount, encounter.rate) == (Decimal(20), payer.rates.get())
     assert not Rate.objects.filter(pk=wrong.pk).exists()
-    assert AuditEvent.objects.filter(event="rate.removed", subject_id=str(wrong.pk)).exists()
+    assert audit_rows(events.RATE_REMOVED) == [
+        (
+            events.RATE_REMOVED,
+            setup.admin.user_id,
+            "encounters.rate",
+            str(wrong.pk),
+            {
+                "payer": "county",
+                "from": "2025-03-01",
+                "unit_amount": "99.00",
+                "unit_minutes": 15,
+                "rebilled": 1,
+            },
+        )
+    ]
 
 
 def test_a_rate_removed_twice_is_removed_once(setup, client_for):
-    payer = county(setup, amount="10.00")
+    payer = county_payer(setup, amount="10.00")
     wrong, _ = payers.rate_add(
         payer=payer, actor=setup.admin.user, terms=RateTerms(dt.date(2025, 3, 1), Decimal(99))
     )
@@ -292,25 +269,12 @@ def test_a_rate_removed_twice_is_removed_once(setup, client_for):
     c.post(url)
     response = c.post(url, follow=True)
     assert "already removed" in response.content.decode()
-    assert AuditEvent.objects.filter(event="rate.removed").count() == 1
+    assert AuditEvent.objects.filter(event=events.RATE_REMOVED).count() == 1
     assert payers.rate_remove(rate=wrong, actor=setup.admin.user) is None
 
 
-def test_removing_the_earliest_rate_leaves_its_encounters_unbilled(setup):
-    payer = county(setup, amount="10.00", since=dt.date(2025, 3, 1))
-    payers.rate_add(
-        payer=payer, actor=setup.admin.user, terms=RateTerms(dt.date(2025, 4, 1), Decimal(20))
-    )
-    march = log(setup, payer)
-    first = payer.rates.get(effective_from=dt.date(2025, 3, 1))
-    assert payers.rate_remove(rate=first, actor=setup.admin.user) == 1
-    march.refresh_from_db()
-    assert (march.billable, march.amount, march.rate) == (False, Decimal(0), None)
-    assert "no rate in force" in march.not_billable_reason
-
-
 def test_the_only_rate_cannot_be_removed(setup, client_for):
-    payer = county(setup)
+    payer = county_payer(setup)
     only = payer.rates.get()
     response = client_for(setup.admin).post(
         reverse("rate_remove", args=[payer.pk, only.pk]), follow=True
@@ -319,40 +283,12 @@ def test_the_only_rate_cannot_be_removed(setup, client_for):
     assert Rate.objects.filter(pk=only.pk).exists()
 
 
-def test_an_encounter_before_every_rate_stays_unbilled_with_its_reason(setup):
-    payer = county(setup, since=dt.date(2025, 6, 1))
-    encounter = log(setup, payer)
-    assert not encounter.billable
-    assert "no rate in force" in encounter.not_billable_reason
-
-
 # --- changing the payer's terms ---------------------------------------------------------
 
 
-def test_a_new_daily_cap_bills_again_from_the_chosen_day_earliest_first(setup):
-    payer = county(setup)
-    march_3 = log(setup, payer, date=dt.date(2025, 3, 3), duration_minutes=60)
-    late = log(setup, payer, start_time=dt.time(15), duration_minutes=60)
-    early = log(setup, payer, start_time=dt.time(9), duration_minutes=60)
-    assert [e.units for e in (march_3, early, late)] == [4, 4, 4]
-
-    _, rebilled = payers.payer_update(
-        payer=payer,
-        actor=setup.admin.user,
-        terms=PayerTerms(name="County contract", daily_unit_cap=6),
-        rebill_from=DAY,
-    )
-    assert rebilled == 1
-    for e in (march_3, early, late):
-        e.refresh_from_db()
-    # March 3 is before the chosen day; on March 4 the 9:00 encounter uses 4 of 6 units.
-    assert [e.units for e in (march_3, early, late)] == [4, 4, 2]
-    assert AuditEvent.objects.get(event="encounter.rebilled").subject_id == str(late.pk)
-
-
 def test_changed_billing_terms_need_the_day_they_apply_from(setup):
-    payer = county(setup)
-    first = log(setup, payer, duration_minutes=60)
+    payer = county_payer(setup)
+    first = log_encounter(setup, payer, duration_minutes=60)
     with pytest.raises(ValidationError) as err:
         payers.payer_update(
             payer=payer,
@@ -371,8 +307,8 @@ def test_changed_billing_terms_need_the_day_they_apply_from(setup):
 
 
 def test_dropping_the_certification_rule_bills_an_uncertified_peers_encounters(setup, client_for):
-    payer = county(setup)
-    uncertified = log(setup, payer, peer=setup.other_peer)
+    payer = county_payer(setup)
+    uncertified = log_encounter(setup, payer, peer=setup.other_peer)
     assert not uncertified.billable
     response = client_for(setup.admin).post(
         reverse("payer_detail", args=[payer.pk]),
@@ -382,17 +318,27 @@ def test_dropping_the_certification_rule_bills_an_uncertified_peers_encounters(s
     assert "1 encounter billed again" in response.content.decode()
     uncertified.refresh_from_db()
     assert (uncertified.billable, uncertified.amount) == (True, Decimal(24))
-    event = AuditEvent.objects.get(event="payer.updated")
-    assert event.data["fields"] == ["requires_certification"]
-    assert event.data["before"] == {"requires_certification": True}
-    assert event.data["after"] == {"requires_certification": False}
-    assert event.data["rebilled"] == 1
+    assert audit_rows(events.PAYER_UPDATED) == [
+        (
+            events.PAYER_UPDATED,
+            setup.admin.user_id,
+            "encounters.payer",
+            str(payer.pk),
+            {
+                "fields": ["requires_certification"],
+                "before": {"requires_certification": True},
+                "after": {"requires_certification": False},
+                "rebilled": 1,
+                "from": "2025-01-01",
+            },
+        )
+    ]
 
 
 def test_a_payer_no_longer_offered_leaves_the_form_but_stays_on_its_encounters(setup, client_for):
 
-    payer = county(setup)
-    encounter = log(setup, payer, date=setup.program.organization.today())
+    payer = county_payer(setup)
+    encounter = log_encounter(setup, payer, date=setup.program.organization.today())
     payers.payer_update(
         payer=payer,
         actor=setup.admin.user,
@@ -411,12 +357,12 @@ def test_a_payer_no_longer_offered_leaves_the_form_but_stays_on_its_encounters(s
 
 
 def test_the_list_shows_each_rates_period_and_what_it_billed(setup, client_for):
-    payer = county(setup, amount="10.00")
+    payer = county_payer(setup, amount="10.00")
     payers.rate_add(
         payer=payer, actor=setup.admin.user, terms=RateTerms(dt.date(2025, 3, 1), Decimal(11))
     )
-    log(setup, payer)
-    log(setup, payer, start_time=dt.time(14))
+    log_encounter(setup, payer)
+    log_encounter(setup, payer, start_time=dt.time(14))
     c = client_for(setup.admin)
     [listed] = [p for p in c.get(reverse("payer_list")).context["payers"] if p.pk == payer.pk]
     newest, oldest = listed.rate_rows
@@ -433,7 +379,7 @@ def test_the_payer_list_takes_the_same_queries_for_many_payers(setup, client_for
             assert c.get(reverse("payer_list")).status_code == 200
         return len(ctx)
 
-    county(setup)
+    county_payer(setup)
     few = count()
     for n in range(8):
         payer = payers.payer_create(
@@ -459,7 +405,7 @@ def test_a_payer_may_not_take_a_shared_payers_name_and_codes_are_lower_case(setu
 
 
 def test_a_repeat_with_other_terms_is_refused_not_dropped(setup):
-    county(setup, amount="12.00")
+    county_payer(setup, amount="12.00")
     with pytest.raises(ValidationError) as err:
         payers.payer_create(
             organization=setup.program.organization,
@@ -473,7 +419,7 @@ def test_a_repeat_with_other_terms_is_refused_not_dropped(setup):
 
 
 def test_a_capped_payer_refuses_a_rate_with_another_unit_length(setup):
-    payer = county(setup, daily_unit_cap=4)
+    payer = county_payer(setup, daily_unit_cap=4)
     with pytest.raises(ValidationError) as err:
         payers.rate_add(
             payer=payer,
@@ -483,27 +429,17 @@ def test_a_capped_payer_refuses_a_rate_with_another_unit_length(setup):
     assert err.value.message_dict["unit_minutes"] == [payers.UNIT_CHANGES_CAP]
 
 
-@pytest.mark.parametrize(
-    ("unit", "minutes", "units"),
-    [(60, 30, 0), (60, 31, 1), (30, 15, 0), (30, 16, 1), (15, 7, 0), (15, 8, 1), (15, 22, 1)],
-)
-def test_a_unit_counts_only_when_more_than_half_was_delivered(unit, minutes, units):
-    from encounters.rules import billable_units
-
-    assert billable_units(minutes, unit_minutes=unit) == units
-
-
 def test_a_payer_no_longer_offered_is_refused_on_a_new_encounter(setup):
-    payer = county(setup, is_active=False)
+    payer = county_payer(setup, is_active=False)
     with pytest.raises(ValidationError) as err:
-        log(setup, payer)
+        log_encounter(setup, payer)
     assert "no longer offered" in err.value.message_dict["payer"][0]
 
 
 def test_the_last_payer_is_not_offered_again_once_withdrawn(setup, client_for):
 
-    payer = county(setup)
-    log(setup, payer, date=setup.program.organization.today())
+    payer = county_payer(setup)
+    log_encounter(setup, payer, date=setup.program.organization.today())
     payers.payer_update(
         payer=payer,
         actor=setup.admin.user,

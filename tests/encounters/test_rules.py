@@ -21,6 +21,14 @@ def test_a_unit_counts_once_eight_of_its_fifteen_minutes_were_delivered(minutes,
     assert billable_units(minutes) == units
 
 
+@pytest.mark.parametrize(
+    ("unit", "minutes", "units"),
+    [(60, 30, 0), (60, 31, 1), (30, 15, 0), (30, 16, 1), (15, 7, 0), (15, 8, 1), (15, 22, 1)],
+)
+def test_a_unit_counts_only_when_more_than_half_was_delivered(unit, minutes, units):
+    assert billable_units(minutes, unit_minutes=unit) == units
+
+
 def test_amount_is_units_times_the_rate():
     assert billable_amount(2, D("14.01")) == D("28.02")
     assert billable_amount(0, D("14.01")) == 0

@@ -11,10 +11,10 @@ from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
 
+from encounters import events
 from encounters.models import SurveyResponse
-from encounters.services import survey as services
-from encounters.services.encounters import encounter_save
-from tests.encounters.conftest import encounter_input
+from encounters.services import survey as survey_services
+from tests.encounters.conftest import audit_rows, save_encounter
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +28,7 @@ ANSWERS = {
 
 
 def _encounter(s, **changes):
-    encounter, _ = encounter_save(
-        actor=s.peer.user, peer=s.peer, data=encounter_input(s, **changes)
-    )
+    encounter, _ = save_encounter(s, **changes)
     return encounter
 
 
@@ -58,6 +56,12 @@ def test_handing_the_phone_over_shows_nothing_of_the_encounter_and_ends_on_thank
         "jail",
         "handover",
     )
+    # The log says who offered the survey and that one came back, never what it said.
+    subject = ("encounters.encounter", str(encounter.pk))
+    assert audit_rows(events.SURVEY_OFFERED, events.SURVEY_ANSWERED) == [
+        (events.SURVEY_OFFERED, s.peer.user_id, *subject, {"channel": "handover"}),
+        (events.SURVEY_ANSWERED, None, *subject, {"channel": "handover"}),
+    ]
 
 
 def test_a_double_tap_on_send_records_one_response(setup, client_for):
@@ -77,7 +81,10 @@ def test_an_empty_survey_is_not_counted_as_an_answer(setup, client_for):
     phone = client_for(s.peer)
     url = phone.post(reverse("survey_handover", args=[encounter.pk]))["Location"]
     response = phone.post(url, {})
-    assert response.status_code == 200 and services.SURVEY_ANSWER_ONE in response.content.decode()
+    assert (
+        response.status_code == 200
+        and survey_services.SURVEY_ANSWER_ONE in response.content.decode()
+    )
     assert not SurveyResponse.objects.exists()
 
 
@@ -207,7 +214,7 @@ def test_admins_edit_the_questions_as_a_new_version_and_old_answers_keep_theirs(
         new_kind="yes_no",
     )
     assert admin.post(reverse("survey_questions"), data).status_code == 302
-    v2 = services.survey_current(s.peer.organization)
+    v2 = survey_services.survey_current(s.peer.organization)
     assert v1 is not None and v2.version == v1.version + 1
     assert v2.questions[0]["text"] == "How happy are you with today's support?"
     assert v2.questions[-1] == {
@@ -216,13 +223,18 @@ def test_admins_edit_the_questions_as_a_new_version_and_old_answers_keep_theirs(
         "kind": "yes_no",
     }
     assert SurveyResponse.objects.get().question_set == v1
+    assert audit_rows(events.SURVEY_PUBLISHED) == [
+        (
+            events.SURVEY_PUBLISHED,
+            s.admin.user_id,
+            "encounters.surveyquestionset",
+            str(v2.pk),
+            {"version": v2.version},
+        )
+    ]
     # The next survey asks the new wording and stores the new question's answer.
     phone = client_for(s.other_peer)
-    encounter, _ = encounter_save(
-        actor=s.other_peer.user,
-        peer=s.other_peer,
-        data=encounter_input(s, client=s.other_client),
-    )
+    encounter, _ = save_encounter(s, s.other_peer, client=s.other_client)
     url = phone.post(reverse("survey_handover", args=[encounter.pk]))["Location"]
     assert "How happy are you" in phone.get(url).content.decode()
     phone.post(url, {"satisfaction": "4", "own_1": "yes"})
@@ -237,10 +249,10 @@ def test_the_standard_questions_cannot_be_removed_or_left_blank(setup):
     s = setup
     org = s.peer.organization
     with pytest.raises(ValidationError):
-        services.survey_publish(
+        survey_services.survey_publish(
             organization=org, actor=s.admin.user, questions=[{"key": "satisfaction", "text": " "}]
         )
-    published = services.survey_publish(
+    published = survey_services.survey_publish(
         organization=org,
         actor=s.admin.user,
         questions=[{"key": "wellbeing", "text": "How are you?"}],
