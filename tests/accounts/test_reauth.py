@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from config.accounts.reauth import credential_ok
 from programs.models import Role
@@ -14,10 +16,14 @@ pytestmark = pytest.mark.django_db
 def test_only_the_persons_password_or_a_current_code_of_theirs_is_them(org, member_of):
     supervisor = member_of(org, Role.CLINICAL_SUPERVISOR)
     other = member_of(org, Role.CLINICAL_SUPERVISOR)
-    user, code = supervisor.user, totp_code(supervisor.totp_secret)
+    user = supervisor.user
     assert credential_ok(user, TEST_PASSWORD)
     assert credential_ok(user, f"  {TEST_PASSWORD}  ")  # as pasted, with spaces
-    assert credential_ok(user, code)
+    # A code is good for its own 30-second step only: the clock stands still meanwhile.
+    with time_machine.travel(timezone.now(), tick=False):
+        code = totp_code(supervisor.totp_secret)
+        assert credential_ok(user, code)
+        assert not credential_ok(user, code)  # once only: a code overheard is spent
     assert not credential_ok(other.user, code)  # someone else's code
     wrong = "000000" if code != "000000" else "111111"
     for credential in ("", "   ", "not-it", wrong, f"{code}0"):
