@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from certification.models import private_storage
 from programs.access import ScopedQuerySet
 from programs.models import Membership, Organization, Program
 

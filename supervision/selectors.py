@@ -228,16 +228,6 @@ def compliance_cells(row: PeerMonth) -> dict[str, Any]:
     return cells
 
 
-def compliance_by_month(
-    peers: QuerySet[Membership], *, start: dt.date, end: dt.date
-) -> tuple[int, int]:
-    """How many (peer, month) pairs from `start` to `end` had hours worked, and how many of
-    those met the ratio. Kept only until the reports count these from `monthly_ratios`
-    themselves; then it goes."""
-    worked = [r for r in monthly_ratios(peers, start=start, end=end).values() if r.hours_worked]
-    return len(worked), sum(1 for r in worked if r.compliant)
-
-
 def overdue_cutoff(organization: Organization) -> dt.date:
     """Unsigned logs dated before this day are overdue."""
     return organization.today() - dt.timedelta(days=settings.SUPERVISION_SIGN_DAYS)

@@ -198,9 +198,9 @@ def staff_figures(scope: Scope) -> dict[str, Any]:
     on_track = sum(
         1 for s in standings if s.standing.status in ("complete", "on_track", "not_required")
     )
-    months, compliant_months = supervision.compliance_by_month(
-        peers, start=scope.start, end=scope.end
-    )
+    ratios = supervision.monthly_ratios(peers, start=scope.start, end=scope.end)
+    worked = [r for r in ratios.values() if r.hours_worked]  # peer-months with hours worked
+    months, compliant_months = len(worked), sum(1 for r in worked if r.compliant)
     return {
         "staff_headcount": moved.headcount_end,
         "staff_left": moved.left,

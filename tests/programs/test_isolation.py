@@ -255,7 +255,7 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
     )
     record.file.save("record.pdf", ContentFile(b"%PDF-1.4 record"))
     from encounters.reporting.models import ReportRun
-    from encounters.reporting.services import schedule_save
+    from encounters.reporting.schedules import schedule_save
 
     report = ReportRun.objects.create(
         organization=org,

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from encounters import services
 from encounters.models import Client, Encounter
 from encounters.reporting import formats
 from encounters.reporting.dashboard import (
@@ -24,6 +23,8 @@ from encounters.reporting.dashboard import (
 )
 from encounters.reporting.figures import Scope
 from encounters.reporting.models import AlternativeCost, ProgramCost
+from encounters.services.encounters import encounter_save
+from encounters.services.survey import survey_link_create, survey_submit
 from programs.models import Role
 from tests.encounters.conftest import encounter_input
 
@@ -37,7 +38,7 @@ def _log(s, n, *, day, peer=None, client=None, program=None, step=1):
     peer = peer or s.peer
     logged = []
     for i in range(n):
-        encounter, _ = services.encounter_save(
+        encounter, _ = encounter_save(
             actor=peer.user,
             peer=peer,
             data=encounter_input(
@@ -54,12 +55,10 @@ def _log(s, n, *, day, peer=None, client=None, program=None, step=1):
 
 def _answer(encounter, *, satisfaction, alternative="none"):
     """The survey answered through the real one-time link, as a client would."""
-    _, token = services.survey_link_create(
+    _, token = survey_link_create(
         encounter=encounter, actor=encounter.peer.user, channel="handover"
     )
-    services.survey_submit(
-        token=token, answers={"satisfaction": satisfaction, "alternative": alternative}
-    )
+    survey_submit(token=token, answers={"satisfaction": satisfaction, "alternative": alternative})
 
 
 def _window(today, program=None, *, org):

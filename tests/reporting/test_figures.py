@@ -24,7 +24,7 @@ from encounters.reporting.figures import Scope, program_cost
 from encounters.reporting.funder import funder
 from encounters.reporting.models import AlternativeCost, ProgramCost
 from encounters.reporting.savings import cost_savings
-from encounters.services import encounter_save
+from encounters.services.encounters import encounter_save
 from tests.encounters.conftest import encounter_input
 
 pytestmark = pytest.mark.django_db

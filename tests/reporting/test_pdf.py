@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 
-from encounters import services
 from encounters.models import SurveyChannel
 from encounters.reporting import charts
 from encounters.reporting.figures import Scope
 from encounters.reporting.formats import build
 from encounters.reporting.models import AlternativeCost, ProgramCost
 from encounters.reporting.pdf import MINUS, render_pdf
+from encounters.services.encounters import encounter_save
+from encounters.services.survey import survey_link_create, survey_submit
 from tests.encounters.conftest import encounter_input
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +99,7 @@ ENCOUNTERS: list[tuple[dt.date, str, str, list[str], dict[str, str] | None]] = [
 def _encounters(s: Any, rows: list[Any] = ENCOUNTERS) -> None:
     """Log each encounter through the service; hand the survey over and answer it."""
     for i, (day, who, phase, supports, answers) in enumerate(rows):
-        encounter, _ = services.encounter_save(
+        encounter, _ = encounter_save(
             actor=s.peer.user,
             peer=s.peer,
             data=encounter_input(
@@ -111,10 +112,10 @@ def _encounters(s: Any, rows: list[Any] = ENCOUNTERS) -> None:
             ),
         )
         if answers is not None:
-            _, token = services.survey_link_create(
+            _, token = survey_link_create(
                 encounter=encounter, actor=s.peer.user, channel=SurveyChannel.HANDOVER
             )
-            assert services.survey_submit(token=token, answers=answers) is not None
+            assert survey_submit(token=token, answers=answers) is not None
 
 
 def _costs(s: Any, org: Any) -> None:

@@ -22,7 +22,8 @@ from encounters.reporting import formats, schedules, services
 from encounters.reporting.figures import Scope
 from encounters.reporting.forms import ENTER_END, ENTER_START
 from encounters.reporting.models import AlternativeCost, ProgramCost, ReportRun, ReportSchedule
-from encounters.services import encounter_save, survey_current
+from encounters.services.encounters import encounter_save
+from encounters.services.survey import survey_current
 from programs.models import AuditEvent, Notification, Role
 from tests.encounters.conftest import encounter_input
 
@@ -178,7 +179,7 @@ def test_an_admin_asks_for_a_report_and_its_four_files_carry_the_same_figures(
         if isinstance(value, int | float) and not isinstance(value, bool):
             assert row[2] == value and float(line[2]) == value, (section, item)
 
-    audit = AuditEvent.objects.filter(subject_id=str(run.pk), subject_type="encounters.reportrun")
+    audit = AuditEvent.objects.filter(subject_id=str(run.pk), subject_type="reporting.reportrun")
     requested = audit.get(event=report_events.REPORT_REQUESTED)
     assert requested.actor == march.admin.user
     assert requested.data == {
