@@ -38,6 +38,7 @@ HOURS_POSITIVE = "Hours must be more than zero."
 HOURS_TOO_MANY = "One entry can hold at most {max} hours; split a longer course by day."
 DATE_IN_FUTURE = "CEUs are recorded once earned: the date cannot be in the future."
 NOT_A_PEER = "Only peer supporters have a certification record."
+REVEAL_NEEDS_A_REASON = "Say why you need to see the date."
 MAX_HOURS_PER_ENTRY = Decimal("60")
 
 
@@ -328,7 +329,7 @@ def recovery_date_reveal(
     """A manager looks at a peer's recovery date: allowed only with a reason, which the
     audit log keeps with the manager's name."""
     if not reason.strip():
-        raise ValidationError({"reason": "Say why you need to see the date."})
+        raise ValidationError({"reason": REVEAL_NEEDS_A_REASON})
     audit_record(
         actor=actor,
         organization=profile.membership.organization,

@@ -10,6 +10,26 @@ urlpatterns = [
     path("checklist/<int:pk>/evidence/", views.EvidenceView.as_view(), name="checklist_evidence"),
     path("team/", views.TeamView.as_view(), name="certification_team"),
     path("peers/<int:pk>/", views.PeerRecordView.as_view(), name="certification_peer"),
+    path(
+        "peers/<int:pk>/profile/",
+        views.PeerProfileUpdateView.as_view(),
+        name="peer_profile_update",
+    ),
+    path(
+        "peers/<int:pk>/certifications/new/",
+        views.CertificationRecordView.as_view(),
+        name="certification_record",
+    ),
+    path(
+        "peers/<int:pk>/renewals/new/",
+        views.CertificationRenewView.as_view(),
+        name="certification_renew",
+    ),
+    path(
+        "peers/<int:pk>/recovery-date/",
+        views.RecoveryDateRevealView.as_view(),
+        name="recovery_date_reveal",
+    ),
     path("peers/<int:pk>/ceus/new/", views.CeuAddView.as_view(), name="ceu_add_for_peer"),
     path(
         "peers/<int:pk>/checklist/<slug:requirement>/",

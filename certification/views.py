@@ -160,6 +160,7 @@ class _PrivateFileView(ScopedObjectMixin, View):
     """Streams an uploaded file after the scoped lookup; every download is audited."""
 
     field = ""
+    event = ""
 
     def get(self, request: HttpRequest, pk: int) -> FileResponse:
         obj = self.get_object()
@@ -174,7 +175,7 @@ class _PrivateFileView(ScopedObjectMixin, View):
         audit_record(
             actor=self.actor,
             organization=self.membership.organization,
-            event=f"{self.field}.downloaded",
+            event=self.event,
             subject=obj,
             ip_address=client_ip(request),
         )
@@ -186,11 +187,13 @@ class _PrivateFileView(ScopedObjectMixin, View):
 class CeuCertificateView(_PrivateFileView):
     model = CeuEntry
     field = "certificate"
+    event = cert_events.CERTIFICATE_DOWNLOADED
 
 
 class EvidenceView(_PrivateFileView):
     model = ChecklistItem
     field = "evidence"
+    event = cert_events.EVIDENCE_DOWNLOADED
 
 
 class TeamView(MemberRequiredMixin, TemplateView):
@@ -286,14 +289,17 @@ class TeamView(MemberRequiredMixin, TemplateView):
 
 
 class PeerRecordView(ScopedObjectMixin, TemplateView):
-    """A manager's view of one peer: standing, checklist, certification, profile."""
+    """A manager's view of one peer: standing, checklist, certification, profile. Each of
+    its forms posts to a view of its own (below), which shows this page again, with what
+    was typed and the errors, when the form is refused."""
 
     model = PeerProfile
     capability = Capability.MANAGE_CERTIFICATION
     template_name = "certification/peer.html"
+    object: PeerProfile
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        profile: PeerProfile = self.get_object()
+        profile = self.object
         today = self.membership.organization.today()
         return {
             **super().get_context_data(**kwargs),
@@ -307,66 +313,91 @@ class PeerRecordView(ScopedObjectMixin, TemplateView):
             "item_form": ChecklistItemForm(),
         }
 
+    def back(self) -> HttpResponse:
+        return redirect("certification_peer", pk=self.object.pk)
+
+
+class _PeerFormView(PeerRecordView):
+    """One form of the peer page: the same peer lookup and capability, POST only."""
+
+    http_method_names = ["post"]
+
+
+class PeerProfileUpdateView(_PeerFormView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        profile: PeerProfile = self.get_object()
-        action = request.POST.get("action")
-        if action == "profile":
-            form: Any = ProfileForm(request.POST, instance=PeerProfile.objects.get(pk=profile.pk))
-            if form.is_valid() and self.call_service(
+        profile = self.object
+        # A refused form must not change the profile the page shows.
+        form = ProfileForm(request.POST, instance=PeerProfile.objects.get(pk=profile.pk))
+        if form.is_valid():
+            saved = self.call_service(
                 form,
                 services.profile_update,
                 profile=profile,
                 actor=self.actor,
                 **{f: form.cleaned_data[f] for f in ProfileForm.Meta.fields},
-            ):
+            )
+            if saved is not None:
                 messages.success(request, "Saved.")
-                return redirect("certification_peer", pk=profile.pk)
-            return self.render_to_response(self.get_context_data(profile_form=form))
-        if action == "certification":
-            form = CertificationForm(request.POST)
-            if form.is_valid() and self.call_service(
+                return self.back()
+        return self.render_to_response(self.get_context_data(profile_form=form))
+
+
+class CertificationRecordView(_PeerFormView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = CertificationForm(request.POST)
+        if form.is_valid():
+            recorded = self.call_service(
                 form,
                 services.certification_record,
-                profile=profile,
+                profile=self.object,
                 actor=self.actor,
                 **form.cleaned_data,
-            ):
-                messages.success(request, "Certification recorded.")
-                return redirect("certification_peer", pk=profile.pk)
-            return self.render_to_response(self.get_context_data(certification_form=form))
-        if action == "renewal":
-            form = RenewalForm(request.POST)
-            if form.is_valid():
-                cert = profile.certifications.filter(pk=form.cleaned_data["certification"]).first()
-                if cert is None:
-                    raise Http404
-                if self.call_service(
-                    form,
-                    services.certification_renew,
-                    certification=cert,
-                    actor=self.actor,
-                    renewed_on=form.cleaned_data["renewed_on"],
-                    expires_on=form.cleaned_data["expires_on"],
-                    fee=form.cleaned_data["fee"],
-                ):
-                    messages.success(request, "Renewal recorded.")
-                    return redirect("certification_peer", pk=profile.pk)
-            errors = [str(e) for errs in form.errors.values() for e in errs]
-            return self.render_to_response(
-                self.get_context_data(renewal_errors=errors, renewal_data=request.POST)
             )
-        if action == "reveal":
-            form = RecoveryRevealForm(request.POST)
-            if form.is_valid():
-                services.recovery_date_reveal(
-                    profile=profile,
-                    actor=self.actor,
-                    reason=form.cleaned_data["reason"],
-                    ip_address=client_ip(request),
-                )
-                return self.render_to_response(self.get_context_data(revealed=True))
-            messages.error(request, "Say why you need to see the date.")
-        return redirect("certification_peer", pk=profile.pk)
+            if recorded is not None:
+                messages.success(request, "Certification recorded.")
+                return self.back()
+        return self.render_to_response(self.get_context_data(certification_form=form))
+
+
+class CertificationRenewView(_PeerFormView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = RenewalForm(request.POST)
+        if form.is_valid():
+            # Only a certification of this peer: another's is a 404.
+            cert = self.object.certifications.filter(pk=form.cleaned_data["certification"]).first()
+            if cert is None:
+                raise Http404
+            renewed = self.call_service(
+                form,
+                services.certification_renew,
+                certification=cert,
+                actor=self.actor,
+                renewed_on=form.cleaned_data["renewed_on"],
+                expires_on=form.cleaned_data["expires_on"],
+                fee=form.cleaned_data["fee"],
+            )
+            if renewed is not None:
+                messages.success(request, "Renewal recorded.")
+                return self.back()
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        return self.render_to_response(
+            self.get_context_data(renewal_errors=errors, renewal_data=request.POST)
+        )
+
+
+class RecoveryDateRevealView(_PeerFormView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = RecoveryRevealForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, services.REVEAL_NEEDS_A_REASON)
+            return self.back()
+        services.recovery_date_reveal(
+            profile=self.object,
+            actor=self.actor,
+            reason=form.cleaned_data["reason"],
+            ip_address=client_ip(request),
+        )
+        return self.render_to_response(self.get_context_data(revealed=True))
 
 
 class ChecklistItemView(MemberRequiredMixin, View):

@@ -11,8 +11,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from certification import events as cert_events
 from certification.models import Certification, CeuEntry, ChecklistItem, Renewal
-from certification.services import ceu_add, checklist_mark
+from certification.services import REVEAL_NEEDS_A_REASON, ceu_add, checklist_mark
 from programs.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -78,9 +79,8 @@ def test_a_renewal_names_a_certification_of_this_peer_only(setting, org, peer_pr
     other = peer_profile(org, certified_on=dt.date(2023, 2, 2), mfa=False)
     theirs = Certification.objects.get(profile=other)
     response = setting["manager"].post(
-        reverse("certification_peer", args=[setting["peer"].pk]),
+        reverse("certification_renew", args=[setting["peer"].pk]),
         {
-            "action": "renewal",
             "certification": theirs.pk,
             "renewed_on": "2025-01-10",
             "expires_on": "2026-01-10",
@@ -93,9 +93,8 @@ def test_a_renewal_names_a_certification_of_this_peer_only(setting, org, peer_pr
 
 def test_a_renewal_sent_twice_is_recorded_once_and_typed_values_survive_an_error(setting):
     cert = Certification.objects.get(profile=setting["peer"])
-    url = reverse("certification_peer", args=[setting["peer"].pk])
+    url = reverse("certification_renew", args=[setting["peer"].pk])
     data = {
-        "action": "renewal",
         "certification": cert.pk,
         "renewed_on": "2025-01-10",
         "expires_on": "2026-01-10",
@@ -111,13 +110,47 @@ def test_a_renewal_sent_twice_is_recorded_once_and_typed_values_survive_an_error
     assert '<details class="mt-2" open>' in body
 
 
+def test_each_form_of_the_peer_page_is_for_a_manager_who_sees_the_peer(
+    setting, org, member_of, client_for, program_in
+):
+    from programs.models import AuditEvent
+
+    peer = setting["peer"]
+    cert = Certification.objects.get(profile=peer)
+    forms = {
+        "peer_profile_update": {"job_title": "Lead", "status": "trainee", "trail": "employment"},
+        "certification_record": {"number": "BHPSS-2", "issued_on": "2025-01-02"},
+        "certification_renew": {
+            "certification": cert.pk,
+            "renewed_on": "2025-01-10",
+            "expires_on": "2026-01-10",
+            "fee": "93",
+        },
+        "recovery_date_reveal": {"reason": "Audit"},
+    }
+    other_program = program_in(org)
+    elsewhere = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[other_program]))
+    for name, data in forms.items():
+        url = reverse(name, args=[peer.pk])
+        assert setting["supervisor"].post(url, data).status_code == 403, name
+        assert elsewhere.post(url, data).status_code == 404, name  # not a peer of theirs
+    peer.refresh_from_db()
+    assert peer.job_title == ""
+    assert Certification.objects.filter(profile=peer).count() == 1
+    assert not Renewal.objects.exists()
+    assert not AuditEvent.objects.filter(event=cert_events.PROFILE_RECOVERY_DATE_VIEWED).exists()
+
+
 def test_a_recovery_date_look_needs_a_reason(setting):
     from programs.models import AuditEvent
 
-    url = reverse("certification_peer", args=[setting["peer"].pk])
-    response = setting["manager"].post(url, {"action": "reveal", "reason": "   "})
-    assert response.status_code == 302
-    assert not AuditEvent.objects.filter(event="profile.recovery_date_viewed").exists()
+    url = reverse("recovery_date_reveal", args=[setting["peer"].pk])
+    response = setting["manager"].post(url, {"reason": "   "}, follow=True)
+    assert response.redirect_chain == [
+        (reverse("certification_peer", args=[setting["peer"].pk]), 302)
+    ]
+    assert REVEAL_NEEDS_A_REASON in response.content.decode()
+    assert not AuditEvent.objects.filter(event=cert_events.PROFILE_RECOVERY_DATE_VIEWED).exists()
 
 
 def test_an_invited_peer_is_on_the_team_page_before_opening_their_own(

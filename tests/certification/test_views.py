@@ -10,6 +10,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from certification import events as cert_events
 from certification.models import CeuEntry
 from certification.services import ceu_add, checklist_mark
 from programs.models import AuditEvent, Role
@@ -42,7 +43,7 @@ def test_a_peer_adds_hours_and_sees_them_in_the_standing(org, peer_profile, clie
     assert response.status_code == 302
     entry = CeuEntry.objects.get(profile=profile)
     assert entry.hours == Decimal("2.5") and entry.added_by == profile.membership.user
-    assert AuditEvent.objects.filter(event="ceu.added", subject_id=str(entry.pk)).exists()
+    assert AuditEvent.objects.filter(event=cert_events.CEU_ADDED, subject_id=str(entry.pk)).exists()
     page = client.get(reverse("certification_mine")).content.decode()
     assert "Ethics and boundaries" in page
 
@@ -114,7 +115,8 @@ def test_certificates_and_evidence_are_served_only_to_whoever_may_see_them(
         assert b"".join(manager_c.get(url).streaming_content) == content
         assert other_c.get(url).status_code == 404
         assert Client().get(url).status_code == 302  # to sign-in
-    assert AuditEvent.objects.filter(event="certificate.downloaded").count() == 2
+    assert AuditEvent.objects.filter(event=cert_events.CERTIFICATE_DOWNLOADED).count() == 2
+    assert AuditEvent.objects.filter(event=cert_events.EVIDENCE_DOWNLOADED).count() == 2
 
 
 def test_the_team_view_answers_who_is_behind_and_exports_it(
@@ -167,9 +169,11 @@ def test_the_recovery_date_is_shown_to_a_manager_only_with_a_recorded_reason(
     client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[program]))
     url = reverse("certification_peer", args=[profile.pk])
     assert "June 2, 2019" not in client.get(url).content.decode()
-    shown = client.post(url, {"action": "reveal", "reason": "Board audit request"})
+    shown = client.post(
+        reverse("recovery_date_reveal", args=[profile.pk]), {"reason": "Board audit request"}
+    )
     assert "June 2, 2019" in shown.content.decode()
-    event = AuditEvent.objects.get(event="profile.recovery_date_viewed")
+    event = AuditEvent.objects.get(event=cert_events.PROFILE_RECOVERY_DATE_VIEWED)
     assert event.data == {"reason": "Board audit request"}
     assert (
         "June 2, 2019"
@@ -184,8 +188,8 @@ def test_a_manager_records_a_certification_and_the_peer_becomes_certified(
     profile = peer_profile(org, programs=[program], mfa=False)
     client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[program]))
     response = client.post(
-        reverse("certification_peer", args=[profile.pk]),
-        {"action": "certification", "number": "BHPSS-9001", "issued_on": "2025-04-01"},
+        reverse("certification_record", args=[profile.pk]),
+        {"number": "BHPSS-9001", "issued_on": "2025-04-01"},
     )
     assert response.status_code == 302
     profile.refresh_from_db()
@@ -205,7 +209,7 @@ def test_a_lapsed_certification_shows_on_the_team_and_staff_pages(
     certification_daily()  # a second run changes nothing
     profile.refresh_from_db()
     assert profile.status == "lapsed"
-    assert AuditEvent.objects.filter(event="certification.lapsed").count() == 1
+    assert AuditEvent.objects.filter(event=cert_events.CERTIFICATION_LAPSED).count() == 1
     admin = client_for(member_of(org, Role.ORG_ADMIN))
     assert "certification lapsed" in admin.get(reverse("certification_team")).content.decode()
     assert "certification lapsed" in admin.get(reverse("member_list")).content.decode()
@@ -247,7 +251,7 @@ def test_a_peer_removes_own_hours_but_not_another_peers(org, peer_profile, clien
     assert client.post(reverse("ceu_delete", args=[other.pk])).status_code == 404
     assert client.post(reverse("ceu_delete", args=[own.pk])).status_code == 302
     assert list(CeuEntry.objects.values_list("title", flat=True)) == ["Theirs"]
-    assert AuditEvent.objects.filter(event="ceu.deleted", subject_id=str(own.pk)).exists()
+    assert AuditEvent.objects.filter(event=cert_events.CEU_DELETED, subject_id=str(own.pk)).exists()
 
 
 def test_a_manager_records_a_renewal_and_a_lapsed_peer_is_certified_again(
@@ -261,11 +265,10 @@ def test_a_manager_records_a_renewal_and_a_lapsed_peer_is_certified_again(
     cert = Certification.objects.get(profile=profile)
     certification_lapse(certification=cert, actor=None, lapsed_on=dt.date(2024, 1, 1))
     client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[program]))
-    url = reverse("certification_peer", args=[profile.pk])
+    url = reverse("certification_renew", args=[profile.pk])
     bad = client.post(
         url,
         {
-            "action": "renewal",
             "certification": cert.pk,
             "renewed_on": "2025-01-10",
             "expires_on": "2025-01-01",
@@ -277,7 +280,6 @@ def test_a_manager_records_a_renewal_and_a_lapsed_peer_is_certified_again(
     ok = client.post(
         url,
         {
-            "action": "renewal",
             "certification": cert.pk,
             "renewed_on": "2025-01-10",
             "expires_on": "2026-01-31",
@@ -326,10 +328,50 @@ def test_a_certification_cannot_be_recorded_before_it_is_issued(
     profile = peer_profile(org, programs=[program], mfa=False)
     client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[program]))
     response = client.post(
-        reverse("certification_peer", args=[profile.pk]),
-        {"action": "certification", "number": "BHPSS-7", "issued_on": "2999-01-01"},
+        reverse("certification_record", args=[profile.pk]),
+        {"number": "BHPSS-7", "issued_on": "2999-01-01"},
     )
     assert "once it has been issued" in response.content.decode()
     assert 'value="BHPSS-7"' in response.content.decode()  # what was typed is kept
     profile.refresh_from_db()
     assert profile.status == "trainee"
+
+
+def test_a_manager_saves_a_peers_profile_and_a_refused_one_keeps_what_was_typed(
+    org, peer_profile, member_of, client_for, program_in
+):
+    program = program_in(org)
+    profile = peer_profile(org, programs=[program], mfa=False)
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[program]))
+    url = reverse("peer_profile_update", args=[profile.pk])
+    data = {"job_title": "Lead peer", "status": "trainee", "trail": "employment"}
+    refused = client.post(url, {**data, "status": "separated"})
+    assert refused.status_code == 200
+    assert refused.context["profile_form"].errors == {
+        "separation_reason": ["A separation needs its date and a reason."]
+    }
+    assert 'value="Lead peer"' in refused.content.decode()
+    profile.refresh_from_db()
+    assert profile.job_title != "Lead peer"
+    saved = client.post(url, data)
+    assert saved["Location"] == reverse("certification_peer", args=[profile.pk])
+    profile.refresh_from_db()
+    assert profile.job_title == "Lead peer"
+    event = AuditEvent.objects.get(event=cert_events.PROFILE_UPDATED)
+    assert event.data == {"job_title": "Lead peer"}
+
+
+def test_each_form_of_the_peer_page_posts_to_its_own_url(
+    org, peer_profile, member_of, client_for, program_in
+):
+    program = program_in(org)
+    profile = peer_profile(org, programs=[program], mfa=False)
+    client = client_for(member_of(org, Role.PROGRAM_MANAGER, programs=[program]))
+    page = client.get(reverse("certification_peer", args=[profile.pk]))
+    body = page.content.decode()
+    for name in ("peer_profile_update", "certification_record", "recovery_date_reveal"):
+        url = reverse(name, args=[profile.pk])
+        assert f'action="{url}"' in body, name
+        assert client.get(url).status_code == 405, name  # a form's URL only takes its post
+    assert 'name="action"' not in body
+    assert client.post(reverse("certification_peer", args=[profile.pk])).status_code == 405

@@ -27,7 +27,11 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "member_edit": (("get", "post"), lambda o: {"pk": o["membership"].pk}),
     "invitation_resend": (("post",), lambda o: {"pk": o["invitation"].pk}),
     "invitation_revoke": (("post",), lambda o: {"pk": o["invitation"].pk}),
-    "certification_peer": (("get", "post"), lambda o: {"pk": o["profile"].pk}),
+    "certification_peer": (("get",), lambda o: {"pk": o["profile"].pk}),
+    "peer_profile_update": (("post",), lambda o: {"pk": o["profile"].pk}),
+    "certification_record": (("post",), lambda o: {"pk": o["profile"].pk}),
+    "certification_renew": (("post",), lambda o: {"pk": o["profile"].pk}),
+    "recovery_date_reveal": (("post",), lambda o: {"pk": o["profile"].pk}),
     "ceu_add_for_peer": (("get", "post"), lambda o: {"pk": o["profile"].pk}),
     "ceu_certificate": (("get",), lambda o: {"pk": o["ceu"].pk}),
     "ceu_delete": (("post",), lambda o: {"pk": o["ceu"].pk}),
@@ -77,7 +81,7 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
 }
 # URLs with arguments that are not an organization's objects (the survey token is a
 # secret link that needs no sign-in; its own tests cover it). Anyone signed in may join
-# another organization's upcoming session (tests/training/test_pages.py).
+# another organization's upcoming session (tests/training/test_views.py).
 NOT_OBJECT_URLS = {"invitation_accept", "survey_answer", "session_join"}
 # Pages only the member who made the object opens (default: the organization admin).
 OPENED_BY = {"encounter_saved": "membership"}
