@@ -66,7 +66,6 @@ class DemoContext:
     organization: Organization
     programs: dict[str, Program]
     staff: dict[str, Membership] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def current_demo_code() -> str:
@@ -92,7 +91,7 @@ def _enrol_demo_totp(user: User) -> None:
         RecoveryCodes.activate(user)
 
 
-def seed(verbose: bool = False) -> DemoContext:
+def seed() -> DemoContext:
     from programs.services import membership_ensure, organization_ensure, program_ensure
 
     org, _ = organization_ensure(

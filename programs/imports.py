@@ -38,6 +38,8 @@ BAD_WHOLE_NUMBER = "expected a whole number"
 BAD_SLUG = "use only letters, digits, hyphens and underscores"
 DUPLICATE_IN_FILE = "the same {what} appears on line {line}"
 UNREADABLE = "the file could not be read as UTF-8 CSV"
+# Every management command that takes --organization says this when there is none.
+NO_SUCH_ORGANIZATION = "No organization with the slug {slug!r}."
 
 
 @dataclass(frozen=True, order=True)
@@ -345,7 +347,7 @@ class ImportCommand(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         org = Organization.objects.filter(slug=options["organization"]).first()
         if org is None:
-            raise CommandError(f"No organization with the slug {options['organization']!r}.")
+            raise CommandError(NO_SUCH_ORGANIZATION.format(slug=options["organization"]))
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"No such file: {path}")

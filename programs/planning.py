@@ -27,6 +27,7 @@ from programs.models import (
     Role,
 )
 from programs.rules import DEFAULT_PHASE_ITEMS, PHASE_LABELS, next_phase
+from programs.services import OWNER_NOT_A_MEMBER
 
 ITEMS_OPEN = (
     "{n} item(s) of this phase are still open. Finish them, or give a reason to move on "
@@ -34,7 +35,6 @@ ITEMS_OPEN = (
 )
 LAST_PHASE = "Operational is the last phase."
 ALREADY_MOVED = "The program is already in {phase}; nothing was changed."
-OWNER_NOT_A_MEMBER = "The owner must be an active member of the organization."
 
 
 @rule_for(ChecklistItem)

@@ -28,12 +28,12 @@ from programs.models import (
     Role,
 )
 from programs.rules import READINESS_STATEMENTS, plan_deadline, readiness_verdict
+from programs.services import OWNER_NOT_A_MEMBER
 
 EVERY_STATEMENT_NEEDS_AN_ANSWER = "Answer yes or no to every statement."
 DATE_NOT_LATER_THAN_TODAY = "Use the date the assessment was made (not later than today)."
 ACTION_NEEDED = "Below the threshold, every 'no' needs an action, an owner and a target date."
 TARGET_WITHIN_A_YEAR = "Choose a target date between the assessment and {deadline}."
-OWNER_NOT_A_MEMBER = "The owner must be an active member of the organization."
 
 
 def _managers_only(qs: QuerySet[Any], membership: Membership) -> QuerySet[Any]:

@@ -26,6 +26,8 @@ from programs.models import (
 )
 
 ALREADY_A_MEMBER = "This person is already an active member of the organization."
+# Whoever owns a step (a phase checklist item, a readiness action) works in the organization.
+OWNER_NOT_A_MEMBER = "The owner must be an active member of the organization."
 ALREADY_INVITED = (
     "An invitation to this address is already waiting; resend it from the list instead."
 )

@@ -83,7 +83,6 @@ class MemberRequiredMixin(LoginRequiredMixin):
 
 class ScopedObjectMixin(MemberRequiredMixin):
     model: type[Model]
-    slug_field = "slug"
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.model.objects.for_member(self.membership)  # type: ignore[attr-defined]

@@ -84,10 +84,6 @@ class TrainingSession(models.Model):
     def __str__(self) -> str:
         return f"{self.course} ({self.starts_on:%b %-d, %Y})"
 
-    @property
-    def is_virtual(self) -> bool:
-        return self.place.strip().lower() == "virtual"
-
 
 class Trail(models.TextChoices):
     EMPLOYMENT = "employment", "Offered a job as a peer supporter"

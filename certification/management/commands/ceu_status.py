@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from certification.models import PeerProfile
 from certification.selectors import standings_for
+from programs.imports import NO_SUCH_ORGANIZATION
 from programs.models import Organization
 
 FIELDS = (
@@ -33,7 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         org = Organization.objects.filter(slug=options["organization"]).first()
         if org is None:
-            raise CommandError(f"No organization with the slug {options['organization']!r}.")
+            raise CommandError(NO_SUCH_ORGANIZATION.format(slug=options["organization"]))
         rows = standings_for(
             PeerProfile.objects.filter(membership__organization=org),
             year=options["year"],
