@@ -95,7 +95,7 @@ def test_the_timetable_lists_other_trainers_sessions_own_first(t):
     theirs = t.session(trainer=t.other_trainer, start=MONDAY + dt.timedelta(days=60))
     earlier_mine = t.session()
     join(earlier_mine, "a@x.org")
-    listed = list(selectors.sessions_for_listing(t.trainer))
+    listed: list[Any] = list(selectors.sessions_for_listing(t.trainer))  # annotated counts
     assert listed == [later_mine, earlier_mine, theirs]
     assert [(s.taken, s.waiting) for s in listed] == [(0, 0), (1, 0), (0, 0)]
     assert not selectors.sessions_for_listing(t.manager).exists()
