@@ -116,3 +116,33 @@ def test_the_status_groups_follow_the_map():
 )
 def test_the_exam_is_open_once_while_the_outcome_is(has_exam, score, status, open_):
     assert rules.exam_is_open(has_exam=has_exam, exam_score=score, status=status) is open_
+
+
+def test_the_outcome_says_why_in_hours_and_points():
+    def outcome(hours: Decimal, score: Decimal | None, pass_mark: int | None = 80):
+        return rules.course_outcome(
+            required_hours=D(40),
+            attended_hours=hours,
+            pass_mark=pass_mark,
+            exam_score=score,
+            session_over=True,
+        )
+
+    assert outcome(D(40), D("79.5")) == rules.Outcome(
+        rules.FAILED, "Exam score 79.5% is under the pass mark of 80%."
+    )
+    assert outcome(D("34.75"), None, pass_mark=None) == rules.Outcome(
+        rules.INCOMPLETE, "5.25 of 40 hours were missed."
+    )
+    assert outcome(D("39.75"), D(90)) == rules.Outcome(
+        rules.INCOMPLETE, "0.25 of 40 hours were missed."
+    )
+    assert outcome(D(40), None) == rules.Outcome(rules.INCOMPLETE, "No exam score was recorded.")
+    # More hours than the course asks for still complete it, and nothing is "missed".
+    assert outcome(D(41), D(90)) == rules.Outcome(rules.COMPLETED)
+
+
+def test_may_become_names_where_a_move_can_start():
+    assert set(rules.may_become(S.WITHDRAWN)) == {S.ENROLLED, S.WAITING}
+    assert set(rules.may_become(S.COMPLETED)) == {S.ENROLLED, S.INCOMPLETE}
+    assert set(rules.may_become(S.WAITING)) == {S.WITHDRAWN}
