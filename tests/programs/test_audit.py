@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -112,8 +114,12 @@ def test_every_app_registers_its_events_with_one_label_each():
     codes = [c for c in codes if isinstance(c, str) and "." in c]
     assert len(codes) == len(set(codes)) > 80
     for code in codes:
-        assert registered[code].strip(), code
-        assert code.split(".")[0] in code  # a namespaced code, e.g. "client.viewed"
+        assert re.fullmatch(r"[a-z_]+\.[a-z_]+", code), code  # "what.happened"
+        label = registered[code]
+        # a label of its own, not the code spelt out as unregistered codes are
+        assert label.strip() and label != code.replace(".", " ").replace("_", " "), code
+    # A label is a reader's words, not the code spelt out.
+    assert registered[audit.PROGRAM_CREATED] == "Program created"
 
 
 def test_a_code_cannot_get_a_second_label():
