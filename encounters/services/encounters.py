@@ -165,6 +165,8 @@ def encounter_save(
             if submission_key and existing.created_by_id != (actor.pk if actor else None):
                 raise ValidationError(KEY_USED_BY_OTHER)
             return existing, False
+    elif _is_own_correction_too_late(actor=actor, peer=peer, encounter=encounter):
+        raise ValidationError(TOO_OLD_TO_CORRECT.format(days=settings.ENCOUNTER_CORRECTION_DAYS))
     _validate(
         data,
         peer=peer,
@@ -191,6 +193,16 @@ def encounter_save(
             return existing, False
         raise
     return saved, encounter is None
+
+
+def _is_own_correction_too_late(
+    *, actor: User | None, peer: Membership, encounter: Encounter
+) -> bool:
+    """A peer correcting their own encounter after the window (the view asks the same rule;
+    whoever else corrects was let in by the view's permission check)."""
+    if actor is None or actor.pk != peer.user_id:
+        return False
+    return not may_correct(encounter, peer, today=peer.organization.today())
 
 
 def _existing(

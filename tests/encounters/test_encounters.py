@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from encounters import events
 from encounters.models import Client, Encounter
@@ -183,6 +185,142 @@ def test_a_peer_corrects_a_recent_encounter_but_not_an_old_one(setup, client_for
         ),
         (events.ENCOUNTER_UPDATED, s.manager.user_id, *subject, {"fields": ["duration_minutes"]}),
     ]
+
+
+# The correction window (encounter_services.may_correct), asked by the page and the service
+# alike: a peer corrects their own encounter up to ENCOUNTER_CORRECTION_DAYS days after it,
+# counted in the organization's days; managers and admins any time.
+LAST_DAY = DAY + dt.timedelta(days=14)  # with ENCOUNTER_CORRECTION_DAYS = 14
+
+
+def _correct(s, encounter, actor, **changes):
+    return encounter_services.encounter_save(
+        actor=actor.user,
+        peer=encounter.peer,
+        data=encounter_input(s, **changes),
+        encounter=encounter,
+    )
+
+
+def _at_noon(day: dt.date, tz: str = "America/Denver"):
+    return time_machine.travel(dt.datetime.combine(day, dt.time(12), ZoneInfo(tz)), tick=False)
+
+
+def test_the_service_lets_a_peer_correct_on_the_last_day_of_the_window(setup, settings):
+    s = setup
+    settings.ENCOUNTER_CORRECTION_DAYS = 14
+    encounter, _ = save_encounter(s)
+    with _at_noon(LAST_DAY):
+        corrected, created = _correct(s, encounter, s.peer, duration_minutes=45)
+    assert (created, corrected.duration_minutes) == (False, 45)
+
+
+def test_the_service_refuses_a_peers_correction_the_day_after_the_window(setup, settings):
+    s = setup
+    settings.ENCOUNTER_CORRECTION_DAYS = 14
+    encounter, _ = save_encounter(s)
+    with _at_noon(LAST_DAY + dt.timedelta(days=1)), pytest.raises(ValidationError) as err:
+        _correct(s, encounter, s.peer, duration_minutes=45)
+    assert err.value.messages == [encounter_services.TOO_OLD_TO_CORRECT.format(days=14)]
+    encounter.refresh_from_db()
+    assert encounter.duration_minutes == 23
+    assert audit_rows(events.ENCOUNTER_UPDATED) == []
+    # The window is the setting's: with 15 days the same day is still open.
+    settings.ENCOUNTER_CORRECTION_DAYS = 15
+    with _at_noon(LAST_DAY + dt.timedelta(days=1)):
+        assert _correct(s, encounter, s.peer, duration_minutes=45)[0].duration_minutes == 45
+
+
+def test_the_service_lets_managers_and_admins_correct_after_the_window(setup, settings):
+    s = setup
+    settings.ENCOUNTER_CORRECTION_DAYS = 14
+    encounter, _ = save_encounter(s)
+    with _at_noon(LAST_DAY + dt.timedelta(days=100)):
+        _correct(s, encounter, s.manager, duration_minutes=45)
+        _correct(s, encounter, s.admin, duration_minutes=60)
+    encounter.refresh_from_db()
+    assert encounter.duration_minutes == 60
+
+
+def test_the_window_closes_at_midnight_in_the_organizations_time_zone_not_utc(setup, settings, org):
+    # Honolulu (UTC-10) is neither UTC nor the server's zone (America/Denver): at 09:30 UTC
+    # on the 19th it is the 19th in UTC and in Denver, still the 18th (the last day) there.
+    s = setup
+    settings.ENCOUNTER_CORRECTION_DAYS = 14
+    org.time_zone = "Pacific/Honolulu"
+    org.save(update_fields=["time_zone"])
+    encounter, _ = save_encounter(s)
+    day_after = LAST_DAY + dt.timedelta(days=1)
+    late_evening = dt.datetime.combine(day_after, dt.time(9, 30), dt.UTC)
+    with time_machine.travel(late_evening, tick=False):
+        assert timezone.now().date() == timezone.localdate() == day_after
+        assert _correct(s, encounter, s.peer, duration_minutes=45)[0].duration_minutes == 45
+    midnight_there = dt.datetime.combine(day_after, dt.time(0), ZoneInfo("Pacific/Honolulu"))
+    with time_machine.travel(midnight_there, tick=False), pytest.raises(ValidationError) as err:
+        _correct(s, encounter, s.peer, duration_minutes=60)
+    assert err.value.messages == [encounter_services.TOO_OLD_TO_CORRECT.format(days=14)]
+    encounter.refresh_from_db()
+    assert encounter.duration_minutes == 45
+
+
+def test_the_correction_page_refuses_a_peer_after_the_window_in_a_fresh_session(
+    setup, client_for, settings
+):
+    s = setup
+    settings.ENCOUNTER_CORRECTION_DAYS = 14
+    encounter, _ = save_encounter(s)
+    url = reverse("encounter_detail", args=[encounter.pk])
+    refused = encounter_services.TOO_OLD_TO_CORRECT.format(days=14)
+    with _at_noon(LAST_DAY):
+        browser = client_for(s.peer)  # signed in on this very day: nothing has expired
+        assert "form" in browser.get(url).context  # still open: the form is shown
+        assert browser.post(url, _form(s, duration_minutes="45"))["Location"] == reverse(
+            "encounter_list"
+        )
+    with _at_noon(LAST_DAY + dt.timedelta(days=1)):
+        browser = client_for(s.peer)
+        page = browser.get(url)
+        assert page.status_code == 200 and "form" not in page.context  # read-only now
+        response = browser.post(url, _form(s, duration_minutes="60"), follow=True)
+        # Refused by the window, on the encounter's page, signed in all along: not sent
+        # to sign in again.
+        assert response.redirect_chain == [(url, 302)]
+        assert response.context["user"] == s.peer.user
+        assert refused in [str(m) for m in response.context["messages"]]
+    encounter.refresh_from_db()
+    assert encounter.duration_minutes == 45
+
+
+# ----- The payer ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["app", "import"])
+def test_the_service_refuses_another_organizations_payer_passed_to_it_directly(
+    setup, other_org, member_of, source
+):
+    from encounters.services.payers import PayerTerms, RateTerms, payer_create
+
+    s = setup
+    theirs = payer_create(
+        organization=other_org,
+        actor=member_of(other_org, "org_admin").user,
+        code="county",
+        terms=PayerTerms(name="Their county"),
+        first_rate=RateTerms(dt.date(2025, 1, 1), D("99.00")),
+    )
+    with pytest.raises(ValidationError) as err:
+        encounter_services.encounter_save(
+            actor=s.peer.user, peer=s.peer, data=encounter_input(s, payer=theirs), source=source
+        )
+    assert err.value.message_dict == {"payer": [encounter_services.PAYER_OF_OTHER_ORG]}
+    assert not Encounter.objects.exists()
+    # Nor may a correction move an encounter onto it.
+    encounter, _ = save_encounter(s)
+    with pytest.raises(ValidationError) as err:
+        _correct(s, encounter, s.manager, payer=theirs)
+    assert err.value.message_dict == {"payer": [encounter_services.PAYER_OF_OTHER_ORG]}
+    encounter.refresh_from_db()
+    assert encounter.payer == s.medicaid
 
 
 # ----- Who sees what ----------------------------------------------------------------------
