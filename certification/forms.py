@@ -47,13 +47,42 @@ class CertificationForm(forms.Form):
     )
 
 
+DAY = forms.DateInput(attrs={"type": "date"})
+
+
 class RenewalForm(forms.Form):
     certification = forms.IntegerField(widget=forms.HiddenInput)
-    renewed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    expires_on = forms.DateField(
-        label="New expiry date", widget=forms.DateInput(attrs={"type": "date"})
+    effective_on = forms.DateField(
+        label="Takes effect on",
+        widget=DAY,
+        help_text="The first day of the renewed certification, as the state dates it; a "
+        "renewal entered late still counts from this day.",
     )
+    expires_on = forms.DateField(label="New expiry date", widget=DAY)
     fee = forms.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal(0))
+
+
+class CertificationCorrectForm(forms.Form):
+    certification = forms.IntegerField(widget=forms.HiddenInput)
+    issued_on = forms.DateField(widget=DAY)
+    expires_on = forms.DateField(required=False, widget=DAY)
+
+
+class LapseForm(forms.Form):
+    certification = forms.IntegerField(widget=forms.HiddenInput)
+    lapsed_on = forms.DateField(label="Lapsed from", widget=DAY)
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class ReinstateForm(forms.Form):
+    certification = forms.IntegerField(widget=forms.HiddenInput)
+    reinstated_on = forms.DateField(label="Reinstated from", widget=DAY)
+
+
+class LapseWithdrawForm(forms.Form):
+    certification = forms.IntegerField(widget=forms.HiddenInput)
+    lapse = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=200, label="Why it was recorded in error")
 
 
 class ProfileForm(forms.ModelForm[PeerProfile]):

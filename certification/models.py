@@ -10,7 +10,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 
-from certification.rules import Reminder
+from certification.rules import (
+    DayStanding,
+    RecordedLapse,
+    Reminder,
+    Term,
+    certification_on,
+    lapse_end,
+)
 from programs.access import ScopedQuerySet
 from programs.models import Membership
 
@@ -117,19 +124,22 @@ class PeerProfile(models.Model):
 
 
 class Certification(models.Model):
-    """A state certification. With no expiry recorded it counts as active until a lapse is."""
+    """A state certification and its history: the issue (`issued_on` to `expires_on`), each
+    renewal, and each lapse someone recorded. What decides billing on a day is the history
+    on that day (`standing_on`), never the latest row."""
 
     profile = models.ForeignKey(
         PeerProfile, on_delete=models.PROTECT, related_name="certifications"
     )
     number = models.CharField(max_length=40)
     issued_on = models.DateField()
+    # The issue's own expiry; a renewal adds a term of its own and leaves this as it was.
     expires_on = models.DateField(null=True, blank=True)
-    lapsed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
     organization_lookup: ClassVar[str] = "profile__membership__organization"
+    rebilled = 0  # set by a service: how many encounters its change billed again
 
     class Meta:
         ordering = ["-issued_on"]
@@ -142,33 +152,107 @@ class Certification(models.Model):
     def __str__(self) -> str:
         return f"{self.number} ({self.issued_on})"
 
+    # These read `renewals` and `lapses` through .all(), so a prefetch serves them.
+    def terms(self) -> list[Term]:
+        issue = Term(self.issued_on, self.expires_on)
+        renewals = [Term(r.effective_on, r.expires_on) for r in self.renewals.all()]
+        return sorted([issue, *renewals], key=lambda t: t.starts_on)
+
+    def recorded_lapses(self) -> list[RecordedLapse]:
+        return [
+            RecordedLapse(lapse.starts_on, lapse.reinstated_on)
+            for lapse in self.lapses.all()
+            if lapse.withdrawn_at is None
+        ]
+
+    def standing_on(self, day: dt.date) -> DayStanding:
+        return certification_on(day, terms=self.terms(), lapses=self.recorded_lapses())
+
     def is_active_on(self, day: dt.date) -> bool:
-        if day < self.issued_on:
-            return False
-        if self.lapsed_on is not None and day >= self.lapsed_on:
-            return False
-        return self.expires_on is None or day <= self.expires_on
+        return self.standing_on(day).certified
+
+    @property
+    def current_expiry(self) -> dt.date | None:
+        """The expiry of the latest term (the issue, or the renewal taking effect last)."""
+        return self.terms()[-1].expires_on
+
+    @property
+    def open_lapse(self) -> Lapse | None:
+        """The recorded lapse still running (not reinstated, withdrawn or renewed out of)."""
+        terms = self.terms()
+        for lapse in self.lapses.all():
+            if lapse.withdrawn_at is None and lapse_end(lapse.as_rule(), terms) is None:
+                return lapse
+        return None
 
 
 class Renewal(models.Model):
+    """A renewal: a new term from the day it takes effect through its new expiry."""
+
     certification = models.ForeignKey(
         Certification, on_delete=models.PROTECT, related_name="renewals"
     )
-    renewed_on = models.DateField()
+    # The day the renewed certification is in force from (the state's date, which may be
+    # long before the day it was recorded here: `created_at`).
+    effective_on = models.DateField("takes effect on")
     fee = models.DecimalField(max_digits=8, decimal_places=2)
     expires_on = models.DateField(help_text="The new expiry date after this renewal.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    rebilled = 0  # set by a service: how many encounters its change billed again
 
     class Meta:
-        ordering = ["-renewed_on"]
+        ordering = ["-effective_on"]
         constraints = [
             models.UniqueConstraint(
-                fields=["certification", "renewed_on", "expires_on"], name="one_record_per_renewal"
+                fields=["certification", "effective_on", "expires_on"],
+                name="one_record_per_renewal",
             )
         ]
 
     def __str__(self) -> str:
-        return f"Renewed {self.renewed_on}"
+        return f"Renewed from {self.effective_on}"
+
+
+class Lapse(models.Model):
+    """A lapse someone recorded: the daily run noticing an expiry, or a suspension. It runs
+    until a reinstatement or a renewal taking effect; withdrawn, it no longer counts but
+    stays in the history."""
+
+    certification = models.ForeignKey(
+        Certification, on_delete=models.PROTECT, related_name="lapses"
+    )
+    starts_on = models.DateField("lapsed from")
+    reinstated_on = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rebilled = 0  # set by a service: how many encounters its change billed again
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            # The daily run and a manager recording the same lapse land once.
+            models.UniqueConstraint(
+                fields=["certification", "starts_on"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_lapse_per_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Lapsed from {self.starts_on}"
+
+    def as_rule(self) -> RecordedLapse:
+        return RecordedLapse(self.starts_on, self.reinstated_on)
 
 
 class Requirement(models.TextChoices):

@@ -209,3 +209,74 @@ HOURS_RANGE = "Enter hours from 0 to 24, in quarter hours."
 def is_hours_in_a_day(hours: Decimal) -> bool:
     """From 0 to 24, in quarter hours: hours worked or attended on one day."""
     return Decimal(0) <= hours <= Decimal(24) and is_quarter_hours(hours)
+
+
+# --- Certification history: is a peer certified on a given day? ------------------------
+@dataclass(frozen=True)
+class Term:
+    """A period a certification is granted for: the issue, or one renewal."""
+
+    starts_on: dt.date
+    expires_on: dt.date | None  # None: no expiry recorded
+
+
+@dataclass(frozen=True)
+class RecordedLapse:
+    """A lapse someone recorded (an expiry noticed, a suspension), until reinstated."""
+
+    starts_on: dt.date
+    reinstated_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class DayStanding:
+    certified: bool
+    lapsed_on: dt.date | None = None  # the first day of the lapse the day falls in
+
+
+NOT_YET_CERTIFIED = DayStanding(False)
+
+
+def term_in_force(term: Term, day: dt.date) -> bool:
+    """A term is in force from its first day through its expiry day inclusive: a
+    certification that expires on June 30 still bills on June 30 and lapses on July 1."""
+    return term.starts_on <= day and (term.expires_on is None or day <= term.expires_on)
+
+
+def lapse_end(lapse: RecordedLapse, terms: Iterable[Term]) -> dt.date | None:
+    """A recorded lapse ends (exclusive) on its reinstatement, or on the day the first term
+    starting on or after the lapse's first day takes effect; None while it runs on."""
+    if lapse.reinstated_on is not None:
+        return lapse.reinstated_on
+    later = [t.starts_on for t in terms if t.starts_on >= lapse.starts_on]
+    return min(later) if later else None
+
+
+def certification_on(
+    day: dt.date, *, terms: Iterable[Term], lapses: Iterable[RecordedLapse] = ()
+) -> DayStanding:
+    """One certification's standing on `day`. It is in force on a day some term covers,
+    unless a recorded lapse covers it; a day after an expiry that no term covers is a lapse
+    from the day after that expiry (however late a renewal is recorded, it decides only by
+    the day it takes effect)."""
+    terms = list(terms)
+    if not any(t.starts_on <= day for t in terms):
+        return NOT_YET_CERTIFIED
+    for lapse in lapses:
+        end = lapse_end(lapse, terms)
+        if lapse.starts_on <= day and (end is None or day < end):
+            return DayStanding(False, lapse.starts_on)
+    if any(term_in_force(t, day) for t in terms):
+        return DayStanding(True)
+    expiries = [t.expires_on for t in terms if t.expires_on is not None and t.expires_on < day]
+    return DayStanding(False, max(expiries) + dt.timedelta(days=1))
+
+
+def peer_certification_on(day: dt.date, standings: Iterable[DayStanding]) -> DayStanding:
+    """A peer holding several certifications is certified on a day any of them is in
+    force; otherwise the most recent lapse among them is the one that counts."""
+    standings = list(standings)
+    if any(s.certified for s in standings):
+        return DayStanding(True)
+    lapses = [s.lapsed_on for s in standings if s.lapsed_on is not None]
+    return DayStanding(False, max(lapses)) if lapses else NOT_YET_CERTIFIED

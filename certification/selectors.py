@@ -37,6 +37,84 @@ for _model in (Certification, ChecklistItem, CeuEntry):
     rule_for(_model)(_through_profile)
 
 
+@dataclass(frozen=True)
+class PeerHistory:
+    """A peer's certifications as history (terms and recorded lapses), to ask whether they
+    were certified on any day without another query."""
+
+    certifications: tuple[tuple[tuple[rules.Term, ...], tuple[rules.RecordedLapse, ...]], ...]
+
+    def standing_on(self, day: dt.date) -> rules.DayStanding:
+        return rules.peer_certification_on(
+            day,
+            (rules.certification_on(day, terms=t, lapses=lp) for t, lp in self.certifications),
+        )
+
+
+def _history_of(certs: list[Certification]) -> PeerHistory:
+    return PeerHistory(tuple((tuple(c.terms()), tuple(c.recorded_lapses())) for c in certs))
+
+
+def peer_histories(membership_ids: Any) -> dict[int, PeerHistory]:
+    """Each peer's certification history, in three queries whatever their number."""
+    mine: dict[int, list[Certification]] = {}
+    for cert in (
+        Certification.objects.filter(profile__membership_id__in=membership_ids)
+        .select_related("profile")
+        .prefetch_related("renewals", "lapses")
+    ):
+        mine.setdefault(cert.profile.membership_id, []).append(cert)
+    return {pk: _history_of(mine.get(pk, [])) for pk in membership_ids}
+
+
+def peer_history(membership_id: int) -> PeerHistory:
+    return peer_histories([membership_id])[membership_id]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    kind: str  # issued, renewed, lapsed, lapse_recorded
+    starts_on: dt.date
+    ends_on: dt.date | None  # the last day (inclusive); None while it runs on
+    note: str = ""
+    lapse: Any = None  # the recorded Lapse, for the actions on it
+    withdrawn: bool = False
+
+
+def certification_timeline(cert: Certification, *, today: dt.date) -> list[HistoryEntry]:
+    """A certification's life in date order: its terms, the gaps between them (a lapse
+    by the dates, recorded or not) and the lapses someone recorded, withdrawn ones marked."""
+    entries = [HistoryEntry("issued", cert.issued_on, cert.expires_on)]
+    for r in cert.renewals.all():
+        recorded = r.created_at.date()
+        late = recorded > r.effective_on
+        note = f"recorded {recorded:%b %-d, %Y}" if late else ""
+        entries.append(HistoryEntry("renewed", r.effective_on, r.expires_on, note))
+    terms = cert.terms()
+    covered_to: dt.date | None = None  # the last day covered by the terms so far
+    for term in terms:
+        if covered_to is not None and covered_to < term.starts_on - dt.timedelta(days=1):
+            gap = (covered_to + dt.timedelta(days=1), term.starts_on - dt.timedelta(days=1))
+            entries.append(HistoryEntry("lapsed", *gap))
+        end = dt.date.max if term.expires_on is None else term.expires_on
+        covered_to = end if covered_to is None else max(covered_to, end)
+    if covered_to is not None and covered_to < today:  # date.max is never before today
+        entries.append(HistoryEntry("lapsed", covered_to + dt.timedelta(days=1), None))
+    for lapse in cert.lapses.all():
+        stops = rules.lapse_end(lapse.as_rule(), terms)
+        entries.append(
+            HistoryEntry(
+                "lapse_recorded",
+                lapse.starts_on,
+                stops - dt.timedelta(days=1) if stops else None,
+                lapse.reason,
+                lapse=lapse,
+                withdrawn=lapse.withdrawn_at is not None,
+            )
+        )
+    return sorted(entries, key=lambda e: (e.starts_on, e.kind))
+
+
 def certified_on(profile: PeerProfile) -> dt.date | None:
     """The date of the first certification: it decides when CEUs start to be due."""
     first = profile.certifications.aggregate(first=Min("issued_on"))["first"]
@@ -76,8 +154,9 @@ def team_standings(membership: Membership, *, year: int, today: dt.date) -> list
 def standings_for(
     profiles_qs: QuerySet[PeerProfile], *, year: int, today: dt.date
 ) -> list[TeamRow]:
-    """Standing of each active peer in `profiles_qs`, in three queries whatever the team
-    size: the profiles, their CEU hours summed per year, and their certifications."""
+    """Standing of each active peer in `profiles_qs`, in five queries whatever the team
+    size: the profiles, their CEU hours summed per year, and their certifications with
+    renewals and lapses."""
     profiles = list(
         profiles_qs.filter(membership__is_active=True, membership__role=Role.PEER_SUPPORTER)
         .exclude(status=CertificationStatus.SEPARATED)
@@ -94,12 +173,16 @@ def standings_for(
     ):
         hours[row["profile"]].append((dt.date(row["y"], 1, 1), row["h"]))
     certs: dict[int, list[Certification]] = {pk: [] for pk in ids}
-    for cert in Certification.objects.filter(profile__in=ids).order_by("issued_on"):
+    for cert in (
+        Certification.objects.filter(profile__in=ids)
+        .prefetch_related("renewals", "lapses")
+        .order_by("issued_on")
+    ):
         certs[cert.profile_id].append(cert)
     rows = []
     for profile in profiles:
         mine = certs[profile.pk]
-        current = next((c for c in reversed(mine) if c.lapsed_on is None), None)
+        current = next((c for c in reversed(mine) if c.open_lapse is None), None)
         standing = rules.ceu_standing(
             certified_on=mine[0].issued_on if mine else None,
             entries=hours[profile.pk],
@@ -111,7 +194,7 @@ def standings_for(
         lapsed = profile.status == CertificationStatus.LAPSED or (
             bool(mine) and not any(c.is_active_on(today) for c in mine)
         )
-        rows.append(TeamRow(profile, standing, current.expires_on if current else None, lapsed))
+        rows.append(TeamRow(profile, standing, current.current_expiry if current else None, lapsed))
     return rows
 
 

@@ -4,6 +4,8 @@ to have checked organization or role (views check those through programs.access)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from certification import events as cert_events
 from certification import rules
@@ -21,11 +24,12 @@ from certification.models import (
     CeuEntry,
     CeuSource,
     ChecklistItem,
+    Lapse,
     PeerProfile,
     Renewal,
     SentReminder,
 )
-from certification.selectors import ceu_year_for
+from certification.selectors import PeerHistory, ceu_year_for, peer_history
 from config.accounts.models import User
 from programs import audit
 from programs.audit import audit_record
@@ -175,6 +179,89 @@ def checklist_mark(
     return item
 
 
+# --- Certification history ---------------------------------------------------------------
+EXPIRY_AFTER_ISSUE = "The expiry must come after the issue date."
+ISSUED_IN_FUTURE = "Record a certification once it has been issued."
+RENEWAL_EXPIRY_AFTER_START = "The new expiry must come after the day the renewal takes effect."
+ALREADY_LAPSED = "This certification already has a lapse running; reinstate or withdraw it first."
+NO_LAPSE_RUNNING = "This certification has no lapse running to reinstate."
+REINSTATE_AFTER_LAPSE = "A reinstatement takes effect after the lapse began ({day})."
+LAPSE_BEFORE_ISSUE = "A lapse cannot begin before the certification was issued ({day})."
+LAPSE_ALREADY_WITHDRAWN = "This lapse was already withdrawn."
+WITHDRAW_NEEDS_A_REASON = "Say why the lapse was recorded in error."
+
+
+@dataclass(frozen=True)
+class HistoryChange:
+    """A change to one peer's certification history, for whoever bills on it: the
+    standing on every day before and after the change, and who made it."""
+
+    membership_id: int
+    before: PeerHistory
+    after: PeerHistory
+    actor: User | None
+    why: str
+    ip_address: str | None = None
+
+
+# Called inside the change's transaction; each returns how many records it changed. The
+# encounters app registers its re-billing here (encounters.apps), since it sits above us.
+HISTORY_LISTENERS: list[Callable[[HistoryChange], int]] = []
+
+
+def _history_changed(
+    profile: PeerProfile,
+    before: PeerHistory,
+    *,
+    actor: User | None,
+    why: str,
+    ip_address: str | None,
+) -> int:
+    change = HistoryChange(
+        membership_id=profile.membership_id,
+        before=before,
+        after=peer_history(profile.membership_id),
+        actor=actor,
+        why=why,
+        ip_address=ip_address,
+    )
+    return sum(listener(change) for listener in HISTORY_LISTENERS)
+
+
+def _lock(certification: Certification) -> Certification:
+    """The certification, locked, so two changes to one history apply one after another."""
+    return (
+        Certification.objects.select_for_update(of=("self",))
+        .select_related("profile__membership__organization")
+        .get(pk=certification.pk)
+    )
+
+
+def _status_follows_today(profile: PeerProfile, *, lapsed: bool) -> None:
+    """Certified or lapsed as the history says today; someone who has left or is inactive
+    keeps that status."""
+    if profile.status in (CertificationStatus.SEPARATED, CertificationStatus.INACTIVE):
+        return
+    if lapsed and profile.status == CertificationStatus.CERTIFIED:
+        profile.status = CertificationStatus.LAPSED
+    elif not lapsed and profile.status in (
+        CertificationStatus.TRAINEE,
+        CertificationStatus.APPLICANT,
+        CertificationStatus.LAPSED,
+    ):
+        profile.status = CertificationStatus.CERTIFIED
+    else:
+        return
+    profile.save(update_fields=["status", "updated_at"])
+
+
+def _follow_history(profile: PeerProfile) -> None:
+    today = profile.membership.organization.today()
+    standing = peer_history(profile.membership_id).standing_on(today)
+    if standing.certified or standing.lapsed_on is not None:
+        _status_follows_today(profile, lapsed=not standing.certified)
+
+
 @transaction.atomic
 def certification_record(
     *,
@@ -186,11 +273,15 @@ def certification_record(
     ip_address: str | None = None,
 ) -> Certification:
     """Record a state certification (idempotent on number and date) and mark the peer
-    certified."""
+    certified. The peer's encounters on the days it covers are billed again
+    (`Certification.rebilled` says how many changed)."""
     if expires_on is not None and expires_on <= issued_on:
-        raise ValidationError({"expires_on": "The expiry must come after the issue date."})
+        raise ValidationError({"expires_on": EXPIRY_AFTER_ISSUE})
     if issued_on > profile.membership.organization.today():
-        raise ValidationError({"issued_on": "Record a certification once it has been issued."})
+        raise ValidationError({"issued_on": ISSUED_IN_FUTURE})
+    # Lock the profile: two certifications recorded at once re-bill one after the other.
+    PeerProfile.objects.select_for_update().filter(pk=profile.pk).exists()
+    before = peer_history(profile.membership_id)
     try:
         with transaction.atomic():
             cert, created = Certification.objects.get_or_create(
@@ -204,26 +295,96 @@ def certification_record(
             Certification.objects.get(profile=profile, number=number, issued_on=issued_on),
             False,
         )
+    corrected_from = None
     if not created and expires_on and cert.expires_on != expires_on:
+        corrected_from = cert.expires_on
         cert.expires_on = expires_on
         cert.save(update_fields=["expires_on"])
     profile.certification_number = number
-    if profile.status in (
-        CertificationStatus.TRAINEE,
-        CertificationStatus.APPLICANT,
-        CertificationStatus.LAPSED,
-    ):
-        profile.status = CertificationStatus.CERTIFIED
-    profile.save(update_fields=["certification_number", "status", "updated_at"])
-    if created:
-        audit_record(
-            actor=actor,
-            organization=profile.membership.organization,
-            event=cert_events.CERTIFICATION_RECORDED,
-            subject=cert,
-            ip_address=ip_address,
-            data={"number": number, "issued_on": issued_on.isoformat()},
-        )
+    profile.save(update_fields=["certification_number", "updated_at"])
+    _follow_history(profile)
+    if not created and corrected_from is None:
+        return cert
+    cert.rebilled = _history_changed(
+        profile,
+        before,
+        actor=actor,
+        why="certification recorded" if created else "certification corrected",
+        ip_address=ip_address,
+    )
+    audit_record(
+        actor=actor,
+        organization=profile.membership.organization,
+        event=cert_events.CERTIFICATION_RECORDED
+        if created
+        else cert_events.CERTIFICATION_CORRECTED,
+        subject=cert,
+        ip_address=ip_address,
+        data={"number": number, "issued_on": issued_on.isoformat(), "rebilled": cert.rebilled}
+        | (
+            {}
+            if created
+            else {
+                "expires_on": [
+                    corrected_from.isoformat() if corrected_from else None,
+                    expires_on.isoformat() if expires_on else None,
+                ]
+            }
+        ),
+    )
+    return cert
+
+
+@transaction.atomic
+def certification_correct(
+    *,
+    certification: Certification,
+    actor: User,
+    issued_on: dt.date,
+    expires_on: dt.date | None,
+    ip_address: str | None = None,
+) -> Certification:
+    """Correct the issue or expiry date of a certification entered wrongly. The audit row
+    keeps both dates; the peer's encounters whose billing the dates decide are billed
+    again (`rebilled`)."""
+    cert = _lock(certification)
+    profile = cert.profile
+    if expires_on is not None and expires_on <= issued_on:
+        raise ValidationError({"expires_on": EXPIRY_AFTER_ISSUE})
+    if issued_on > profile.membership.organization.today():
+        raise ValidationError({"issued_on": ISSUED_IN_FUTURE})
+    was = (cert.issued_on, cert.expires_on)
+    if was == (issued_on, expires_on):
+        cert.rebilled = 0
+        return cert
+    before = peer_history(profile.membership_id)
+    cert.issued_on, cert.expires_on = issued_on, expires_on
+    try:
+        with transaction.atomic():
+            cert.save(update_fields=["issued_on", "expires_on"])
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"issued_on": "This peer already has this certification from that date."}
+        ) from exc
+    _follow_history(profile)
+    cert.rebilled = _history_changed(
+        profile, before, actor=actor, why="certification corrected", ip_address=ip_address
+    )
+    audit_record(
+        actor=actor,
+        organization=profile.membership.organization,
+        event=cert_events.CERTIFICATION_CORRECTED,
+        subject=cert,
+        ip_address=ip_address,
+        data={
+            "issued_on": [was[0].isoformat(), issued_on.isoformat()],
+            "expires_on": [
+                was[1].isoformat() if was[1] else None,
+                expires_on.isoformat() if expires_on else None,
+            ],
+            "rebilled": cert.rebilled,
+        },
+    )
     return cert
 
 
@@ -231,39 +392,97 @@ def certification_record(
 def certification_renew(
     *,
     certification: Certification,
-    actor: User,
-    renewed_on: dt.date,
+    actor: User | None,
+    effective_on: dt.date,
     expires_on: dt.date,
     fee: Decimal | None = None,
     ip_address: str | None = None,
 ) -> Renewal:
-    if expires_on <= renewed_on:
-        raise ValidationError({"expires_on": "The new expiry must come after the renewal date."})
+    """Record a renewal: a new term from the day it takes effect through its expiry. A
+    renewal recorded late leaves the days between the old expiry and `effective_on` as a
+    lapse; one taking effect the day after the expiry leaves none. The same renewal sent
+    twice lands once. The peer's encounters on the days it changes are billed again."""
+    if expires_on <= effective_on:
+        raise ValidationError({"expires_on": RENEWAL_EXPIRY_AFTER_START})
+    cert = _lock(certification)
     if fee is None:
         fee = settings.CERTIFICATION_RENEWAL_FEE
-    # The same renewal sent twice (a double tap, a retry) is recorded once.
-    renewal, created = Renewal.objects.get_or_create(
-        certification=certification,
-        renewed_on=renewed_on,
+    existing = Renewal.objects.filter(
+        certification=cert, effective_on=effective_on, expires_on=expires_on
+    ).first()
+    if existing is not None:
+        existing.rebilled = 0
+        return existing
+    profile = cert.profile
+    before = peer_history(profile.membership_id)
+    renewal = Renewal.objects.create(
+        certification=cert,
+        effective_on=effective_on,
         expires_on=expires_on,
-        defaults={"fee": fee},
+        fee=fee,
+        recorded_by=actor,
     )
-    if not created:
-        return renewal
-    certification.expires_on = expires_on
-    certification.lapsed_on = None
-    certification.save(update_fields=["expires_on", "lapsed_on"])
-    profile = certification.profile
-    if profile.status == CertificationStatus.LAPSED:
-        profile.status = CertificationStatus.CERTIFIED
-        profile.save(update_fields=["status", "updated_at"])
+    _follow_history(profile)
+    renewal.rebilled = _history_changed(
+        profile, before, actor=actor, why="certification renewed", ip_address=ip_address
+    )
     audit_record(
         actor=actor,
         organization=profile.membership.organization,
         event=cert_events.CERTIFICATION_RENEWED,
-        subject=certification,
+        subject=cert,
         ip_address=ip_address,
-        data={"expires_on": expires_on.isoformat()},
+        data={
+            "effective_on": effective_on.isoformat(),
+            "expires_on": expires_on.isoformat(),
+            "rebilled": renewal.rebilled,
+        },
+    )
+    return renewal
+
+
+@transaction.atomic
+def renewal_correct(
+    *,
+    renewal: Renewal,
+    actor: User,
+    effective_on: dt.date,
+    expires_on: dt.date,
+    ip_address: str | None = None,
+) -> Renewal:
+    """Correct the dates of a renewal entered wrongly; audited with both, and billed again."""
+    if expires_on <= effective_on:
+        raise ValidationError({"expires_on": RENEWAL_EXPIRY_AFTER_START})
+    cert = _lock(renewal.certification)
+    renewal = Renewal.objects.get(pk=renewal.pk, certification=cert)
+    was = (renewal.effective_on, renewal.expires_on)
+    if was == (effective_on, expires_on):
+        renewal.rebilled = 0
+        return renewal
+    profile = cert.profile
+    before = peer_history(profile.membership_id)
+    renewal.effective_on, renewal.expires_on = effective_on, expires_on
+    try:
+        with transaction.atomic():
+            renewal.save(update_fields=["effective_on", "expires_on"])
+    except IntegrityError as exc:
+        raise ValidationError({"effective_on": "This renewal is already recorded."}) from exc
+    _follow_history(profile)
+    renewal.rebilled = _history_changed(
+        profile, before, actor=actor, why="renewal corrected", ip_address=ip_address
+    )
+    audit_record(
+        actor=actor,
+        organization=profile.membership.organization,
+        event=cert_events.RENEWAL_CORRECTED,
+        subject=cert,
+        ip_address=ip_address,
+        data={
+            "renewal": renewal.pk,
+            "effective_on": [was[0].isoformat(), effective_on.isoformat()],
+            "expires_on": [was[1].isoformat(), expires_on.isoformat()],
+            "rebilled": renewal.rebilled,
+        },
     )
     return renewal
 
@@ -274,30 +493,113 @@ def certification_lapse(
     certification: Certification,
     actor: User | None,
     lapsed_on: dt.date,
+    reason: str = "",
     ip_address: str | None = None,
-) -> Certification | None:
-    """Record a lapse once: a conditional update, so two runs at once lapse it one time.
-    Returns None when it was already lapsed. Someone who has left or is inactive keeps
-    that status; the lapse is still recorded on the certification."""
-    changed = Certification.objects.filter(pk=certification.pk, lapsed_on__isnull=True).update(
-        lapsed_on=lapsed_on
-    )
-    if not changed:
+) -> Lapse | None:
+    """Record a lapse from `lapsed_on` (an expiry the daily run noticed, or a suspension)
+    until a reinstatement or a renewal taking effect. Returns None when the same lapse is
+    already recorded, so two runs at once record it once. Someone who has left or is
+    inactive keeps that status. The peer's encounters from that day are billed again."""
+    cert = _lock(certification)
+    if lapsed_on < cert.issued_on:
+        raise ValidationError({"lapsed_on": LAPSE_BEFORE_ISSUE.format(day=cert.issued_on)})
+    if cert.lapses.filter(starts_on=lapsed_on, withdrawn_at=None).exists():
         return None
-    certification.lapsed_on = lapsed_on
-    profile = certification.profile
-    if profile.status not in (CertificationStatus.SEPARATED, CertificationStatus.INACTIVE):
-        profile.status = CertificationStatus.LAPSED
-        profile.save(update_fields=["status", "updated_at"])
+    if cert.open_lapse is not None:
+        raise ValidationError({"lapsed_on": ALREADY_LAPSED})
+    profile = cert.profile
+    before = peer_history(profile.membership_id)
+    lapse = Lapse.objects.create(
+        certification=cert, starts_on=lapsed_on, reason=reason.strip(), recorded_by=actor
+    )
+    _follow_history(profile)
+    lapse.rebilled = _history_changed(
+        profile, before, actor=actor, why="certification lapsed", ip_address=ip_address
+    )
     audit_record(
         actor=actor,
         organization=profile.membership.organization,
         event=cert_events.CERTIFICATION_LAPSED,
-        subject=certification,
+        subject=cert,
         ip_address=ip_address,
-        data={"lapsed_on": lapsed_on.isoformat()},
+        data={"lapsed_on": lapsed_on.isoformat(), "rebilled": lapse.rebilled},
     )
-    return certification
+    return lapse
+
+
+@transaction.atomic
+def certification_reinstate(
+    *,
+    certification: Certification,
+    actor: User,
+    reinstated_on: dt.date,
+    ip_address: str | None = None,
+) -> Lapse:
+    """End the running lapse on the day the state reinstated the certification; the days
+    of the lapse stay not billable, the days from `reinstated_on` bill again."""
+    cert = _lock(certification)
+    lapse = cert.open_lapse
+    if lapse is None:
+        raise ValidationError({"reinstated_on": NO_LAPSE_RUNNING})
+    if reinstated_on <= lapse.starts_on:
+        raise ValidationError({"reinstated_on": REINSTATE_AFTER_LAPSE.format(day=lapse.starts_on)})
+    profile = cert.profile
+    before = peer_history(profile.membership_id)
+    lapse.reinstated_on = reinstated_on
+    lapse.save(update_fields=["reinstated_on"])
+    _follow_history(profile)
+    lapse.rebilled = _history_changed(
+        profile, before, actor=actor, why="certification reinstated", ip_address=ip_address
+    )
+    audit_record(
+        actor=actor,
+        organization=profile.membership.organization,
+        event=cert_events.CERTIFICATION_REINSTATED,
+        subject=cert,
+        ip_address=ip_address,
+        data={
+            "lapsed_on": lapse.starts_on.isoformat(),
+            "reinstated_on": reinstated_on.isoformat(),
+            "rebilled": lapse.rebilled,
+        },
+    )
+    return lapse
+
+
+@transaction.atomic
+def lapse_withdraw(
+    *, lapse: Lapse, actor: User, reason: str, ip_address: str | None = None
+) -> Lapse:
+    """Take back a lapse recorded in error: it stays in the history, marked withdrawn, and
+    no longer counts. The days it covered bill again unless no term covers them."""
+    if not reason.strip():
+        raise ValidationError({"reason": WITHDRAW_NEEDS_A_REASON})
+    cert = _lock(lapse.certification)
+    lapse = Lapse.objects.get(pk=lapse.pk, certification=cert)
+    if lapse.withdrawn_at is not None:
+        raise ValidationError(LAPSE_ALREADY_WITHDRAWN)
+    profile = cert.profile
+    before = peer_history(profile.membership_id)
+    lapse.withdrawn_at = timezone.now()
+    lapse.withdrawn_by = actor
+    lapse.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    _follow_history(profile)
+    lapse.rebilled = _history_changed(
+        profile, before, actor=actor, why="lapse withdrawn", ip_address=ip_address
+    )
+    audit_record(
+        actor=actor,
+        organization=profile.membership.organization,
+        event=cert_events.LAPSE_WITHDRAWN,
+        subject=cert,
+        ip_address=ip_address,
+        data={
+            "lapsed_on": lapse.starts_on.isoformat(),
+            "reason": reason.strip(),
+            "rebilled": lapse.rebilled,
+        },
+    )
+    return lapse
 
 
 @transaction.atomic
@@ -370,11 +672,12 @@ def reminders_send_for(profile: PeerProfile, *, today: dt.date) -> list[str]:
     sends nothing."""
     membership = profile.membership
     year = ceu_year_for(profile, year=today.year, today=today)
-    cert = profile.certifications.filter(lapsed_on__isnull=True).order_by("-issued_on").first()
+    certs = profile.certifications.prefetch_related("renewals", "lapses").order_by("-issued_on")
+    cert = next((c for c in certs if c.open_lapse is None), None)
     due = rules.reminders_due(
         standing=year,
         today=today,
-        expires_on=cert.expires_on if cert else None,
+        expires_on=cert.current_expiry if cert else None,
         escalation_months=settings.CEU_ESCALATION_MONTHS,
         renewal_days=settings.CERTIFICATION_RENEWAL_REMINDER_DAYS,
     )
@@ -410,7 +713,7 @@ def _deliver(
         "required": year.required,
         "remaining": year.remaining,
         "peer": membership.user,
-        "expires_on": cert.expires_on if cert and cert.expires_on else "",
+        "expires_on": cert.current_expiry if cert and cert.current_expiry else "",
     }
     title, body = (t.format(**words) for t in REMINDER_TEXT[kind])
     if kind == rules.Reminder.ESCALATION:

@@ -17,28 +17,34 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="certification.daily", acks_late=True)
 def certification_daily() -> dict[str, int]:
-    """Idempotent: a lapse is recorded once (lapsed_on is set), and each reminder has a
+    """Idempotent: a lapse is recorded once per expiry (a Lapse row), and each reminder has a
     unique sent-record, so running twice, or on two workers at once, repeats nothing."""
     lapsed = sent = 0
     for org in Organization.objects.all():
         today = org.today()
-        for cert in Certification.objects.filter(
-            profile__membership__organization=org,
-            expires_on__lt=today,
-            lapsed_on__isnull=True,
-        ).select_related("profile__membership"):
-            # Renewed since? A later certification or renewal keeps the peer certified.
-            newer = Certification.objects.filter(
-                profile=cert.profile_id, issued_on__gt=cert.issued_on
-            ).exists()
-            if not newer and cert.expires_on is not None:
-                with transaction.atomic():
-                    done = certification_lapse(
-                        certification=cert,
-                        actor=None,
-                        lapsed_on=cert.expires_on + dt.timedelta(days=1),
-                    )
-                lapsed += done is not None
+        certifications = (
+            Certification.objects.filter(profile__membership__organization=org)
+            .select_related("profile__membership")
+            .prefetch_related("renewals", "lapses")
+        )
+        newest = {}
+        for cert in certifications.order_by("issued_on"):
+            newest[cert.profile_id] = cert  # a later certification keeps the peer certified
+        for cert in newest.values():
+            expiry = cert.current_expiry
+            if expiry is None or expiry >= today or cert.is_active_on(today):
+                continue
+            # Once per expiry: a lapse from the day after it, recorded or withdrawn before,
+            # is not recorded again.
+            if any(lapse.starts_on == expiry + dt.timedelta(days=1) for lapse in cert.lapses.all()):
+                continue
+            if cert.open_lapse is not None:
+                continue
+            with transaction.atomic():
+                done = certification_lapse(
+                    certification=cert, actor=None, lapsed_on=expiry + dt.timedelta(days=1)
+                )
+            lapsed += done is not None
         profiles = PeerProfile.objects.filter(
             membership__organization=org,
             membership__is_active=True,

@@ -26,6 +26,26 @@ urlpatterns = [
         name="certification_renew",
     ),
     path(
+        "peers/<int:pk>/certifications/correct/",
+        views.CertificationCorrectView.as_view(),
+        name="certification_correct",
+    ),
+    path(
+        "peers/<int:pk>/lapses/new/",
+        views.CertificationLapseView.as_view(),
+        name="certification_lapse",
+    ),
+    path(
+        "peers/<int:pk>/lapses/reinstate/",
+        views.CertificationReinstateView.as_view(),
+        name="certification_reinstate",
+    ),
+    path(
+        "peers/<int:pk>/lapses/withdraw/",
+        views.LapseWithdrawView.as_view(),
+        name="lapse_withdraw",
+    ),
+    path(
         "peers/<int:pk>/recovery-date/",
         views.RecoveryDateRevealView.as_view(),
         name="recovery_date_reveal",

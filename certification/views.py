@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -17,14 +18,19 @@ from django.views.generic import TemplateView
 from certification import events as cert_events
 from certification import rules, selectors, services
 from certification.forms import (
+    CertificationCorrectForm,
     CertificationForm,
     CeuForm,
     ChecklistItemForm,
+    LapseForm,
+    LapseWithdrawForm,
     ProfileForm,
     RecoveryRevealForm,
+    ReinstateForm,
     RenewalForm,
 )
 from certification.models import (
+    Certification,
     CeuEntry,
     CeuSource,
     ChecklistItem,
@@ -49,7 +55,10 @@ def _record_context(profile: PeerProfile, *, today: Any) -> dict[str, Any]:
         "profile": profile,
         "standing": selectors.ceu_year_for(profile, year=today.year, today=today),
         "last_year": selectors.ceu_year_for(profile, year=today.year - 1, today=today),
-        "certifications": profile.certifications.prefetch_related("renewals"),
+        "certifications": [
+            (c, selectors.certification_timeline(c, today=today))
+            for c in profile.certifications.prefetch_related("renewals", "lapses")
+        ],
         "ceus": profile.ceus.select_related("added_by")[:50],
         "checklist": checklist,
         "today": today,
@@ -308,8 +317,10 @@ class PeerRecordView(ScopedObjectMixin, TemplateView):
             "certification_form": kwargs.get("certification_form") or CertificationForm(),
             "reveal_form": RecoveryRevealForm(),
             "renewal_fee": settings.CERTIFICATION_RENEWAL_FEE,
-            "renewal_errors": kwargs.get("renewal_errors"),
-            "renewal_data": kwargs.get("renewal_data"),
+            "may_change_history": True,
+            "history_errors": kwargs.get("history_errors"),
+            "history_form": kwargs.get("history_form"),
+            "history_data": kwargs.get("history_data"),
             "item_form": ChecklistItemForm(),
         }
 
@@ -359,29 +370,124 @@ class CertificationRecordView(_PeerFormView):
         return self.render_to_response(self.get_context_data(certification_form=form))
 
 
-class CertificationRenewView(_PeerFormView):
+def rebilled_note(count: int) -> str:
+    """What the person who changed a history is told about the billing it changed."""
+    if not count:
+        return ""
+    return f" {count} encounter{'s' if count != 1 else ''} re-billed."
+
+
+class _HistoryFormView(_PeerFormView):
+    """A form that changes one of this peer's certifications: the certification comes
+    from the form, and another peer's is a 404. Shows the page again with the errors."""
+
+    form_class: type[forms.Form]
+    success = ""
+
+    def certification(self, form: forms.Form) -> Certification:
+        cert = self.object.certifications.filter(pk=form.cleaned_data["certification"]).first()
+        if cert is None:
+            raise Http404
+        return cert
+
+    def change(self, form: forms.Form, cert: Certification) -> Any:
+        raise NotImplementedError
+
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        form = RenewalForm(request.POST)
+        form = self.form_class(request.POST)
         if form.is_valid():
-            # Only a certification of this peer: another's is a 404.
-            cert = self.object.certifications.filter(pk=form.cleaned_data["certification"]).first()
-            if cert is None:
-                raise Http404
-            renewed = self.call_service(
-                form,
-                services.certification_renew,
-                certification=cert,
-                actor=self.actor,
-                renewed_on=form.cleaned_data["renewed_on"],
-                expires_on=form.cleaned_data["expires_on"],
-                fee=form.cleaned_data["fee"],
-            )
-            if renewed is not None:
-                messages.success(request, "Renewal recorded.")
+            changed = self.change(form, self.certification(form))
+            if changed is not None:
+                messages.success(request, self.success + rebilled_note(changed.rebilled))
                 return self.back()
         errors = [str(e) for errs in form.errors.values() for e in errs]
         return self.render_to_response(
-            self.get_context_data(renewal_errors=errors, renewal_data=request.POST)
+            self.get_context_data(
+                history_errors=errors,
+                history_form=self.form_class.__name__,
+                history_data=request.POST,
+            )
+        )
+
+
+class CertificationRenewView(_HistoryFormView):
+    form_class = RenewalForm
+    success = "Renewal recorded."
+
+    def change(self, form: forms.Form, cert: Certification) -> Any:
+        return self.call_service(
+            form,
+            services.certification_renew,
+            certification=cert,
+            actor=self.actor,
+            effective_on=form.cleaned_data["effective_on"],
+            expires_on=form.cleaned_data["expires_on"],
+            fee=form.cleaned_data["fee"],
+        )
+
+
+class CertificationCorrectView(_HistoryFormView):
+    form_class = CertificationCorrectForm
+    success = "Dates corrected."
+
+    def change(self, form: forms.Form, cert: Certification) -> Any:
+        return self.call_service(
+            form,
+            services.certification_correct,
+            certification=cert,
+            actor=self.actor,
+            issued_on=form.cleaned_data["issued_on"],
+            expires_on=form.cleaned_data["expires_on"],
+        )
+
+
+class CertificationLapseView(_HistoryFormView):
+    form_class = LapseForm
+    success = "Lapse recorded."
+
+    def change(self, form: forms.Form, cert: Certification) -> Any:
+        lapse = self.call_service(
+            form,
+            services.certification_lapse,
+            certification=cert,
+            actor=self.actor,
+            lapsed_on=form.cleaned_data["lapsed_on"],
+            reason=form.cleaned_data["reason"],
+        )
+        if lapse is None and not form.errors:
+            messages.info(self.request, "That lapse was already recorded.")
+            return cert  # nothing changed: rebilled is 0
+        return lapse
+
+
+class CertificationReinstateView(_HistoryFormView):
+    form_class = ReinstateForm
+    success = "Reinstatement recorded."
+
+    def change(self, form: forms.Form, cert: Certification) -> Any:
+        return self.call_service(
+            form,
+            services.certification_reinstate,
+            certification=cert,
+            actor=self.actor,
+            reinstated_on=form.cleaned_data["reinstated_on"],
+        )
+
+
+class LapseWithdrawView(_HistoryFormView):
+    form_class = LapseWithdrawForm
+    success = "Lapse withdrawn."
+
+    def change(self, form: forms.Form, cert: Certification) -> Any:
+        lapse = cert.lapses.filter(pk=form.cleaned_data["lapse"]).first()
+        if lapse is None:
+            raise Http404
+        return self.call_service(
+            form,
+            services.lapse_withdraw,
+            lapse=lapse,
+            actor=self.actor,
+            reason=form.cleaned_data["reason"],
         )
 
 

@@ -6,8 +6,13 @@ class EncountersConfig(AppConfig):
 
     def ready(self) -> None:
         # Audit labels and visibility rules register themselves when imported.
+        from certification.services import HISTORY_LISTENERS
         from encounters import events, selectors  # noqa: F401
         from encounters.program_page import caseload_section
+        from encounters.services.billing import peer_history_rebill
         from programs.extensions import add_program_section
 
         add_program_section(caseload_section)
+        # A change to a peer's certification history bills their encounters again.
+        if peer_history_rebill not in HISTORY_LISTENERS:
+            HISTORY_LISTENERS.append(peer_history_rebill)

@@ -56,7 +56,10 @@ class Client(models.Model):
 
 class Payer(models.Model):
     """Who pays for encounters. A payer with no organization (Medicaid) is shared by all
-    and kept by the platform; an organization adds and keeps its own."""
+    and kept by the platform; an organization adds and keeps its own.
+
+    `requires_certification` and `daily_unit_cap` are the payer's first terms; once its
+    terms change on a date they live in `BillingTerms` rows, which decide billing."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="payers"
@@ -119,6 +122,34 @@ class Rate(models.Model):
     @property
     def hourly(self) -> Decimal:
         return self.unit_amount * 60 / self.unit_minutes
+
+
+class BillingTerms(models.Model):
+    """A payer's billing terms from a date on, as rates are: whether only certified peers
+    bill and the most units a client may bill in a day. The terms in force on an
+    encounter's date apply to it (a unit's length is the rate's, which has dates too)."""
+
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="terms")
+    effective_from = models.DateField()
+    requires_certification = models.BooleanField(default=True)
+    daily_unit_cap = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "payer__organization"
+
+    class Meta:
+        ordering = ["payer", "-effective_from"]
+        verbose_name_plural = "billing terms"
+        constraints = [
+            models.UniqueConstraint(fields=["payer", "effective_from"], name="one_terms_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer}: terms from {self.effective_from}"
 
 
 class Setting(models.TextChoices):

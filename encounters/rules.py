@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol, TypeVar
 
 CENT = Decimal("0.01")
 UNIT_MINUTES = 15  # Medicaid's billing unit; a payer's rate may set its own
@@ -44,7 +46,24 @@ NO_RATE = "{payer} has no rate in force on {date}."
 NOT_CERTIFIED = (
     "{payer} pays only for certified peers; the peer held no active certification on {date}."
 )
+CERTIFICATION_LAPSED = (
+    "{payer} pays only for certified peers; the peer's certification lapsed on {lapsed_on}."
+)
 DAILY_CAP_REACHED = "{payer}'s daily limit of units for this client was already used that day."
+
+
+class Dated(Protocol):
+    effective_from: dt.date
+
+
+D = TypeVar("D", bound=Dated)
+
+
+def in_force_on(rows: Iterable[D], day: dt.date) -> D | None:
+    """The row in force on `day`: the one starting latest on or before it (rates and
+    billing terms alike); None before the first."""
+    started = [r for r in rows if r.effective_from <= day]
+    return max(started, key=lambda r: r.effective_from) if started else None
 
 
 @dataclass(frozen=True)
@@ -65,10 +84,12 @@ def billing_decision(
     unit_minutes: int = UNIT_MINUTES,
     requires_certification: bool = True,
     peer_certified: bool = False,
+    lapsed_on: dt.date | None = None,
     units_left_today: int | None = None,
 ) -> Billing:
     """An encounter bills when it has a service type, a payer with a rate in force on its
-    date, and, for a payer that requires it, a peer certified on that date. Its units are
+    date, and, for a payer that requires it, a peer certified on that date (the reason names
+    the day a lapse began, `lapsed_on`, when the date falls in one). Its units are
     `billable_units(minutes)`, cut to what the payer's daily cap per client leaves."""
     if not service_type:
         return Billing(False, 0, Decimal(0), NO_SERVICE_TYPE)
@@ -77,6 +98,9 @@ def billing_decision(
     if unit_rate is None:
         return Billing(False, 0, Decimal(0), NO_RATE.format(payer=payer_name, date=date))
     if requires_certification and not peer_certified:
+        if lapsed_on is not None:
+            why = CERTIFICATION_LAPSED.format(payer=payer_name, lapsed_on=lapsed_on)
+            return Billing(False, 0, Decimal(0), why)
         return Billing(False, 0, Decimal(0), NOT_CERTIFIED.format(payer=payer_name, date=date))
     units = billable_units(minutes, unit_minutes=unit_minutes)
     if units == 0:

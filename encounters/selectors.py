@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 
 from encounters.models import (
     Alternative,
+    BillingTerms,
     Client,
     Encounter,
     Payer,
@@ -30,6 +31,7 @@ from encounters.models import (
     SurveyLink,
     SurveyResponse,
 )
+from encounters.rules import in_force_on
 from programs.access import rule_for, supervisee_ids
 from programs.models import Membership, Organization, Program, Role
 
@@ -257,12 +259,13 @@ class RateRow:
 
 def payers_with_rates(organization: Organization, *, only: Payer | None = None) -> list[Payer]:
     """The shared payers and the organization's own (or `only` one), each with `rate_rows`
-    (newest first), `is_shared` and `current` (the rate in force today), in three queries."""
+    (newest first), `is_shared`, `current` (the rate in force today) and `terms_today`
+    (the billing terms in force today), in four queries."""
     today = organization.today()
     chosen = Payer.objects.filter(Q(organization__isnull=True) | Q(organization=organization))
     if only is not None:
         chosen = chosen.filter(pk=only.pk)
-    payers = list(chosen.prefetch_related("rates").order_by("organization_id", "name"))
+    payers = list(chosen.prefetch_related("rates", "terms").order_by("organization_id", "name"))
     billed = {
         row["rate_id"]: (row["n"], row["amount"])
         for row in Encounter.objects.filter(
@@ -285,6 +288,8 @@ def payers_with_rates(organization: Organization, *, only: Payer | None = None) 
         payer.current = next(  # type: ignore[attr-defined]
             (r for r in rates if r.effective_from <= today), None
         )
+        in_force = in_force_on(payer.terms.all(), today)
+        payer.terms_today = in_force or payer  # type: ignore[attr-defined]
     return payers
 
 
@@ -305,3 +310,19 @@ def caseloads(program: Program, *, today: dt.date) -> QuerySet[Membership]:
         .annotate(active_clients=Count("clients", filter=active, distinct=True))
         .order_by("user__last_name", "user__first_name")
     )
+
+
+@dataclass(frozen=True)
+class TermsRow:
+    terms: BillingTerms
+    until: dt.date | None  # the day before the next terms start; None while in force
+
+
+def terms_history(payer: Payer) -> list[TermsRow]:
+    """The payer's dated billing terms, newest first, each with the day it ran until."""
+    rows = list(payer.terms.order_by("-effective_from"))
+    out, next_start = [], None
+    for row in rows:
+        out.append(TermsRow(row, next_start - dt.timedelta(days=1) if next_start else None))
+        next_start = row.effective_from
+    return out

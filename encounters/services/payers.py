@@ -13,9 +13,9 @@ from django.db import IntegrityError, transaction
 
 from config.accounts.models import User
 from encounters import events as encounter_events
-from encounters.models import Payer, Rate
+from encounters.models import BillingTerms, Payer, Rate
 from encounters.rules import UNIT_MINUTES
-from encounters.services.billing import payer_rebill
+from encounters.services.billing import payer_rebill, terms_on
 from programs.audit import audit_record
 from programs.models import Organization
 
@@ -173,6 +173,13 @@ def _create_payer(
         daily_unit_cap=terms.daily_unit_cap,
         is_active=terms.is_active,
     )
+    BillingTerms.objects.create(
+        payer=payer,
+        effective_from=EARLIEST,
+        requires_certification=terms.requires_certification,
+        daily_unit_cap=terms.daily_unit_cap,
+        created_by=actor,
+    )
     rate = Rate.objects.create(
         payer=payer,
         effective_from=first_rate.effective_from,
@@ -197,6 +204,22 @@ def _own(payer: Payer) -> Payer:
     return Payer.objects.select_for_update().get(pk=payer.pk)
 
 
+def _ensure_first_terms(payer: Payer) -> None:
+    """A payer made before terms had dates gets its first terms as a row from EARLIEST,
+    so a change from a later day leaves the days before it as they were."""
+    if not payer.terms.exists():
+        BillingTerms.objects.create(
+            payer=payer,
+            effective_from=EARLIEST,
+            requires_certification=payer.requires_certification,
+            daily_unit_cap=payer.daily_unit_cap,
+        )
+
+
+def _ever_capped(payer: Payer) -> bool:
+    return payer.daily_unit_cap is not None or payer.terms.exclude(daily_unit_cap=None).exists()
+
+
 @transaction.atomic
 def payer_update(
     *,
@@ -206,34 +229,66 @@ def payer_update(
     rebill_from: dt.date | None = None,
     ip_address: str | None = None,
 ) -> tuple[Payer, int]:
-    """Change an own payer's name, billing terms or whether it is offered. A change to the
-    certification rule or the daily cap needs the day it applies from: its encounters from
-    then on are billed again. Returns the payer and how many encounters were re-billed."""
+    """Change an own payer's name, whether it is offered, or its billing terms from a day
+    on. The certification rule and the daily cap are dated, as rates are: new terms from
+    `rebill_from` apply until the next dated terms, and exactly the encounters in that span
+    are billed again, each by the terms of its own date. Returns the payer and how many
+    encounters were re-billed."""
     payer = _own(payer)
     assert payer.organization is not None
     today = payer.organization.today()
     _check_payer(payer.organization, None, terms, payer.pk)
-    before = _payer_terms(payer)
-    after = {**terms.__dict__, "name": terms.name.strip()}
+    if rebill_from is not None:
+        _check_day(rebill_from, "rebill_from", today)
+    in_force = terms_on(payer, rebill_from or today)
+    before = {
+        "name": payer.name,
+        "is_active": payer.is_active,
+        "requires_certification": in_force.requires_certification,
+        "daily_unit_cap": in_force.daily_unit_cap,
+    }
+    after = {
+        "name": terms.name.strip(),
+        "is_active": terms.is_active,
+        "requires_certification": terms.requires_certification,
+        "daily_unit_cap": terms.daily_unit_cap,
+    }
     changed = [f for f in before if before[f] != after[f]]
     if not changed:
         return payer, 0
     billing_changed = bool({"requires_certification", "daily_unit_cap"} & set(changed))
-    if billing_changed:
-        if rebill_from is None:
-            raise ValidationError({"rebill_from": REBILL_DAY_NEEDED})
-        _check_day(rebill_from, "rebill_from", today)
+    if billing_changed and rebill_from is None:
+        raise ValidationError({"rebill_from": REBILL_DAY_NEEDED})
     if terms.daily_unit_cap is not None and len(set(payer.rates.values_list("unit_minutes"))) > 1:
         raise ValidationError({"daily_unit_cap": UNIT_CHANGES_CAP})
     payer.name = terms.name.strip()
-    payer.requires_certification = terms.requires_certification
-    payer.daily_unit_cap = terms.daily_unit_cap
     payer.is_active = terms.is_active
-    payer.save()
+    payer.save(update_fields=["name", "is_active"])
     rebilled = 0
     if billing_changed and rebill_from is not None:
+        _ensure_first_terms(payer)
+        BillingTerms.objects.update_or_create(
+            payer=payer,
+            effective_from=rebill_from,
+            defaults={
+                "requires_certification": terms.requires_certification,
+                "daily_unit_cap": terms.daily_unit_cap,
+                "created_by": actor,
+            },
+        )
+        until = (
+            payer.terms.filter(effective_from__gt=rebill_from)
+            .order_by("effective_from")
+            .values_list("effective_from", flat=True)
+            .first()
+        )
         rebilled = payer_rebill(
-            payer=payer, since=rebill_from, actor=actor, why="payer terms", ip_address=ip_address
+            payer=payer,
+            since=rebill_from,
+            until=until,
+            actor=actor,
+            why="payer terms",
+            ip_address=ip_address,
         )
     audit_record(
         actor=actor,
@@ -267,7 +322,7 @@ def rate_add(
     assert payer.organization is not None
     _check_rate(terms, payer.organization.today())
     if (
-        payer.daily_unit_cap is not None
+        _ever_capped(payer)
         and payer.rates.exclude(unit_minutes=terms.unit_minutes)
         .exclude(effective_from=terms.effective_from)
         .exists()

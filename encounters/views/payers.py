@@ -13,6 +13,7 @@ from encounters import selectors
 from encounters.forms import PayerForm, RateForm
 from encounters.models import Payer
 from encounters.services import payers as payer_services
+from encounters.services.billing import terms_on
 from programs.access import Capability
 from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
@@ -82,12 +83,13 @@ class PayerDetailView(ScopedObjectMixin, View):
         org = self.membership.organization
         today = org.today()
         if form is None:
+            in_force = terms_on(payer, today)
             form = PayerForm(
                 payer=payer,
                 initial={
                     "name": payer.name,
-                    "requires_certification": payer.requires_certification,
-                    "daily_unit_cap": payer.daily_unit_cap,
+                    "requires_certification": in_force.requires_certification,
+                    "daily_unit_cap": in_force.daily_unit_cap,
                     "is_active": payer.is_active,
                     "rebill_from": today,
                 },
@@ -98,7 +100,13 @@ class PayerDetailView(ScopedObjectMixin, View):
         return render(
             self.request,
             "encounters/payer_detail.html",
-            {"payer": with_rates, "form": form, "rate_form": rate_form, "today": today},
+            {
+                "payer": with_rates,
+                "terms_rows": selectors.terms_history(payer),
+                "form": form,
+                "rate_form": rate_form,
+                "today": today,
+            },
         )
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:

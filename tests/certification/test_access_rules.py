@@ -13,7 +13,12 @@ from django.urls import reverse
 
 from certification import events as cert_events
 from certification.models import Certification, CeuEntry, ChecklistItem, Renewal
-from certification.services import REVEAL_NEEDS_A_REASON, ceu_add, checklist_mark
+from certification.services import (
+    RENEWAL_EXPIRY_AFTER_START,
+    REVEAL_NEEDS_A_REASON,
+    ceu_add,
+    checklist_mark,
+)
 from programs.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +87,7 @@ def test_a_renewal_names_a_certification_of_this_peer_only(setting, org, peer_pr
         reverse("certification_renew", args=[setting["peer"].pk]),
         {
             "certification": theirs.pk,
-            "renewed_on": "2025-01-10",
+            "effective_on": "2025-01-10",
             "expires_on": "2026-01-10",
             "fee": "93",
         },
@@ -96,7 +101,7 @@ def test_a_renewal_sent_twice_is_recorded_once_and_typed_values_survive_an_error
     url = reverse("certification_renew", args=[setting["peer"].pk])
     data = {
         "certification": cert.pk,
-        "renewed_on": "2025-01-10",
+        "effective_on": "2025-01-10",
         "expires_on": "2026-01-10",
         "fee": "93",
     }
@@ -105,7 +110,7 @@ def test_a_renewal_sent_twice_is_recorded_once_and_typed_values_survive_an_error
     assert Renewal.objects.count() == 1
     bad = setting["manager"].post(url, {**data, "expires_on": "2024-01-01", "fee": "101.50"})
     body = bad.content.decode()
-    assert "The new expiry must come after the renewal date." in body
+    assert RENEWAL_EXPIRY_AFTER_START in body
     assert 'value="101.50"' in body and 'value="2024-01-01"' in body
     assert '<details class="mt-2" open>' in body
 
@@ -122,7 +127,7 @@ def test_each_form_of_the_peer_page_is_for_a_manager_who_sees_the_peer(
         "certification_record": {"number": "BHPSS-2", "issued_on": "2025-01-02"},
         "certification_renew": {
             "certification": cert.pk,
-            "renewed_on": "2025-01-10",
+            "effective_on": "2025-01-10",
             "expires_on": "2026-01-10",
             "fee": "93",
         },

@@ -118,7 +118,8 @@ def test_someone_who_left_keeps_that_status_and_gets_no_reminders(org, peer_prof
         certification_daily()
     profile.refresh_from_db()
     assert profile.status == CertificationStatus.SEPARATED
-    assert Certification.objects.get(profile=profile).lapsed_on == dt.date(2025, 4, 2)
+    [lapse] = Certification.objects.get(profile=profile).lapses.all()
+    assert lapse.starts_on == dt.date(2025, 4, 2)
     assert not SentReminder.objects.exists()
 
 

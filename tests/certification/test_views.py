@@ -258,7 +258,7 @@ def test_a_manager_records_a_renewal_and_a_lapsed_peer_is_certified_again(
     org, peer_profile, member_of, client_for, program_in, settings
 ):
     from certification.models import Certification, Renewal
-    from certification.services import certification_lapse
+    from certification.services import RENEWAL_EXPIRY_AFTER_START, certification_lapse
 
     program = program_in(org)
     profile = peer_profile(org, certified_on=dt.date(2022, 1, 1), programs=[program], mfa=False)
@@ -270,18 +270,18 @@ def test_a_manager_records_a_renewal_and_a_lapsed_peer_is_certified_again(
         url,
         {
             "certification": cert.pk,
-            "renewed_on": "2025-01-10",
+            "effective_on": "2025-01-10",
             "expires_on": "2025-01-01",
             "fee": settings.CERTIFICATION_RENEWAL_FEE,
         },
     )
-    assert "The new expiry must come after the renewal date." in bad.content.decode()
+    assert RENEWAL_EXPIRY_AFTER_START in bad.content.decode()
     assert not Renewal.objects.exists()
     ok = client.post(
         url,
         {
             "certification": cert.pk,
-            "renewed_on": "2025-01-10",
+            "effective_on": "2025-01-10",
             "expires_on": "2026-01-31",
             "fee": "93",
         },
@@ -289,8 +289,11 @@ def test_a_manager_records_a_renewal_and_a_lapsed_peer_is_certified_again(
     assert ok.status_code == 302
     profile.refresh_from_db()
     cert.refresh_from_db()
-    assert profile.status == "certified" and cert.lapsed_on is None
-    assert cert.expires_on == dt.date(2026, 1, 31)
+    assert profile.status == "certified" and cert.open_lapse is None
+    assert cert.current_expiry == dt.date(2026, 1, 31)
+    # The lapse stays in the history: the days before the renewal took effect are not
+    # certified, the renewal's first day is.
+    assert not cert.is_active_on(dt.date(2025, 1, 9)) and cert.is_active_on(dt.date(2025, 1, 10))
 
 
 def test_the_export_cannot_smuggle_a_spreadsheet_formula(

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from certification.models import Certification
-from encounters import events
+from certification.models import Certification, Lapse
+from encounters import events, rules
 from encounters.models import Encounter, Payer, Rate
 from encounters.services import payers
 from encounters.services.encounters import HEAD_COUNT_NEEDED
@@ -44,8 +44,11 @@ def test_an_uncertified_or_lapsed_peers_encounter_is_kept_and_flagged(setup):
     s = setup
     trainee, _ = save_encounter(s, peer=s.other_peer, client=s.other_client)
     assert not trainee.billable and "certified" in trainee.not_billable_reason
-    Certification.objects.filter(profile__membership=s.peer).update(lapsed_on=DAY)
+    Lapse.objects.create(
+        certification=Certification.objects.get(profile__membership=s.peer), starts_on=DAY
+    )
     lapsed, _ = save_encounter(s)
+    assert lapsed.not_billable_reason.endswith(f"certification lapsed on {DAY}.")
     assert not lapsed.billable and lapsed.units == 0 and lapsed.amount == 0
     assert Encounter.objects.count() == 2
 
@@ -72,14 +75,26 @@ def test_a_payer_daily_cap_is_shared_by_the_clients_encounters_of_the_day_in_ord
             s.peer.user_id,
             "encounters.encounter",
             str(later.pk),
-            {"units": [2, 1], "reason": "daily cap shared"},
+            {
+                "reason": "daily cap shared",
+                "billable": [True, True],
+                "units": [2, 1],
+                "amount": ["20.00", "10.00"],
+                "not_billable_reason": ["", ""],
+            },
         ),
         (
             events.ENCOUNTER_REBILLED,
             s.peer.user_id,
             "encounters.encounter",
             str(third.pk),
-            {"units": [1, 0], "reason": "daily cap shared"},
+            {
+                "reason": "daily cap shared",
+                "billable": [True, False],
+                "units": [1, 0],
+                "amount": ["10.00", "0"],
+                "not_billable_reason": ["", rules.DAILY_CAP_REACHED.format(payer="County")],
+            },
         ),
     ]
 
@@ -145,6 +160,7 @@ def test_a_backdated_rate_bills_again_only_the_encounters_in_its_period(setup):
                 "billable": [True, True],
                 "units": [2, 2],
                 "amount": ["20.00", "30.00"],
+                "not_billable_reason": ["", ""],
             },
         )
     ]
@@ -192,6 +208,7 @@ def test_a_new_daily_cap_bills_again_from_the_chosen_day_earliest_first(setup):
                 "billable": [True, True],
                 "units": [4, 2],
                 "amount": ["48.00", "24.00"],
+                "not_billable_reason": ["", ""],
             },
         )
     ]
