@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from config.accounts.models import User
 from encounters import events as encounter_events
 from encounters.models import Client, Encounter, Format, Payer, SupportType
-from encounters.services.billing import client_day_rebill, encounter_bill
+from encounters.services.billing import client_day_rebill, encounter_bill, terms_on
 from encounters.services.clients import CLIENT_OF_OTHER_PROGRAM
 from programs.audit import audit_record
 from programs.models import Membership, Organization, Program, Role
@@ -285,7 +285,8 @@ def _write_encounter(
         (encounter.client_id, encounter.date, encounter.payer),
         (old_client_id, old_date, old_payer),
     }:
-        if client_id and day and payer is not None and payer.daily_unit_cap is not None:
+        # (the cap in force on that day: terms have dates)
+        if client_id and day and payer is not None and terms_on(payer, day).daily_unit_cap:
             client_day_rebill(client_id=client_id, day=day, payer=payer, actor=actor)
     encounter.refresh_from_db()
     old_client = Client.objects.filter(pk=old_client_id).first() if old_client_id else None
