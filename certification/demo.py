@@ -5,9 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from certification.models import CertificationStatus, SeparationReason, Topic, Trail
+from certification.models import (
+    Certification,
+    CertificationStatus,
+    SeparationReason,
+    Topic,
+    Trail,
+)
 from certification.services import (
     certification_record,
+    certification_renew,
     ceu_add,
     checklist_mark,
     profile_for,
@@ -82,7 +89,22 @@ def seed(ctx: DemoContext) -> None:
     _hours(ctx, "peer@demo.peerpath.test", y - 1, 24, today)
     _hours(ctx, "peer@demo.peerpath.test", y, 18, today)
     # Behind: the classic December scramble in the making.
-    certify("peer2@demo.peerpath.test", "BHPSS-2744", dt.date(y - 2, 9, 1), title="Peer Mentor")
+    certify(
+        "peer2@demo.peerpath.test",
+        "BHPSS-2744",
+        dt.date(y - 2, 9, 1),
+        expires=dt.date(y - 1, 8, 31),
+        title="Peer Mentor",
+    )
+    # Renewed a month late: September stays a lapse in the history (and does not bill).
+    certification_renew(
+        certification=Certification.objects.get(
+            profile__membership=ctx.staff["peer2@demo.peerpath.test"], number="BHPSS-2744"
+        ),
+        actor=None,
+        effective_on=dt.date(y - 1, 10, 1),
+        expires_on=dt.date(y + 1, 8, 31),
+    )
     _hours(ctx, "peer2@demo.peerpath.test", y - 1, 20, today)
     _hours(ctx, "peer2@demo.peerpath.test", y, 5, today)
     # Carry-over: a big year last year covers most of this one.
