@@ -53,7 +53,8 @@ DAILY_CAP_REACHED = "{payer}'s daily limit of units for this client was already 
 
 
 class Dated(Protocol):
-    effective_from: dt.date
+    @property
+    def effective_from(self) -> dt.date: ...
 
 
 D = TypeVar("D", bound=Dated)
