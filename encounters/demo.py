@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from certification.models import Certification
+from certification.selectors import PeerHistory, peer_histories
 from encounters import rules
 from encounters.models import (
     Alternative,
@@ -115,11 +116,14 @@ def _encounters(ctx: DemoContext) -> None:
     org = ctx.organization
     today = timezone.localdate()
     medicaid = shared_payer("medicaid")
-    certifications: dict[int, list[Certification]] = defaultdict(list)
-    for c in Certification.objects.filter(profile__membership__organization=org).select_related(
-        "profile"
-    ):
-        certifications[c.profile.membership_id].append(c)
+    # Each peer's certification history, read once: billing asks it about every day.
+    certifications = peer_histories(
+        list(
+            Certification.objects.filter(profile__membership__organization=org).values_list(
+                "profile__membership_id", flat=True
+            )
+        )
+    )
     question_set = survey_current(org)
     peers = [ctx.staff[email] for email in CASELOADS]
     clients_by_peer: dict[int, list[Client]] = defaultdict(list)
@@ -185,13 +189,13 @@ def _one(
     client: Client | None,
     day: dt.date,
     medicaid: object,
-    certifications: dict[int, list[Certification]],
+    certifications: dict[int, PeerHistory],
 ) -> Encounter:
     minutes = rng.choice([10, 15, 20, 22, 23, 30, 30, 40, 45, 45, 60, 75, 90])
     service = "" if rng.random() < 0.15 else rng.choice(ServiceType.values)
     payer = medicaid if rng.random() < 0.85 else None
     rate = rate_on(payer, day) if payer is not None else None  # type: ignore[arg-type]
-    certified = any(c.is_active_on(day) for c in certifications[peer.pk])
+    standing = certifications[peer.pk].standing_on(day) if peer.pk in certifications else None
     decision = rules.billing_decision(
         minutes=minutes,
         date=day,
@@ -199,7 +203,8 @@ def _one(
         payer_name=payer.name if payer is not None else None,  # type: ignore[attr-defined]
         unit_rate=rate.unit_amount if rate is not None else None,
         requires_certification=True,
-        peer_certified=certified,
+        peer_certified=standing is not None and standing.certified,
+        lapsed_on=standing.lapsed_on if standing is not None else None,
     )
     phase_index = min(2, max(0, (day - client.enrolled_on).days // 40)) if client else 1
     if rng.random() < 0.12:  # recovery is not linear

@@ -56,9 +56,9 @@ def certification_number_on(peer: Membership, day: dt.date) -> str:
     """The peer's certification number on `day`: the one active then, else the latest
     issued by then (blank for a peer not yet certified)."""
     certs = list(
-        Certification.objects.filter(profile__membership=peer, issued_on__lte=day).order_by(
-            "-issued_on"
-        )
+        Certification.objects.filter(profile__membership=peer, issued_on__lte=day)
+        .prefetch_related("renewals", "lapses")
+        .order_by("-issued_on")
     )
     active = [c for c in certs if c.is_active_on(day)]
     chosen = active or certs
