@@ -30,9 +30,18 @@ from encounters.models import (
     Rate,
     SurveyLink,
     SurveyResponse,
+    YesNo,
 )
 from encounters.rules import in_force_on
-from programs.access import rule_for, supervisee_ids
+from encounters.survey_privacy import (
+    QUESTION_NAMES,
+    QUESTIONS,
+    SurveyDisclosure,
+    answered,
+    survey_disclosure,
+    survey_responses,
+)
+from programs.access import Capability, can, rule_for, supervisee_ids
 from programs.models import Membership, Organization, Program, Role
 
 
@@ -141,20 +150,32 @@ def clients_for_listing(membership: Membership) -> QuerySet[Client]:
 
 @dataclass(frozen=True)
 class SurveySummary:
-    """Survey figures over a set of encounters. With fewer than SURVEY_MIN_RESPONSES
-    answers only the counts are given, so no figure can be traced to one person."""
+    """Survey figures for one month, over one program or all the member may see. A
+    question's figures are given only when survey_privacy allows them; `withheld` says why
+    for the others (by question). The counts of answers and encounters are always given."""
 
     encounters: int
     responses: int
-    shown: bool
+    withheld: dict[str, str] = field(default_factory=dict)
+    answered: tuple[str, ...] = ()  # the questions someone answered
     satisfaction_mean: Decimal | None = None
     satisfaction_counts: list[tuple[int, int]] = field(default_factory=list)
     wellbeing_mean: Decimal | None = None
     alternatives: list[tuple[str, str, int]] = field(default_factory=list)
-    other_services_yes: int = 0
-    other_services_answered: int = 0
-    relapse_yes: int = 0
-    relapse_answered: int = 0
+    other_services_yes: int | None = None
+    other_services_answered: int | None = None
+    relapse_yes: int | None = None
+    relapse_answered: int | None = None
+
+    @property
+    def shown(self) -> bool:
+        """Whether the figures of at least one answered question are shown."""
+        return any(q not in self.withheld for q in self.answered)
+
+    @property
+    def withheld_notes(self) -> list[tuple[str, str]]:
+        """(question, why its figures are withheld), for the page."""
+        return [(QUESTION_NAMES[q], why) for q, why in self.withheld.items()]
 
     @property
     def response_rate(self) -> Decimal | None:
@@ -172,75 +193,73 @@ def survey_month(
 ) -> SurveySummary:
     """Survey figures for one calendar month, for one program or all the member may see.
 
-    Only whole months and programs can be chosen, never a free date range or a peer: two
-    overlapping selections could otherwise be subtracted to reveal one person's answers.
-    For the same reason all programs together are shown only when no single program of the
-    month falls below the minimum."""
-    encounters = Encounter.objects.for_member(membership).filter(date__year=year, date__month=month)
+    Only whole months and whole programs can be chosen, never a free date range or a peer,
+    and each question's figures are shown or withheld by survey_privacy on the month's
+    cells (program x question), as in every report: "all programs" is withheld for a
+    question whenever one program's cell of it is."""
+    start = dt.date(year, month, 1)
+    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    organization = membership.organization
+    programs = Program.objects.for_member(membership)
+    if not can(membership, Capability.VIEW_SURVEY_RESULTS):
+        programs = programs.none()  # peers and supervisors get no survey figures
     if program is not None:
-        encounters = encounters.filter(program=program)
-    summary = survey_summary(encounters)
-    if summary.shown and program is None:
-        per_program = (
-            SurveyResponse.objects.filter(encounter__in=encounters.values("pk"))
-            .order_by()
-            .values("encounter__program")
-            .annotate(n=Count("pk"))
-        )
-        if any(0 < row["n"] < settings.SURVEY_MIN_RESPONSES for row in per_program):
-            return SurveySummary(
-                encounters=summary.encounters, responses=summary.responses, shown=False
-            )
-    return summary
+        programs = programs.filter(pk=program.pk)
+    encounters = Encounter.objects.filter(
+        organization=organization, program__in=programs, date__gte=start, date__lte=end
+    ).count()
+    return survey_summary(
+        encounters=encounters,
+        responses=survey_responses(organization, start=start, end=end, programs=programs),
+        disclosure=survey_disclosure(organization, start=start, end=end, programs=programs),
+    )
 
 
-def survey_summary(encounters: QuerySet[Encounter]) -> SurveySummary:
-    """Aggregates only, in a fixed number of queries whatever the number of answers."""
-    total = encounters.order_by().count()
-    responses = SurveyResponse.objects.filter(
-        encounter__in=encounters.order_by().values("pk")
-    ).order_by()
-    n = responses.count()
-    if n < settings.SURVEY_MIN_RESPONSES:
-        return SurveySummary(encounters=total, responses=n, shown=False)
-    agg = responses.aggregate(
+def survey_summary(
+    *,
+    encounters: int,
+    responses: QuerySet[SurveyResponse],
+    disclosure: SurveyDisclosure,
+) -> SurveySummary:
+    """The figures of `responses` (whole cells, from survey_responses) that `disclosure`
+    allows, in one query whatever the number of answers."""
+    agg = responses.order_by().aggregate(
+        n=Count("pk"),
         sat=Avg("satisfaction"),
         well=Avg("wellbeing"),
-        os_yes=Count("pk", filter=Q(other_services="yes")),
-        os_n=Count("pk", filter=Q(other_services__in=["yes", "no"])),
-        rel_yes=Count("pk", filter=Q(relapse="yes")),
-        rel_n=Count("pk", filter=Q(relapse__in=["yes", "no"])),
+        os_yes=Count("pk", filter=Q(other_services=YesNo.YES)),
+        os_n=Count("pk", filter=answered("other_services")),
+        rel_yes=Count("pk", filter=Q(relapse=YesNo.YES)),
+        rel_n=Count("pk", filter=answered("relapse")),
+        **{f"sat_{s}": Count("pk", filter=Q(satisfaction=s)) for s in range(1, 6)},
+        **{f"alt_{code}": Count("pk", filter=Q(alternative=code)) for code in Alternative.values},
     )
-    sat_counts = dict(
-        responses.exclude(satisfaction=None)
-        .values_list("satisfaction")
-        .annotate(c=Count("pk"))
-        .values_list("satisfaction", "c")
-    )
-    alt_counts = dict(
-        responses.exclude(alternative="")
-        .values_list("alternative")
-        .annotate(c=Count("pk"))
-        .values_list("alternative", "c")
-    )
+    withheld = {q: why for q in QUESTIONS if (why := disclosure.reason(q))}
 
     def mean(value: Any) -> Decimal | None:
         return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
 
+    def given(question: str, value: Any) -> Any:
+        return None if question in withheld else value
+
     return SurveySummary(
-        encounters=total,
-        responses=n,
-        shown=True,
-        satisfaction_mean=mean(agg["sat"]),
-        satisfaction_counts=[(s, sat_counts.get(s, 0)) for s in range(1, 6)],
-        wellbeing_mean=mean(agg["well"]),
-        alternatives=[
-            (code, label, alt_counts.get(code, 0)) for code, label in Alternative.choices
-        ],
-        other_services_yes=agg["os_yes"],
-        other_services_answered=agg["os_n"],
-        relapse_yes=agg["rel_yes"],
-        relapse_answered=agg["rel_n"],
+        encounters=encounters,
+        responses=agg["n"],
+        withheld=withheld,
+        answered=tuple(q for q in QUESTIONS if disclosure.answered(q)),
+        satisfaction_mean=given("satisfaction", mean(agg["sat"])),
+        satisfaction_counts=given("satisfaction", [(s, agg[f"sat_{s}"]) for s in range(1, 6)])
+        or [],
+        wellbeing_mean=given("wellbeing", mean(agg["well"])),
+        alternatives=given(
+            "alternative",
+            [(code, label, agg[f"alt_{code}"]) for code, label in Alternative.choices],
+        )
+        or [],
+        other_services_yes=given("other_services", agg["os_yes"]),
+        other_services_answered=given("other_services", agg["os_n"]),
+        relapse_yes=given("relapse", agg["rel_yes"]),
+        relapse_answered=given("relapse", agg["rel_n"]),
     )
 
 

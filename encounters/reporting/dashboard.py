@@ -2,8 +2,9 @@
 
 Every number comes from figures.py, the code that builds the cost-savings and funder
 reports, over the same kind of Scope, so the screen and a report of the same period
-never disagree. Only the satisfaction trend by month is added here, under the same
-withholding rule as the reports (no month's mean over fewer than SURVEY_MIN_RESPONSES).
+never disagree. Only the satisfaction trend by month is added here, under the reports'
+rule (survey_privacy): each month's mean is shown or withheld on that month's own cells,
+and the period's mean is withheld whenever any month's is.
 
 Who sees what: an organization admin sees the whole organization; a program manager sees
 each of their programs on its own panel (at most MAX_PANELS; the reports page has the
@@ -42,16 +43,17 @@ class MonthSatisfaction:
     month: dt.date
     surveys: int
     mean: Decimal | None  # None when no one answered, or when withheld
-    withheld: bool  # this month has too few surveys to show (so no month shows a mean)
+    reason: str = ""  # why the mean is withheld ("" when it is not)
+
+    @property
+    def withheld(self) -> bool:
+        return bool(self.reason)
 
 
 def satisfaction_by_month(scope: Scope) -> list[MonthSatisfaction]:
-    """The mean satisfaction (1 to 5) of each calendar month of the period, in one query.
-
-    A month with fewer than SURVEY_MIN_RESPONSES surveys shows no mean, as in the reports.
-    Then no month shows one: the period's mean and the other months' means (with the
-    monthly counts any report gives) would otherwise give away the small month's answers.
-    """
+    """The mean satisfaction (1 to 5) of each calendar month of the period, each shown or
+    withheld on its own month's cells (survey_privacy), in two queries."""
+    disclosure = scope.survey_disclosure()
     rows = {
         row["month"]: row
         for row in scope.responses()
@@ -60,19 +62,17 @@ def satisfaction_by_month(scope: Scope) -> list[MonthSatisfaction]:
         .annotate(surveys=Count("pk"), mean=Avg("satisfaction"))
         .order_by("month")
     }
-    counts = {month: rows[month]["surveys"] if month in rows else 0 for month in _months(scope)}
-    small = {m for m, n in counts.items() if 0 < n < settings.SURVEY_MIN_RESPONSES}
     months = []
-    for month, surveys in counts.items():
-        mean = rows[month]["mean"] if month in rows and not small else None
+    for month in _months(scope):
+        row = rows.get(month, {"surveys": 0, "mean": None})
+        reason = disclosure.reason("satisfaction", month=month)
+        mean = None if reason or row["mean"] is None else Decimal(str(row["mean"]))
         months.append(
             MonthSatisfaction(
                 month=month,
-                surveys=surveys,
-                mean=None
-                if mean is None
-                else Decimal(str(mean)).quantize(figures.CENT, ROUND_HALF_UP),
-                withheld=month in small,
+                surveys=row["surveys"],
+                mean=None if mean is None else mean.quantize(figures.CENT, ROUND_HALF_UP),
+                reason=reason,
             )
         )
     return months
@@ -123,13 +123,16 @@ def panel(scope: Scope) -> dict[str, Any]:
         "funder": funder,
         "cost_savings": savings,
         "satisfaction_by_month": satisfaction,
-        "satisfaction_trend_withheld": any(m.withheld for m in satisfaction),
+        # No month of the trend can be shown (each month still decides on its own).
+        "satisfaction_trend_withheld": any(m.withheld for m in satisfaction)
+        and all(m.withheld for m in satisfaction if m.surveys),
         "cards": {
             "encounters": funder["encounters"],
             "clients_served": funder["clients_served"],
             "hours": funder["hours"],
             "satisfaction": funder["satisfaction_mean"],
-            "satisfaction_withheld": funder["survey_figures_withheld"],
+            "satisfaction_withheld": "satisfaction_mean" in funder["withheld"],
+            "satisfaction_reason": funder["withheld"].get("satisfaction_mean", ""),
             "surveys": funder["surveys"],
             "return_ratio": savings["return_ratio"],
             "return_ratio_text": return_ratio_text(savings),
@@ -189,8 +192,8 @@ def return_ratio_text(savings: dict[str, Any]) -> str:
     ratio = savings["return_ratio"]
     if ratio is not None:
         return f"{ratio} to 1"
-    if savings["survey_figures_withheld"]:
-        return "too few surveys to show"
+    if "return_ratio" in savings["withheld"]:
+        return "withheld: too few people answered in a month"
     return "no program cost entered"
 
 

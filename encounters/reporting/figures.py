@@ -1,10 +1,10 @@
 """What the cost-savings report (`savings.py`) and the funder report (`funder.py`) share:
 the scope (an organization or one program over a date range, inclusive), money and shares,
-the costs in force, the program's cost, and when survey figures are withheld. Every figure
-is a database aggregate; the number of queries does not grow with the data.
+the costs in force and the program's cost. Every figure is a database aggregate; the
+number of queries does not grow with the data.
 
-Survey figures over fewer than SURVEY_MIN_RESPONSES answers are withheld (None), so no
-figure can be traced to one person.
+Which survey figures are withheld (None, with the reason under "withheld") is decided by
+`encounters.survey_privacy` over the scope's cells, for every report alike.
 """
 
 from __future__ import annotations
@@ -14,12 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
-from django.db.models import (
-    Count,
-    QuerySet,
-)
-from django.db.models.functions import TruncMonth
+from django.db.models import QuerySet
 
 from encounters.models import (
     Alternative,
@@ -27,8 +22,8 @@ from encounters.models import (
     SurveyResponse,
 )
 from encounters.reporting.models import AlternativeCost, ProgramCost
+from encounters.survey_privacy import SurveyDisclosure, survey_disclosure, survey_responses
 from programs.models import Organization, Program
-from supervision.rules import month_bounds
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -99,12 +94,19 @@ class Scope:
         return qs.filter(program=self.program) if self.program is not None else qs
 
     def responses(self) -> QuerySet[SurveyResponse]:
-        qs = SurveyResponse.objects.filter(
-            organization=self.organization,
-            encounter__date__gte=self.start,
-            encounter__date__lte=self.end,
+        """The survey responses of the scope: whole cells (survey_privacy)."""
+        return survey_responses(
+            self.organization, start=self.start, end=self.end, programs=self._programs()
         )
-        return qs.filter(encounter__program=self.program) if self.program is not None else qs
+
+    def survey_disclosure(self) -> SurveyDisclosure:
+        """Which of the scope's survey figures may be shown (one query)."""
+        return survey_disclosure(
+            self.organization, start=self.start, end=self.end, programs=self._programs()
+        )
+
+    def _programs(self) -> list[Program] | None:
+        return [self.program] if self.program is not None else None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -147,47 +149,3 @@ def program_cost(scope: Scope) -> dict[str, Any]:
         by_category[line.category] = by_category.get(line.category, ZERO) + part
     total = money(sum(by_category.values(), ZERO))
     return {"total": total, "by_category": {k: money(v) for k, v in by_category.items()}}
-
-
-# --- survey figures withheld -------------------------------------------------------------
-
-
-def withholding(scope: Scope) -> str:
-    """Why survey figures are withheld for this scope, or "" when they may be shown.
-
-    Figures are shown only over whole calendar months (the last one may run to today), and
-    only when no month in the period, and no program of the organization (for an
-    organization-wide report), has answers from fewer than SURVEY_MIN_RESPONSES people:
-    otherwise two overlapping reports, or the organization minus its other programs, could
-    be subtracted to read a few people's answers."""
-    minimum = settings.SURVEY_MIN_RESPONSES
-
-    today = scope.organization.today()
-    month_end = scope.end == month_bounds(scope.end.year, scope.end.month)[1] or scope.end == today
-    if scope.start.day != 1 or not month_end:
-        return "period"
-    responses = scope.responses()
-    per_month = (
-        responses.annotate(month=TruncMonth("encounter__date"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("n", flat=True)
-    )
-    if any(0 < n < minimum for n in per_month):
-        return "few"
-    if scope.program is None:
-        per_program = (
-            responses.values("encounter__program")
-            .annotate(n=Count("pk"))
-            .values_list("n", flat=True)
-        )
-        if any(0 < n < minimum for n in per_program):
-            return "few"
-    return ""
-
-
-WITHHELD_REASONS = {
-    "period": "Survey figures are shown for whole calendar months only.",
-    "few": "Survey figures are withheld: a month or a program in this period has answers "
-    "from fewer than {minimum} people.",
-}

@@ -49,9 +49,35 @@ def to_json(figures: dict[str, Any]) -> str:
     return json.dumps(plain(figures), indent=2, ensure_ascii=False)
 
 
+# What a withheld survey figure reads in the CSV and the spreadsheet; its reason is under
+# the section "withheld" (JSON keeps the figure null and gives the same "withheld").
+WITHHELD = "withheld"
+
+
 def rows(figures: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
-    """Every figure as (section, item, value): the CSV's lines and the spreadsheet's."""
-    data = plain(figures)
+    """Every figure as (section, item, value): the CSV's lines and the spreadsheet's. A
+    withheld survey figure reads "withheld"; one nobody answered stays empty."""
+    withheld = figures.get("withheld") or {}
+    for section, item, value in _rows(plain(figures)):
+        if value is None and _is_withheld(section, item, withheld):
+            value = WITHHELD
+        yield section, item, value
+
+
+def _is_withheld(section: str, item: str, withheld: dict[str, str]) -> bool:
+    """Whether the line (section, item) is a figure named in the figures' "withheld": a
+    summary figure by its key, a table's figures by the table ("alternatives": each
+    answer's count and total) or its row ("monthly.2025-04-01": that month's dollars)."""
+    if section == "summary":
+        return item in withheld
+    if section.startswith("alternatives."):
+        return "alternatives" in withheld and item in ("count", "total")
+    if section.startswith("monthly."):
+        return section in withheld and item == "gross_diversion_dollars"
+    return section in withheld
+
+
+def _rows(data: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
     for key, value in data.items():
         if key == "comparisons":
             for c in value:

@@ -1,12 +1,11 @@
 """The funder report's figures: clients, encounters, hours, billing by payer, support types
-and phases, survey aggregates (withheld below the minimum), staff and supervision."""
+and phases, survey aggregates (withheld by survey_privacy's rule), staff and supervision."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Avg,
     Count,
@@ -29,14 +28,13 @@ from encounters.models import (
 from encounters.reporting.figures import (
     CENT,
     EMERGENCY,
-    WITHHELD_REASONS,
     ZERO,
     Scope,
     money,
     program_cost,
     share,
-    withholding,
 )
+from encounters.survey_privacy import answered
 from programs.models import Role
 
 
@@ -103,53 +101,50 @@ def _percent(part: int, whole: int) -> Decimal | None:
 
 
 def _survey_aggregates(scope: Scope) -> dict[str, Any]:
-    """The survey's aggregates. Each is withheld (None) when the scope is withheld (see
-    `withholding`) or when fewer than SURVEY_MIN_RESPONSES people answered that question."""
-    minimum = settings.SURVEY_MIN_RESPONSES
-    responses = scope.responses()
-    agg = responses.aggregate(
+    """The survey's aggregates. Each is withheld (None, with its reason under "withheld")
+    when its question's cells may not be shown (survey_privacy); the counts of surveys are
+    not answers and are always given."""
+    disclosure = scope.survey_disclosure()
+    agg = scope.responses().aggregate(
         surveys=Count("pk"),
         satisfaction_mean=Avg("satisfaction"),
-        satisfaction_n=Count("satisfaction"),
         wellbeing_mean=Avg("wellbeing"),
-        wellbeing_n=Count("wellbeing"),
         other_yes=Count("pk", filter=Q(other_services=YesNo.YES)),
-        other_answered=Count("pk", filter=~Q(other_services="")),
+        other_answered=Count("pk", filter=answered("other_services")),
         relapse_yes=Count("pk", filter=Q(relapse=YesNo.YES)),
-        relapse_answered=Count("pk", filter=~Q(relapse="")),
+        relapse_answered=Count("pk", filter=answered("relapse")),
         emergency=Count("pk", filter=Q(alternative__in=EMERGENCY)),
-        alternative_answered=Count("pk", filter=~Q(alternative="")),
         **{f"sat_{i}": Count("pk", filter=Q(satisfaction=i)) for i in range(1, 6)},
     )
-    surveys = agg["surveys"]
-    reason = withholding(scope) if surveys else ""
 
     def mean(value: Any) -> Decimal | None:
         return None if value is None else Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
 
-    def enough(n: int) -> bool:
-        return not reason and (n == 0 or n >= minimum)
-
     change = _wellbeing_change(scope)
-    sat_ok = enough(agg["satisfaction_n"])
+    # Each figure, with the question whose cells decide it.
+    figures: dict[str, tuple[Any, str]] = {
+        "satisfaction_mean": (mean(agg["satisfaction_mean"]), disclosure.reason("satisfaction")),
+        "satisfaction_distribution": (
+            {str(i): agg[f"sat_{i}"] for i in range(1, 6)},
+            disclosure.reason("satisfaction"),
+        ),
+        "wellbeing_mean": (mean(agg["wellbeing_mean"]), disclosure.reason("wellbeing")),
+        "wellbeing_change": (change, disclosure.change_reason(change["clients"])),
+        "other_services_yes": (agg["other_yes"], disclosure.reason("other_services")),
+        "other_services_answered": (agg["other_answered"], disclosure.reason("other_services")),
+        "relapses_reported": (agg["relapse_yes"], disclosure.reason("relapse")),
+        "relapse_answered": (agg["relapse_answered"], disclosure.reason("relapse")),
+        "would_have_used_emergency_services": (
+            agg["emergency"],
+            disclosure.reason("alternative"),
+        ),
+    }
+    withheld = {key: reason for key, (_, reason) in figures.items() if reason}
     return {
-        "surveys": surveys,
-        "survey_figures_withheld": bool(reason),
-        "withheld_reason": WITHHELD_REASONS[reason].format(minimum=minimum) if reason else "",
-        "satisfaction_mean": mean(agg["satisfaction_mean"]) if sat_ok else None,
-        "satisfaction_distribution": {str(i): agg[f"sat_{i}"] for i in range(1, 6)}
-        if sat_ok
-        else None,
-        "wellbeing_mean": mean(agg["wellbeing_mean"]) if enough(agg["wellbeing_n"]) else None,
-        # A change over fewer clients than the minimum would be a few people's own change.
-        "wellbeing_change": change if enough(change["clients"]) else None,
-        "other_services_yes": agg["other_yes"] if enough(agg["other_answered"]) else None,
-        "other_services_answered": agg["other_answered"] if enough(agg["other_answered"]) else None,
-        "relapses_reported": agg["relapse_yes"] if enough(agg["relapse_answered"]) else None,
-        "relapse_answered": agg["relapse_answered"] if enough(agg["relapse_answered"]) else None,
-        "would_have_used_emergency_services": agg["emergency"]
-        if enough(agg["alternative_answered"])
-        else None,
+        "surveys": agg["surveys"],
+        "survey_figures_withheld": bool(withheld),
+        "withheld": withheld,
+        **{key: None if reason else value for key, (value, reason) in figures.items()},
     }
 
 

@@ -31,6 +31,25 @@ SATISFACTION_ENDS = ("Not at all satisfied", "Very satisfied")
 MINUS = "\N{MINUS SIGN}"  # a loss reads as a minus, not a hyphen
 # Charts sit two to a row; drawn this size, their text prints at about 8 pt.
 HALF_WIDTH, CHART_HEIGHT = 320, 170
+WITHHELD, NO_ANSWERS = "withheld", "no answers"
+# How the withheld notice names each figure (the keys of the figures' "withheld").
+FIGURE_NAMES = {
+    "satisfaction_mean": "mean satisfaction",
+    "satisfaction_distribution": "satisfaction answers by point",
+    "wellbeing_mean": "mean well-being",
+    "wellbeing_change": "change in well-being",
+    "other_services_yes": "other services used",
+    "other_services_answered": "other services used",
+    "relapses_reported": "relapses",
+    "relapse_answered": "relapses",
+    "would_have_used_emergency_services": "emergency services otherwise used",
+    "alternatives": "what people would have done, by answer",
+    "gross_diversion_dollars": "gross diversion dollars",
+    "net_savings": "net savings",
+    "return_ratio": "return",
+    "net_savings_per_client": "net savings per client",
+    "net_savings_per_client_year": "net savings per client per year",
+}
 
 
 def render_pdf(figures: dict[str, Any], *, generated: dt.datetime | None = None) -> bytes:
@@ -105,6 +124,20 @@ def month_text(value: Any) -> str:
     return f"{day:%B %Y}"
 
 
+def withheld_notes(withheld: dict[str, str]) -> list[tuple[str, str]]:
+    """The withheld figures as (which figures, why), one line per reason, in the order
+    the figures come: "mean satisfaction, satisfaction answers by point", "Fewer than..."."""
+    names: dict[str, list[str]] = {}
+    for key, reason in withheld.items():
+        if key.startswith("monthly."):
+            name = f"gross diversion dollars of {month_text(key.removeprefix('monthly.'))}"
+        else:
+            name = FIGURE_NAMES.get(key, key.replace("_", " "))
+        if name not in names.setdefault(reason, []):
+            names[reason].append(name)
+    return [(", ".join(figures).capitalize(), reason) for reason, figures in names.items()]
+
+
 def _dec(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
@@ -134,11 +167,14 @@ def _common(f: dict[str, Any], generated: dt.datetime) -> dict[str, Any]:
         "program": scope["program"] or ALL_PROGRAMS,
         "period": f"{day_text(scope['start'])} to {day_text(scope['end'])}",
         "generated": timezone.localtime(generated),
-        "withheld": bool(f.get("survey_figures_withheld")),
-        "withheld_reason": f.get("withheld_reason") or "",
+        "withheld_notes": withheld_notes(f.get("withheld") or {}),
         "min_responses": settings.SURVEY_MIN_RESPONSES,
-        # What a survey figure with no value says: withheld (too few answers) or none given.
-        "survey_missing": "withheld" if f.get("survey_figures_withheld") else "no answers",
+        # What each survey figure without a value says: withheld (and the notice says why)
+        # or that no one answered.
+        "missing": {
+            key: WITHHELD if key in (f.get("withheld") or {}) else NO_ANSWERS
+            for key in FIGURE_NAMES
+        },
         "encounters": number_text(f["encounters"]),
         "clients_served": number_text(f["clients_served"]),
         "surveys": number_text(f["surveys"]),
@@ -183,7 +219,7 @@ def _cost_savings(f: dict[str, Any]) -> dict[str, Any]:
         height=CHART_HEIGHT,
     )
     gross_chart = None
-    if not f["survey_figures_withheld"]:
+    if not any(m["gross_diversion_dollars"] is None for m in f["monthly"]):
         gross_chart = charts.bar_chart(
             [
                 (label, _dec(m["gross_diversion_dollars"]))
@@ -221,6 +257,7 @@ def _cost_savings(f: dict[str, Any]) -> dict[str, Any]:
             if f["alternatives"][c["alternative"]].get("priced_by_date")
         ],
         "not_costed": [a["label"] for a in alternatives if a["unit_cost"] is None],
+        "alternatives_withheld": (f.get("withheld") or {}).get("alternatives", ""),
         "gross": money_text(f["gross_diversion_dollars"]),
         "net": money_text(f["net_savings"]),
         "net_is_loss": f["net_savings"] is not None and _dec(f["net_savings"]) < 0,

@@ -8,7 +8,6 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
@@ -24,16 +23,25 @@ from encounters.models import (
 from encounters.reporting.figures import (
     CENT,
     COMPARISONS,
-    WITHHELD_REASONS,
     ZERO,
     Scope,
     costs_in_force,
     money,
     program_cost,
     share,
-    withholding,
 )
 from encounters.reporting.models import AlternativeCost
+from encounters.survey_privacy import SurveyDisclosure, answered
+
+# The figures of the whole period drawn from the answers, withheld together.
+PERIOD_FIGURES = (
+    "alternatives",
+    "gross_diversion_dollars",
+    "net_savings",
+    "return_ratio",
+    "net_savings_per_client",
+    "net_savings_per_client_year",
+)
 
 
 def cost_savings(
@@ -50,9 +58,11 @@ def cost_savings(
     enc = scope.encounters().aggregate(
         encounters=Count("pk"), clients=Count("client", distinct=True)
     )
-    responses = scope.responses()
-    surveys = responses.count()
-    reason = withholding(scope) if surveys else ""
+    surveys = scope.responses().count()
+    disclosure = scope.survey_disclosure()
+    # Every figure below but the counts of encounters and surveys is built from the
+    # answers to "what would you have done", so that question's cells decide them all.
+    reason = disclosure.reason("alternative")
     priced = _priced_answers(scope)
     by_code: dict[str, tuple[int, Decimal]] = {}
     by_month: dict[Any, dict[str, tuple[int, Decimal]]] = {}
@@ -62,9 +72,6 @@ def cost_savings(
         prev = by_code.get(code, (0, ZERO))
         by_code[code] = (prev[0] + n, prev[1] + (total or ZERO))
         by_month.setdefault(month, {})[code] = (n, total or ZERO)
-    answered = sum(n for n, _ in by_code.values())
-    if answered and answered < settings.SURVEY_MIN_RESPONSES:
-        reason = reason or "few"
     withheld = bool(reason)
     in_force = costs_in_force(scope.organization, scope.end)
     used = _costs_used(scope) if not withheld else []
@@ -102,6 +109,10 @@ def cost_savings(
     )
     clients = enc["clients"]
     per_client = money(net / clients) if net is not None and clients else None
+    monthly = _monthly(scope, by_month, disclosure)
+    reasons = dict.fromkeys(PERIOD_FIGURES, reason) if reason else {}
+    reasons |= {f"monthly.{m['month'].isoformat()}": m.pop("reason") for m in monthly}
+    reasons = {key: why for key, why in reasons.items() if why}
     return {
         "report": "cost-savings",
         "scope": scope.describe(),
@@ -110,10 +121,8 @@ def cost_savings(
         "clients_served": clients,
         "surveys": surveys,
         "response_rate": share(surveys, enc["encounters"]),
-        "survey_figures_withheld": withheld,
-        "withheld_reason": WITHHELD_REASONS[reason].format(minimum=settings.SURVEY_MIN_RESPONSES)
-        if reason
-        else "",
+        "survey_figures_withheld": bool(reasons),
+        "withheld": reasons,
         "alternatives": alternatives,
         "costs_used": used,
         "gross_diversion_dollars": gross_total,
@@ -127,7 +136,7 @@ def cost_savings(
         "net_savings_per_client_year": money(per_client * 365 / scope.days)
         if per_client is not None
         else None,
-        "monthly": _monthly(scope, by_month, withheld),
+        "monthly": monthly,
         "examples_in_use": any(a["is_example"] and a["count"] for a in alternatives.values()),
         "comparisons": COMPARISONS,
     }
@@ -151,7 +160,7 @@ def _priced_answers(scope: Scope) -> list[tuple[Any, str, int, Decimal | None]]:
     """(month, alternative, answers, their cost) in one query."""
     return list(
         scope.responses()
-        .exclude(alternative="")
+        .filter(answered("alternative"))
         .annotate(month=TruncMonth("encounter__date"), cost=_cost_on_date())
         .values_list("month", "alternative")
         .annotate(n=Count("pk"), total=Sum("cost"))
@@ -188,10 +197,13 @@ def _costs_used(scope: Scope) -> list[dict[str, Any]]:
 
 
 def _monthly(
-    scope: Scope, by_month: dict[Any, dict[str, tuple[int, Decimal]]], withheld: bool
+    scope: Scope,
+    by_month: dict[Any, dict[str, tuple[int, Decimal]]],
+    disclosure: SurveyDisclosure,
 ) -> list[dict[str, Any]]:
     """Encounters, surveys and gross diversion dollars per calendar month of the period,
-    every month listed (a month with nothing is a zero)."""
+    every month listed (a month with nothing is a zero). Each month's dollars are shown or
+    withheld on that month's own cells; "reason" says why they are withheld."""
     encounters = dict(
         scope.encounters()
         .annotate(month=TruncMonth("date"))
@@ -210,14 +222,17 @@ def _monthly(
     month = scope.start.replace(day=1)
     while month <= scope.end:
         answers = by_month.get(month, {})
+        reason = disclosure.reason("alternative", month=month)
         rows.append(
             {
                 "month": month,
                 "encounters": encounters.get(month, 0),
-                "surveys": None if withheld else surveys.get(month, 0),
+                # How many answered, not what: shown as the period's count is.
+                "surveys": surveys.get(month, 0),
                 "gross_diversion_dollars": None
-                if withheld
+                if reason
                 else money(sum((t for _, t in answers.values()), ZERO)),
+                "reason": reason,
             }
         )
         month = (month + dt.timedelta(days=32)).replace(day=1)

@@ -139,6 +139,24 @@ def _answer_many(s, n, phone, **answers):
     return phone
 
 
+def _answer_by_people(s, n, phone, **answers):
+    """n answers, each from a client of their own: n people (a client's answers in a
+    month count as one person's)."""
+    from encounters.models import Client
+
+    for _ in range(n):
+        client = Client.objects.create(
+            program=s.program,
+            code=f"RC-P{Client.objects.count():03}",
+            assigned_peer=s.peer,
+            enrolled_on=dt.date(2025, 1, 1),
+        )
+        encounter = _encounter(s, client=client, start_time=dt.time(8, Client.objects.count()))
+        url = phone.post(reverse("survey_handover", args=[encounter.pk]))["Location"]
+        phone.post(url, {**ANSWERS, **answers})
+    return phone
+
+
 def test_no_staff_page_shows_an_individual_answer(setup, client_for, settings):
     """One distinctive answer, then every page staff can open: none may show it."""
     s = setup
@@ -175,12 +193,12 @@ def test_figures_appear_only_from_the_minimum_number_of_answers(setup, client_fo
     s = setup
     settings.SURVEY_MIN_RESPONSES = 5
     phone = client_for(s.peer)
-    _answer_many(s, 4, phone)
+    _answer_by_people(s, 4, phone)
     manager = client_for(s.manager)
     march = {"month": "2025-03"}
     summary = manager.get(reverse("survey_results"), march).context["survey"]
     assert (summary.responses, summary.shown, summary.satisfaction_mean) == (4, False, None)
-    _answer_many(s, 1, phone, satisfaction="5")
+    _answer_by_people(s, 1, phone, satisfaction="5")
     summary = manager.get(reverse("survey_results"), march).context["survey"]
     assert summary.shown and summary.responses == 5
     assert str(summary.satisfaction_mean) == "2.6"  # (2+2+2+2+5) / 5
@@ -268,7 +286,7 @@ def test_all_programs_together_hide_when_one_program_is_below_the_minimum(
     s = setup
     settings.SURVEY_MIN_RESPONSES = 5
     phone = client_for(s.peer)
-    _answer_many(s, 5, phone)
+    _answer_by_people(s, 5, phone)
     small = program_in(org, name="Small")
     s.peer.programs.add(small)
     from encounters.models import Client

@@ -180,30 +180,50 @@ def test_a_manager_of_many_programs_sees_at_most_four_panels(setup, org, program
     assert all(scope.program is not None for scope in scopes)
 
 
-def test_a_month_under_the_survey_minimum_hides_every_months_mean(setup, org, settings):
+def _people(s, n):
+    """n clients of the program, each a person of their own."""
+    return [
+        Client.objects.create(
+            program=s.program,
+            code=f"RC-D{Client.objects.count():03}",
+            assigned_peer=s.peer,
+            enrolled_on=dt.date(2024, 1, 1),
+        )
+        for _ in range(n)
+    ]
+
+
+def test_a_month_under_the_survey_minimum_hides_its_mean_and_the_periods(setup, org, settings):
     s = setup
     settings.SURVEY_MIN_RESPONSES = 5
     today = org.today()
     this_month = today.replace(day=1)
-    last_month = this_month - dt.timedelta(days=1)
-    for e in _log(s, 5, day=this_month, step=0):
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    people = _people(s, 5)
+    for person in people:
+        (e,) = _log(s, 1, day=this_month, client=person)
         _answer(e, satisfaction=4)
-    earlier = _log(s, 5, day=last_month, step=0)
+    earlier = [_log(s, 1, day=last_month, client=person)[0] for person in people]
     for e in earlier[:4]:
         _answer(e, satisfaction=2)
     scope = _window(today, org=org)
 
     months = {m.month: m for m in satisfaction_by_month(scope)}
-    assert (months[last_month.replace(day=1)].surveys, months[this_month].surveys) == (4, 5)
-    assert months[last_month.replace(day=1)].withheld and not months[this_month].withheld
-    # The 90-day mean and this month's would give last month's away: no month shows one.
-    assert all(m.mean is None for m in months.values())
+    assert (months[last_month].surveys, months[this_month].surveys) == (4, 5)
+    assert months[last_month].withheld and months[last_month].mean is None
+    assert "fewer than 5 people" in months[last_month].reason.lower()
+    # Each month decides on its own cells: this month's five people are shown. The period's
+    # mean, which with this month's would give last month's away, is withheld instead.
+    assert months[this_month].mean == D("4.00") and not months[this_month].withheld
+    cards = dashboard(s.admin, today)["panels"][0]["cards"]
+    assert cards["satisfaction"] is None and cards["satisfaction_withheld"]
 
     _answer(earlier[4], satisfaction=3)
     months = {m.month: m for m in satisfaction_by_month(scope)}
-    assert months[last_month.replace(day=1)].mean == D("2.20")
+    assert months[last_month].mean == D("2.20")
     assert months[this_month].mean == D("4.00")
     assert not any(m.withheld for m in months.values())
+    assert dashboard(s.admin, today)["panels"][0]["cards"]["satisfaction"] == D("3.10")
 
 
 def test_the_home_page_query_count_does_not_grow_with_encounters(setup, org, client_for):

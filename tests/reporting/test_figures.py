@@ -18,13 +18,14 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from encounters.models import SurveyResponse
+from encounters.models import Client, SurveyResponse
 from encounters.reporting import formats
 from encounters.reporting.figures import Scope, program_cost
 from encounters.reporting.funder import funder
 from encounters.reporting.models import AlternativeCost, ProgramCost
 from encounters.reporting.savings import cost_savings
 from encounters.services.encounters import encounter_save
+from encounters.survey_privacy import PERIOD_NOT_WHOLE_MONTHS
 from tests.encounters.conftest import encounter_input
 
 pytestmark = pytest.mark.django_db
@@ -58,8 +59,6 @@ def data(setup: Any, settings: Any) -> Any:
     settings.SURVEY_MIN_RESPONSES = 1
     org = setup.program.organization
     clients = {"a": setup.client, "b": setup.client}
-    from encounters.models import Client
-
     clients["b"] = Client.objects.create(
         program=setup.program,
         code="RC-003",
@@ -345,59 +344,77 @@ def test_the_query_count_does_not_grow_with_the_data(data):
 # --- privacy: no figure from a few people's answers, whatever the period --------------------
 
 
-def test_a_month_with_few_answers_withholds_every_month(data, settings):
-    settings.SURVEY_MIN_RESPONSES = 2  # April 2, May 2, June 1 answers
+def test_a_month_with_few_people_withholds_its_own_figures_and_the_periods(data, settings):
+    settings.SURVEY_MIN_RESPONSES = 2  # April and May: clients a and b; June: a alone
     f = cost_savings(data.scope)
-    assert f["survey_figures_withheld"] and "fewer than 2 people" in f["withheld_reason"]
-    assert all(m["gross_diversion_dollars"] is None and m["surveys"] is None for m in f["monthly"])
+    june = "Fewer than 2 people answered this question in Recovery Coaching in June 2025."
+    assert f["gross_diversion_dollars"] is None and f["withheld"]["gross_diversion_dollars"] == june
+    assert f["withheld"]["monthly.2025-06-01"] == june
+    # Each month decides on its own cells: April and May are shown, June is not, and the
+    # period's total (which would give June away as total minus April and May) is withheld.
+    assert [(m["gross_diversion_dollars"], m["surveys"]) for m in f["monthly"]] == [
+        (Decimal("750.00"), 2),
+        (Decimal("2250.00"), 2),
+        (None, 1),  # how many answered is shown, as the period's count is; not what
+    ]
     assert f["encounters"] == 6  # not a survey figure
 
 
 def test_a_period_that_is_not_whole_months_withholds_survey_figures(data):
     cut = Scope(data.scope.organization, dt.date(2025, 4, 2), dt.date(2025, 6, 30), data.program)
     f = cost_savings(cut)
-    assert f["survey_figures_withheld"] and "whole calendar months" in f["withheld_reason"]
-    assert funder(cut)["satisfaction_mean"] is None
+    assert f["survey_figures_withheld"]
+    assert f["withheld"]["gross_diversion_dollars"] == PERIOD_NOT_WHOLE_MONTHS
+    g = funder(cut)
+    assert g["satisfaction_mean"] is None
+    assert g["withheld"]["satisfaction_mean"] == PERIOD_NOT_WHOLE_MONTHS
 
 
 def test_the_organization_is_withheld_when_one_program_has_few_answers(data, settings, program_in):
     settings.SURVEY_MIN_RESPONSES = 5
     org = data.scope.organization
-    # Another program whose 5 answers bring each month over the minimum; this one has 5.
+    # Another program with five people answering each month; this one has two, two, one.
     other = program_in(org, name="Other")
     data.peer.programs.add(other)
-    from encounters.models import Client
-
-    person = Client.objects.create(
-        program=other, code="OT-1", assigned_peer=data.peer, enrolled_on=dt.date(2025, 1, 1)
-    )
-    for day in (dt.date(2025, 4, 3), dt.date(2025, 5, 7), dt.date(2025, 6, 4)) * 2:
-        enc = _encounter(data, person, day)
-        SurveyResponse.objects.create(
-            encounter=enc, organization=org, channel="handover", alternative="jail",
-            satisfaction=2, submitted_on=day,
-        )  # fmt: skip
+    for i in range(5):
+        person = Client.objects.create(
+            program=other, code=f"OT-{i}", assigned_peer=data.peer, enrolled_on=dt.date(2025, 1, 1)
+        )
+        for day in (dt.date(2025, 4, 3), dt.date(2025, 5, 7), dt.date(2025, 6, 4)):
+            enc = _encounter(data, person, day)
+            SurveyResponse.objects.create(
+                encounter=enc, organization=org, channel="handover", alternative="jail",
+                satisfaction=2, submitted_on=day,
+            )  # fmt: skip
     whole = Scope(org, *Q2)
     assert cost_savings(whole)["survey_figures_withheld"]  # org minus "Other" = this program
+    assert not cost_savings(Scope(org, *Q2, program=other))["survey_figures_withheld"]
     settings.SURVEY_MIN_RESPONSES = 1
     assert not cost_savings(whole)["survey_figures_withheld"]
 
 
 def test_each_question_needs_the_minimum_of_answers(data, settings):
-    # Every month has two or more surveys, but only one person answered well-being.
+    # Every month has two people answering each question but well-being, which one person
+    # answered, in April only.
     SurveyResponse.objects.filter(encounter__program=data.program).update(wellbeing=None)
-    for day, wellbeing in ((dt.date(2025, 4, 20), 9), (dt.date(2025, 6, 20), None)):
-        enc = _encounter(data, data.client, day)
+    b = Client.objects.get(code="RC-003")
+    for who, day, answers in (
+        (data.client, dt.date(2025, 4, 20), {"wellbeing": 9}),
+        (b, dt.date(2025, 6, 20), {"satisfaction": 4, "alternative": "none",
+                                   "other_services": "no", "relapse": "no"}),
+    ):  # fmt: skip
+        enc = _encounter(data, who, day)
         SurveyResponse.objects.create(
             encounter=enc, organization=data.scope.organization, channel="handover",
-            wellbeing=wellbeing, submitted_on=day,
+            submitted_on=day, **answers,
         )  # fmt: skip
     settings.SURVEY_MIN_RESPONSES = 2
     f = funder(data.scope)
-    assert not f["survey_figures_withheld"]
     assert f["wellbeing_mean"] is None
-    assert f["wellbeing_change"] == {"clients": 0, "mean": None}
-    assert f["satisfaction_mean"] == Decimal("4.40")
+    # Stricter than before: the change rests on the same well-being cells, so it goes too.
+    assert f["wellbeing_change"] is None
+    assert set(f["withheld"]) == {"wellbeing_mean", "wellbeing_change"}
+    assert f["satisfaction_mean"] == Decimal("4.33")  # (5 + 4 + 5 + 3 + 5 + 4) / 6
 
 
 def test_a_wellbeing_change_over_fewer_clients_than_the_minimum_is_withheld(data, settings):

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from encounters.models import SurveyResponse
+from encounters.models import Client, SurveyResponse
 from encounters.reporting import events as report_events
 from encounters.reporting import formats, schedules, services
 from encounters.reporting.figures import Scope
@@ -48,15 +48,24 @@ ANSWERS = [
 
 @pytest.fixture
 def march(setup) -> Any:
-    """Six encounters in March 2025, each with a survey answer; what the alternatives cost;
-    the program's cost for the quarter."""
+    """Six encounters in March 2025 with six clients, each with a survey answer (six
+    people: one person's answers count once, whatever their number); what the
+    alternatives cost; the program's cost for the quarter."""
     org = setup.program.organization
     question_set = survey_current(org)
     for i, alternative in enumerate(ANSWERS):
+        client = setup.client
+        if i:
+            client = Client.objects.create(
+                program=setup.program,
+                code=f"RC-1{i:02}",
+                assigned_peer=setup.peer,
+                enrolled_on=dt.date(2025, 1, 1),
+            )
         encounter, _ = encounter_save(
             actor=setup.peer.user,
             peer=setup.peer,
-            data=encounter_input(setup, date=dt.date(2025, 3, 3 + i)),
+            data=encounter_input(setup, client=client, date=dt.date(2025, 3, 3 + i)),
         )
         SurveyResponse.objects.create(
             encounter=encounter,

@@ -1,0 +1,194 @@
+"""Which survey figures may be shown: one decision for every report, page and export
+(DOMAIN.md, "Small numbers").
+
+Cells. The answers are counted in cells: one program x one calendar month (of the
+encounter's date) x one question. A cell's n is the number of people who gave that question
+a substantive answer (`answered`): a rating, a chosen alternative, "yes" or "no"; "I'd
+rather not say" and a blank say nothing and are not counted, in n or in any figure's
+denominator. People, not answers: a client's answers count once however many encounters
+they had in the month (an encounter without a named client, a group or outreach, counts as
+one person). A cell is withheld when 0 < n < SURVEY_MIN_RESPONSES (`cell_withheld`).
+
+Figures. Every survey figure shown or exported (a mean, a count, a distribution, a share,
+a dollar total) is built from one question's answers over a set of whole cells: those of
+one program or several (an organization, a manager's programs) over whole calendar months
+(the last may run to today). It is shown only when none of its cells is withheld (and the
+period is whole months); a figure for one month decides on that month's cells alone.
+
+Why no combination of shown figures can reveal a withheld cell. A withheld cell's answers
+enter no figure that is shown: every figure whose cells include it is withheld with it
+(the organization's total, the period's total, that month's figure, all programs on the
+survey page). Every figure shown is therefore a sum (or a ratio of sums) over cells that
+are not withheld, each holding the answers of at least the minimum of people or of none.
+The difference of two such sums (the organization minus its other programs, a quarter
+minus two of its months, all programs minus one) is again a sum over cells that are not
+withheld, and so is any other combination: nothing shown depends on a withheld cell at
+all. This is cell suppression with its complementary suppression decided at once, for all
+scopes and periods, because the cells are fixed and every total containing a small one is
+withheld.
+
+Limits, named so that they are not mistaken for covered: the month that runs to today
+grows day by day, so two views on successive days differ by one day's answers; a report of
+a past period run again after answers were imported into it, or an encounter moved,
+differs by those answers; the well-being change (each client's first to latest answer in
+the period) is not a sum over cells, so it is shown only over whole shown cells and at
+least the minimum of clients, which narrows but does not close differencing over periods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import TruncMonth
+
+from encounters.models import SurveyResponse, YesNo
+from programs.models import Organization, Program
+
+QUESTIONS = ("satisfaction", "wellbeing", "alternative", "other_services", "relapse")
+QUESTION_NAMES = {
+    "satisfaction": "Satisfaction",
+    "wellbeing": "Well-being",
+    "alternative": "What they would have done without a peer",
+    "other_services": "Other services used",
+    "relapse": "Relapse",
+}
+
+PERIOD_NOT_WHOLE_MONTHS = "Survey figures are shown for whole calendar months only."
+FEW_PEOPLE = "Fewer than {minimum} people answered this question in {cells}."
+FEW_CLIENTS = "Fewer than {minimum} clients answered the well-being question twice in this period."
+
+
+def answered(question: str) -> Q:
+    """The responses that give `question` a substantive answer: a rating, a chosen
+    alternative, "yes" or "no"."""
+    if question in ("satisfaction", "wellbeing"):
+        return Q(**{f"{question}__isnull": False})
+    if question == "alternative":
+        return ~Q(alternative="")
+    if question in ("other_services", "relapse"):
+        return Q(**{f"{question}__in": (YesNo.YES, YesNo.NO)})
+    raise ValueError(f"unknown survey question {question!r}")
+
+
+def cell_withheld(people: int, minimum: int) -> bool:
+    """A cell is withheld when some people, but fewer than `minimum`, answered its question."""
+    return 0 < people < minimum
+
+
+def whole_months(start: dt.date, end: dt.date, today: dt.date) -> bool:
+    """A period is whole calendar months when it starts on a first of the month and ends on
+    a month's last day or on today."""
+    last_day = (end.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return start.day == 1 and end in (last_day, today)
+
+
+@dataclass(frozen=True)
+class Cell:
+    program_id: int
+    program: str
+    month: dt.date
+    question: str
+
+
+@dataclass(frozen=True)
+class SurveyDisclosure:
+    """What may be shown of the survey figures over one set of whole cells."""
+
+    whole_months: bool
+    minimum: int
+    people: dict[Cell, int] = field(default_factory=dict)  # every cell with answers
+
+    def withheld_cells(self, question: str, *, month: dt.date | None = None) -> list[Cell]:
+        return [
+            cell
+            for cell, n in self.people.items()
+            if cell.question == question
+            and (month is None or cell.month == month)
+            and cell_withheld(n, self.minimum)
+        ]
+
+    def answered(self, question: str, *, month: dt.date | None = None) -> bool:
+        """Whether anyone answered `question` in the period (or in `month`)."""
+        return any(
+            cell.question == question and (month is None or cell.month == month)
+            for cell in self.people
+        )
+
+    def reason(self, question: str, *, month: dt.date | None = None) -> str:
+        """Why the figures of `question` over the period (or over one `month` of it) are
+        withheld, or "" when they may be shown. Without any answer there is nothing to
+        withhold: the figure is simply empty."""
+        if not self.answered(question, month=month):
+            return ""
+        if not self.whole_months:
+            return PERIOD_NOT_WHOLE_MONTHS
+        small = self.withheld_cells(question, month=month)
+        if not small:
+            return ""
+        cells = "; ".join(f"{c.program} in {c.month:%B %Y}" for c in small)
+        return FEW_PEOPLE.format(minimum=self.minimum, cells=cells)
+
+    def change_reason(self, clients: int) -> str:
+        """Why the well-being change over `clients` clients is withheld, or "": it needs
+        every well-being cell shown and at least the minimum of clients."""
+        if reason := self.reason("wellbeing"):
+            return reason
+        if cell_withheld(clients, self.minimum):
+            return FEW_CLIENTS.format(minimum=self.minimum)
+        return ""
+
+
+def survey_responses(
+    organization: Organization,
+    *,
+    start: dt.date,
+    end: dt.date,
+    programs: Iterable[Program] | QuerySet[Program] | None = None,
+) -> QuerySet[SurveyResponse]:
+    """Whole cells: every response of the organization, or of these whole programs, whose
+    encounter falls in the period. Figures are built over these and nothing narrower."""
+    qs = SurveyResponse.objects.filter(
+        organization=organization, encounter__date__gte=start, encounter__date__lte=end
+    )
+    return qs.filter(encounter__program__in=programs) if programs is not None else qs
+
+
+def survey_disclosure(
+    organization: Organization,
+    *,
+    start: dt.date,
+    end: dt.date,
+    programs: Iterable[Program] | QuerySet[Program] | None = None,
+) -> SurveyDisclosure:
+    """The people in each cell of the period (one query) and the period rule, from which
+    every survey figure over these cells is shown or withheld."""
+
+    def people(question: str) -> CombinedExpression:
+        said = answered(question)
+        return Count("encounter__client", distinct=True, filter=said) + Count(
+            "pk", filter=said & Q(encounter__client__isnull=True)
+        )
+
+    rows = (
+        survey_responses(organization, start=start, end=end, programs=programs)
+        .annotate(month=TruncMonth("encounter__date"))
+        .values("encounter__program", "encounter__program__name", "month")
+        .annotate(**{q: people(q) for q in QUESTIONS})
+        .order_by("encounter__program__name", "month")
+    )
+    counts = {
+        Cell(row["encounter__program"], row["encounter__program__name"], row["month"], q): row[q]
+        for row in rows
+        for q in QUESTIONS
+        if row[q]
+    }
+    return SurveyDisclosure(
+        whole_months=whole_months(start, end, organization.today()),
+        minimum=int(settings.SURVEY_MIN_RESPONSES),
+        people=counts,
+    )
