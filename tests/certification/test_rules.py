@@ -9,9 +9,12 @@ from decimal import Decimal as D
 import pytest
 
 from certification.rules import (
+    COMMON_REQUIREMENTS,
     CeuStatus,
     Reminder,
     ceu_standing,
+    is_hours_in_a_day,
+    is_quarter_hours,
     pace_needed,
     reminders_due,
     requirements_for_trail,
@@ -167,6 +170,7 @@ def test_renewal_reminders_at_60_30_and_7_days_and_the_nearest_one_on_a_late_run
     assert renewal(d(2025, 5, 31)) == {"2025-06-30/30"}
     assert renewal(d(2025, 6, 23)) == {"2025-06-30/7"}
     assert renewal(d(2025, 6, 25)) == {"2025-06-30/7"}  # same period: deduplicated later
+    assert renewal(d(2025, 6, 30)) == {"2025-06-30/7"}  # the last day: still the last reminder
     assert renewal(d(2025, 7, 1)) == set()  # expired: the lapse shows elsewhere
 
 
@@ -176,9 +180,41 @@ def test_each_trail_has_its_own_first_steps_and_the_same_state_steps():
     assert set(requirements_for_trail("employment")) > {"exam", "background_check", "attestation"}
 
 
+def test_a_trail_without_steps_of_its_own_has_only_the_state_steps():
+    assert requirements_for_trail("") == COMMON_REQUIREMENTS
+
+
 def test_every_checklist_code_is_a_requirement_the_app_knows():
     from certification.models import Requirement
     from certification.rules import COMMON_REQUIREMENTS, TRAIL_REQUIREMENTS
 
     codes = set(COMMON_REQUIREMENTS).union(*TRAIL_REQUIREMENTS.values())
     assert codes <= set(Requirement.values)
+
+
+# --- hours in one day (hours worked, hours of training attended) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("hours", "accepted"),
+    [
+        ("24", True),  # a whole day
+        ("24.25", False),  # a quarter hour more than a day has
+        ("23.75", True),
+        ("0", True),  # a day with no hours
+        ("-0.25", False),
+        ("8.1", False),  # not in quarter hours
+        ("8.5", True),
+        ("0.25", True),
+    ],
+)
+def test_hours_in_a_day_run_from_0_to_24_in_quarter_hours(hours, accepted):
+    assert is_hours_in_a_day(D(hours)) is accepted
+
+
+@pytest.mark.parametrize(
+    ("hours", "quarter"),
+    [("0", True), ("0.25", True), ("0.5", True), ("0.75", True), ("0.1", False), ("7.8", False)],
+)
+def test_quarter_hours(hours, quarter):
+    assert is_quarter_hours(D(hours)) is quarter

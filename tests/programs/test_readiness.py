@@ -7,10 +7,18 @@ import html
 import subprocess
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from programs.models import ReadinessAction, ReadinessAssessment, Role
-from programs.readiness import ACTION_NEEDED, DATE_NOT_LATER_THAN_TODAY
+from programs.readiness import (
+    ACTION_NEEDED,
+    DATE_NOT_LATER_THAN_TODAY,
+    TARGET_WITHIN_A_YEAR,
+    PlannedAction,
+    readiness_assessment_record,
+    readiness_plan_save,
+)
 from programs.rules import READINESS_STATEMENTS, readiness_verdict
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +161,58 @@ def test_a_future_assessment_date_is_refused_by_the_field(org, member_of, client
     assert response.status_code == 200
     assert DATE_NOT_LATER_THAN_TODAY.split("(")[0] in html.unescape(response.content.decode())
     assert not ReadinessAssessment.objects.exists()
+
+
+# ----- The plan's deadline (programs.rules.plan_deadline, READINESS_PLAN_DAYS) -------------
+ASSESSED = dt.date(2025, 3, 1)
+DEADLINE = dt.date(2026, 3, 1)  # 365 days after the assessment
+ONE_DAY = dt.timedelta(days=1)
+
+
+def _plan_with_target(org, member_of, target: dt.date) -> list[ReadinessAction]:
+    """A 7-of-10 assessment and its plan, the first 'no' aimed at `target`, the others at
+    the assessment's own day."""
+    manager = member_of(org, Role.PROGRAM_MANAGER)
+    assessment = readiness_assessment_record(
+        organization=org,
+        actor=manager.user,
+        assessed_on=ASSESSED,
+        answers={code: (i < 7, "") for i, code in enumerate(CODES)},
+    )
+    actions = {code: PlannedAction(f"Work on {code}", manager.user, ASSESSED) for code in CODES[7:]}
+    actions[CODES[7]] = PlannedAction("The one at the edge", manager.user, target)
+    return readiness_plan_save(assessment=assessment, actor=manager.user, actions=actions)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [DEADLINE - ONE_DAY, DEADLINE, ASSESSED],
+    ids=["the day before the deadline", "the deadline itself", "the assessment's own day"],
+)
+def test_a_plans_target_date_may_be_any_day_up_to_and_on_the_deadline(org, member_of, target):
+    saved = _plan_with_target(org, member_of, target)
+    assert {a.statement: a.target_date for a in saved}[CODES[7]] == target
+
+
+@pytest.mark.parametrize(
+    "target",
+    [DEADLINE + ONE_DAY, ASSESSED - ONE_DAY],
+    ids=["the day after the deadline", "the day before the assessment"],
+)
+def test_a_plans_target_date_after_the_deadline_or_before_the_assessment_is_refused(
+    org, member_of, target
+):
+    with pytest.raises(ValidationError) as err:
+        _plan_with_target(org, member_of, target)
+    assert err.value.message_dict == {
+        f"{CODES[7]}_target": [TARGET_WITHIN_A_YEAR.format(deadline=DEADLINE)]
+    }
+    assert not ReadinessAction.objects.exists()
+
+
+def test_the_deadline_is_read_from_readiness_plan_days(org, member_of, settings):
+    settings.READINESS_PLAN_DAYS = 30
+    assert _plan_with_target(org, member_of, dt.date(2025, 3, 31))
+    with pytest.raises(ValidationError) as err:
+        _plan_with_target(org, member_of, dt.date(2025, 4, 1))
+    assert TARGET_WITHIN_A_YEAR.format(deadline=dt.date(2025, 3, 31)) in err.value.messages

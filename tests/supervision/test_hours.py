@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -167,6 +168,16 @@ def test_hours_out_of_range_or_not_a_number_are_refused_by_their_day(
     assert 'value="6"' in _input(html, MON)  # what was typed stays
     assert "is-invalid" not in _input(html, MON)
     assert not HoursWorked.objects.exists() and _audits() == 0
+
+
+def test_the_service_takes_a_whole_day_of_24_hours_and_refuses_a_quarter_hour_more(team):
+    # certification.rules.is_hours_in_a_day: 0 to 24, in quarter hours.
+    assert hours_set(peer=team.peer, actor=None, days={MON: D(24), TUE: D(0)}) == 2
+    assert _stored(team.peer) == {MON: D(24), TUE: D(0)}
+    with pytest.raises(ValidationError) as err:
+        hours_set(peer=team.peer, actor=None, days={WED: D("24.25")})
+    assert err.value.message_dict == {"hours": [HOURS_RANGE]}
+    assert _stored(team.peer) == {MON: D(24), TUE: D(0)} and _audits() == 1
 
 
 def test_hours_on_a_day_still_to_come_are_refused_by_that_day(team, client_for):

@@ -1,5 +1,5 @@
-"""The rules of supervision: who may supervise (3 years of license, or 20 hours of
-clinical-supervision CEUs)."""
+"""The rules of supervision, pure: who may supervise (3 years of license, or 20 hours of
+clinical-supervision CEUs) and how much supervision a month's hours need (1 hour per 20)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import pytest
 
 from supervision import rules
 from tests.supervision.factories import DAY
-
-pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
@@ -40,3 +38,83 @@ def test_without_a_license_type_nobody_is_eligible():
     assert not rules.supervisor_eligible_on(
         DAY, license_type="", licensed_on=dt.date(2000, 1, 1), ceu_hours=Decimal(50)
     )
+
+
+def test_with_twenty_ceus_a_supervisor_is_eligible_from_the_day_of_licensure():
+    licensed = dt.date(2025, 3, 4)
+    for day, eligible in [(licensed - dt.timedelta(days=1), False), (licensed, True)]:
+        assert (
+            rules.supervisor_eligible_on(
+                day, license_type="social_worker", licensed_on=licensed, ceu_hours=Decimal(20)
+            )
+            is eligible
+        )
+
+
+def test_three_years_of_licensure_are_counted_from_settings(settings):
+    assert rules.eligible_from(dt.date(2022, 3, 4)) == dt.date(2025, 3, 4)
+    assert rules.eligible_from(None) is None
+    settings.SUPERVISOR_YEARS_LICENSED = 5
+    assert rules.eligible_from(dt.date(2022, 3, 4)) == dt.date(2027, 3, 4)
+    settings.SUPERVISOR_CEU_HOURS = Decimal(10)
+    assert rules.supervisor_eligible_on(
+        DAY, license_type="social_worker", licensed_on=dt.date(2025, 1, 1), ceu_hours=Decimal(10)
+    )
+
+
+def test_a_leap_day_license_reaches_three_years_on_february_28():
+    assert rules.eligible_from(dt.date(2020, 2, 29)) == dt.date(2023, 2, 28)
+    assert not rules.supervisor_eligible_on(
+        dt.date(2023, 2, 27),
+        license_type="social_worker",
+        licensed_on=dt.date(2020, 2, 29),
+        ceu_hours=Decimal(0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("hours", "minutes"),
+    [("0", "0"), ("0.25", "0.75"), ("1", "3"), ("19.75", "59.25"), ("20", "60"), ("160", "480")],
+)
+def test_the_ratio_owes_three_minutes_of_supervision_per_hour_worked(hours, minutes):
+    assert rules.required_minutes(Decimal(hours)) == Decimal(minutes)
+    assert str(rules.required_minutes(Decimal(hours))) == str(
+        Decimal(minutes).quantize(Decimal("0.01"))
+    )
+
+
+def test_the_minutes_per_hour_come_from_settings(settings):
+    settings.SUPERVISION_MINUTES_PER_HOUR_WORKED = Decimal("1.5")
+    assert rules.required_minutes(Decimal(20)) == Decimal(30)
+
+
+@pytest.mark.parametrize(
+    ("hours", "received", "balance", "compliant"),
+    [("20", 60, 0, True), ("20", 59, -1, False), ("20", 61, 1, True), ("0", 0, 0, True)],
+)
+def test_a_month_complies_when_its_signed_minutes_cover_what_its_hours_owe(
+    hours, received, balance, compliant
+):
+    ratio = rules.month_ratio(Decimal(hours), received)
+    assert (ratio.hours_worked, ratio.required_minutes, ratio.received_minutes) == (
+        Decimal(hours),
+        rules.required_minutes(Decimal(hours)),
+        received,
+    )
+    assert (ratio.balance_minutes, ratio.compliant) == (balance, compliant)
+
+
+@pytest.mark.parametrize(
+    ("year", "month", "last"),
+    [(2025, 2, 28), (2024, 2, 29), (2025, 4, 30), (2025, 12, 31), (2025, 1, 31)],
+)
+def test_a_month_runs_from_its_first_to_its_last_calendar_day(year, month, last):
+    assert rules.month_bounds(year, month) == (dt.date(year, month, 1), dt.date(year, month, last))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "minutes"),
+    [((9, 0), (10, 0), 60), ((9, 45), (10, 15), 30), ((9, 0), (9, 1), 1), ((14, 30), (14, 30), 0)],
+)
+def test_a_sessions_minutes_run_from_its_start_to_its_end(start, end, minutes):
+    assert rules.minutes_between(dt.time(*start), dt.time(*end)) == minutes

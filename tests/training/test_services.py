@@ -17,6 +17,7 @@ from django.test import Client as Browser
 from django.urls import reverse
 
 from certification.models import CeuEntry, Requirement
+from certification.rules import HOURS_RANGE
 from certification.services import profile_for
 from programs.models import AuditEvent, Notification, Role
 from training import events, rules, services
@@ -215,6 +216,22 @@ def test_bad_attendance_is_refused_clearly(t):
         services.attendance_set(
             session=session, actor=t.trainer.user, day=dt.date(2020, 2, 1), hours={e.pk: D(8)}
         )
+
+
+def test_a_day_of_training_takes_up_to_24_hours_and_no_quarter_hour_more(t):
+    # certification.rules.is_hours_in_a_day, the same rule as hours worked.
+    session = t.session(t.ps101, start=dt.date(2020, 1, 6))
+    e = join(t, session, "x@x.org")
+    services.attendance_set(
+        session=session, actor=t.trainer.user, day=session.starts_on, hours={e.pk: D(24)}
+    )
+    assert e.attendance.get(date=session.starts_on).hours == 24
+    with pytest.raises(ValidationError) as err:
+        services.attendance_set(
+            session=session, actor=t.trainer.user, day=session.starts_on, hours={e.pk: D("24.25")}
+        )
+    assert err.value.message_dict == {"hours": [HOURS_RANGE]}
+    assert e.attendance.get(date=session.starts_on).hours == 24
 
 
 # --- the certificate ----------------------------------------------------------------------------
