@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -109,6 +110,31 @@ def test_one_aggregation_gives_each_peers_months_over_a_span_in_two_queries(
     # The reports count the months with hours worked, and those that complied.
     worked = [r for r in ratios.values() if r.hours_worked]
     assert (len(worked), sum(1 for r in worked if r.compliant)) == (2, 0)
+
+
+def test_an_unsigned_log_counts_neither_in_the_ratio_nor_in_the_reports_compliant_share(sup):
+    # The 1-hour-per-20 ratio counts signed sessions only (selectors.monthly_ratios, which
+    # encounters.reporting.funder.staff_figures reads for supervision_compliant_share).
+    from encounters.reporting.figures import Scope
+    from encounters.reporting.funder import staff_figures
+
+    march = dt.date(2025, 3, 1)
+    scope = Scope(organization=sup.org, start=march, end=dt.date(2025, 3, 31))
+    hours(sup.peer, DAY, "20")  # owes exactly one hour
+    log = write(sup)  # the one hour, written but not signed
+    ratios = selectors.monthly_ratios(selectors.peers_for(sup.admin), start=march, end=march)
+    unsigned = ratios[(sup.peer.pk, march)]
+    assert (unsigned.received_minutes, unsigned.balance_minutes, unsigned.compliant) == (
+        0,
+        -60,
+        False,
+    )
+    assert staff_figures(scope)["supervision_compliant_share"] == Decimal("0.0000")
+    sign(sup, log)
+    ratios = selectors.monthly_ratios(selectors.peers_for(sup.admin), start=march, end=march)
+    signed = ratios[(sup.peer.pk, march)]
+    assert (signed.received_minutes, signed.balance_minutes, signed.compliant) == (60, 0, True)
+    assert staff_figures(scope)["supervision_compliant_share"] == Decimal("1.0000")
 
 
 def test_a_paper_log_signed_on_paper_counts(sup):
