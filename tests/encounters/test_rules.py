@@ -41,6 +41,20 @@ def test_yearly_estimate_from_billable_hours():
     )
 
 
+def test_yearly_estimate_at_a_payers_own_unit_and_weeks_rounds_half_a_cent_up():
+    # 1.5 h/week x 3.75 sixteen-minute units x $14.01 x 52 weeks = $4,097.925
+    assert yearly_billing_estimate(
+        billable_hours_per_week=D("1.5"), unit_rate=D("14.01"), unit_minutes=16
+    ) == D("4097.93")
+    assert yearly_billing_estimate(
+        billable_hours_per_week=D("20"), unit_rate=D("14.01"), weeks=50
+    ) == D("56040.00")
+
+
+def test_a_one_minute_unit_bills_every_minute():
+    assert [billable_units(m, unit_minutes=1) for m in (0, 1, 2)] == [0, 1, 2]
+
+
 @pytest.mark.django_db
 def test_medicaid_is_seeded_at_1401_per_15_minutes_and_rates_follow_their_dates():
     medicaid = shared_payer("medicaid")
@@ -57,7 +71,15 @@ def test_medicaid_is_seeded_at_1401_per_15_minutes_and_rates_follow_their_dates(
 
 # ----- Whether an encounter bills (encounters.rules.billing_decision) ----------------------
 
-from encounters.rules import billing_decision  # noqa: E402
+from encounters.rules import (  # noqa: E402
+    DAILY_CAP_REACHED,
+    NO_PAYER,
+    NO_SERVICE_TYPE,
+    NOT_CERTIFIED,
+    TOO_SHORT,
+    Billing,
+    billing_decision,
+)
 
 BILLABLE: dict[str, Any] = dict(
     minutes=23,
@@ -72,7 +94,26 @@ BILLABLE: dict[str, Any] = dict(
 
 def test_a_complete_encounter_by_a_certified_peer_bills_its_units_at_the_rate():
     decision = billing_decision(**BILLABLE)
-    assert (decision.billable, decision.units, decision.amount) == (True, 2, D("28.02"))
+    assert decision == Billing(True, 2, D("28.02"), "")
+
+
+def test_unless_told_otherwise_a_payer_requires_a_certified_peer_and_none_is_presumed():
+    defaults = {
+        k: v for k, v in BILLABLE.items() if k not in ("requires_certification", "peer_certified")
+    }
+    decision = billing_decision(**defaults)
+    assert decision == Billing(
+        False, 0, D(0), NOT_CERTIFIED.format(payer="Medicaid", date=dt.date(2025, 3, 4))
+    )
+    assert billing_decision(**defaults, peer_certified=True).billable
+
+
+def test_the_units_are_counted_in_the_payers_own_unit():
+    # 31 minutes: one 60-minute unit (not two 15-minute ones), at that unit's rate.
+    decision = billing_decision(**{**BILLABLE, "minutes": 31, "unit_minutes": 60})
+    assert decision == Billing(True, 1, D("14.01"), "")
+    short = billing_decision(**{**BILLABLE, "minutes": 30, "unit_minutes": 60})
+    assert short == Billing(False, 0, D(0), TOO_SHORT.format(half=31))
 
 
 @pytest.mark.parametrize(
@@ -107,7 +148,35 @@ def test_a_daily_cap_cuts_the_units_to_what_is_left(left, units, billable):
     assert (decision.units, decision.billable) == (units, billable)
 
 
+def test_a_daily_cap_already_used_bills_nothing_and_says_so():
+    for left in (0, -1):  # -1: a cap lowered after the day's units were billed
+        decision = billing_decision(**{**BILLABLE, "units_left_today": left})
+        assert decision == Billing(False, 0, D(0), DAILY_CAP_REACHED.format(payer="Medicaid"))
+    assert (
+        decision.reason
+        == "Medicaid's daily limit of units for this client was already used that day."
+    )
+    cut = billing_decision(**{**BILLABLE, "units_left_today": 1})
+    assert cut == Billing(True, 1, D("14.01"), "")
+
+
 def test_under_eight_minutes_is_kept_but_never_billed_at_zero():
     decision = billing_decision(**{**BILLABLE, "minutes": 7})
-    assert (decision.billable, decision.units) == (False, 0)
-    assert decision.reason.startswith("Under 8 minutes")
+    assert decision == Billing(False, 0, D(0), "Under 8 minutes: not a billable unit.")
+
+
+def test_each_refusal_bills_nothing_and_names_its_payer_and_day():
+    day = dt.date(2025, 3, 4)
+    assert billing_decision(**{**BILLABLE, "service_type": ""}) == Billing(
+        False, 0, D(0), NO_SERVICE_TYPE
+    )
+    assert billing_decision(**{**BILLABLE, "payer_name": None}) == Billing(False, 0, D(0), NO_PAYER)
+    assert billing_decision(**{**BILLABLE, "unit_rate": None}) == Billing(
+        False, 0, D(0), "Medicaid has no rate in force on 2025-03-04."
+    )
+    assert billing_decision(**{**BILLABLE, "peer_certified": False}) == Billing(
+        False,
+        0,
+        D(0),
+        f"Medicaid pays only for certified peers; the peer held no active certification on {day}.",
+    )
