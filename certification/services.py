@@ -228,8 +228,16 @@ def _history_changed(
     return sum(listener(change) for listener in HISTORY_LISTENERS)
 
 
+def _lock_history(profile_id: int) -> None:
+    """Lock the peer's profile: every change to their certification history, and every
+    encounter saved for them (encounters.services.encounters), takes this lock first, so a
+    re-bill never works from a history another transaction is changing."""
+    PeerProfile.objects.select_for_update().filter(pk=profile_id).exists()
+
+
 def _lock(certification: Certification) -> Certification:
-    """The certification, locked, so two changes to one history apply one after another."""
+    """The certification, locked with its peer's history (`_lock_history`)."""
+    _lock_history(certification.profile_id)
     return (
         Certification.objects.select_for_update(of=("self",))
         .select_related("profile__membership__organization")
@@ -279,8 +287,7 @@ def certification_record(
         raise ValidationError({"expires_on": EXPIRY_AFTER_ISSUE})
     if issued_on > profile.membership.organization.today():
         raise ValidationError({"issued_on": ISSUED_IN_FUTURE})
-    # Lock the profile: two certifications recorded at once re-bill one after the other.
-    PeerProfile.objects.select_for_update().filter(pk=profile.pk).exists()
+    _lock_history(profile.pk)
     before = peer_history(profile.membership_id)
     try:
         with transaction.atomic():

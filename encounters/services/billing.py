@@ -138,8 +138,9 @@ def encounters_rebill(
     locked = list(
         Encounter.objects.filter(pk__in=ids).select_for_update(of=("self",)).order_by("pk")
     )
-    missing = {e.peer_id for e in locked} - set(inputs.histories)
-    inputs.histories.update(peer_histories(missing))
+    # Read what billing depends on again once the encounters are locked: a change that
+    # committed while this one waited for them is then seen, not overwritten.
+    inputs = _inputs(set(payers), {e.peer_id for e in locked}, rates)
     locked.sort(key=lambda e: (e.client_id or 0, e.date, e.start_time, e.pk))
     used: dict[tuple[int, dt.date, int], int] = defaultdict(int)
     changed: list[tuple[Encounter, tuple[Any, ...]]] = []

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from certification.models import PeerProfile
 from config.accounts.models import User
 from encounters import events as encounter_events
 from encounters.models import Client, Encounter, Format, Payer, SupportType
@@ -227,8 +228,10 @@ def _write_encounter(
     ip_address: str | None,
 ) -> Encounter:
     creating = encounter is None
-    # Lock order, everywhere: the organization's own payers, then the encounter, then the
-    # clients, then a client's day. A payer's rate or terms cannot change mid-save.
+    # Lock order, everywhere: the peer's certification history, the organization's own
+    # payers, the encounter, the clients, then a client's day. Neither the peer's
+    # certification nor a payer's rate or terms can change mid-save.
+    PeerProfile.objects.select_for_update().filter(membership=peer).exists()
     payer_ids = {data.payer.pk if data.payer is not None else None}
     if encounter is not None:
         payer_ids.add(
