@@ -161,7 +161,8 @@ def panel(scope: Scope) -> dict[str, Any]:
             "satisfaction": _svg(
                 charts.bar_chart(
                     [(_month_label(m.month, scope), m.mean) for m in satisfaction],
-                    title=f"Average satisfaction by month, on a scale of 1 to 5, {name}",
+                    title=f"Average satisfaction by month, on a scale of 1 to 5, {name}"
+                    + _withheld_months(satisfaction, scope),
                     value_text=lambda v: f"{Decimal(str(v)):.2f}",
                     axis_text=charts.number_text,
                     width=CHART_WIDTH,
@@ -195,6 +196,14 @@ def return_ratio_text(savings: dict[str, Any]) -> str:
     if "return_ratio" in savings["withheld"]:
         return "withheld: too few people answered in a month"
     return "no program cost entered"
+
+
+def _withheld_months(months: list[MonthSatisfaction], scope: Scope) -> str:
+    """The chart's note of the months it leaves out (a chart would read them "no data")."""
+    left_out = [_month_label(m.month, scope) for m in months if m.withheld]
+    if not left_out:
+        return ""
+    return f"; withheld for {', '.join(left_out)}: too few people answered"
 
 
 def _comparison_name(what: str) -> str:
