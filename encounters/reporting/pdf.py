@@ -135,7 +135,8 @@ def withheld_notes(withheld: dict[str, str]) -> list[tuple[str, str]]:
             name = FIGURE_NAMES.get(key, key.replace("_", " "))
         if name not in names.setdefault(reason, []):
             names[reason].append(name)
-    return [(", ".join(figures).capitalize(), reason) for reason, figures in names.items()]
+    listed = [(", ".join(figures), reason) for reason, figures in names.items()]
+    return [(text[:1].upper() + text[1:], reason) for text, reason in listed]
 
 
 def _dec(value: Any) -> Decimal:

@@ -294,6 +294,9 @@ def test_the_cost_savings_months_show_only_their_own_shown_cells(world):
     assert _savings(w, w.program, 1, 1)["gross_diversion_dollars"] == Decimal("3750.00")
     assert _savings(w, w.housing, 1, 1)["gross_diversion_dollars"] is None
     assert all(a["count"] is None for a in whole["alternatives"].values())
+    # The PDF names each withheld figure, the month's among them, with its reason.
+    notice = render_html(whole, generated=GENERATED)
+    assert f"gross diversion dollars of {w.months[1]:%B %Y}: withheld. Fewer than 5" in notice
 
 
 def test_the_survey_page_for_all_programs_hides_what_one_program_would_give_away(world, browsers):
