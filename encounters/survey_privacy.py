@@ -37,6 +37,7 @@ least the minimum of clients, which narrows but does not close differencing over
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -83,7 +84,7 @@ def cell_withheld(people: int, minimum: int) -> bool:
 def whole_months(start: dt.date, end: dt.date, today: dt.date) -> bool:
     """A period is whole calendar months when it starts on a first of the month and ends on
     a month's last day or on today."""
-    last_day = (end.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    last_day = end.replace(day=calendar.monthrange(end.year, end.month)[1])
     return start.day == 1 and end in (last_day, today)
 
 
@@ -179,7 +180,7 @@ def survey_disclosure(
         .annotate(month=TruncMonth("encounter__date"))
         .values("encounter__program", "encounter__program__name", "month")
         .annotate(**{q: people(q) for q in QUESTIONS})
-        .order_by("encounter__program__name", "month")
+        .order_by("encounter__program__name", "encounter__program", "month")
     )
     counts = {
         Cell(row["encounter__program"], row["encounter__program__name"], row["month"], q): row[q]

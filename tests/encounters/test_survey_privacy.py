@@ -18,6 +18,7 @@ from encounters.survey_privacy import (
     QUESTIONS,
     Cell,
     SurveyDisclosure,
+    answered,
     cell_withheld,
     survey_disclosure,
     whole_months,
@@ -65,6 +66,11 @@ def test_a_cell_is_withheld_from_one_person_to_the_minimum_less_one(people, mini
 )
 def test_a_period_is_whole_months_or_runs_to_today(start, end, whole):
     assert whole_months(start, end, TODAY) is whole
+
+
+def test_an_unknown_question_is_refused():
+    with pytest.raises(ValueError, match="unknown survey question 'mood'"):
+        answered("mood")
 
 
 def _disclosure(people: dict[tuple[str, dt.date, str], int], whole: bool = True):
@@ -119,7 +125,9 @@ def test_a_period_of_part_months_withholds_every_answered_question():
     d = _disclosure({("Recovery", APRIL, "satisfaction"): 50}, whole=False)
     assert d.reason("satisfaction") == PERIOD_NOT_WHOLE_MONTHS
     assert d.reason("satisfaction", month=APRIL) == PERIOD_NOT_WHOLE_MONTHS
-    assert d.reason("wellbeing") == ""  # no answers, nothing withheld
+    # No answers, nothing withheld: in the period, or in a month of it.
+    assert d.reason("wellbeing") == ""
+    assert d.reason("satisfaction", month=MAY) == ""
 
 
 @pytest.mark.parametrize(
@@ -223,6 +231,55 @@ def test_cells_are_by_program_and_by_the_encounters_month(setup, program_in):
     }
     # One program's disclosure holds that program's cells only.
     assert _people(s, programs=[housing]) == {("Housing First", APRIL, "satisfaction"): 1}
+
+
+@pytest.mark.django_db
+def test_only_the_periods_and_the_organizations_answers_count(setup, other_org):
+    s = setup
+    _answer(s, dt.date(2025, 3, 31), satisfaction=3)  # the day before
+    _answer(s, dt.date(2025, 4, 1), satisfaction=3)
+    _answer(s, dt.date(2025, 5, 31), satisfaction=3)
+    _answer(s, dt.date(2025, 6, 1), satisfaction=3)  # the day after
+    assert _people(s) == {
+        ("Recovery Coaching", APRIL, "satisfaction"): 1,
+        ("Recovery Coaching", MAY, "satisfaction"): 1,
+    }
+    # A response recorded under another organization is not this one's.
+    SurveyResponse.objects.filter(encounter__date=dt.date(2025, 4, 1)).update(
+        organization=other_org
+    )
+    assert _people(s) == {("Recovery Coaching", MAY, "satisfaction"): 1}
+
+
+@pytest.mark.django_db
+def test_programs_of_the_same_name_are_cells_of_their_own_named_in_order(setup, program_in):
+    s = setup
+    org = s.program.organization
+    twins = [program_in(org, name="Outreach", slug=f"outreach-{i}") for i in (1, 2)]
+    s.peer.programs.add(*twins)
+    _answer(s, dt.date(2025, 5, 2), program=twins[1], satisfaction=4)
+    _answer(s, dt.date(2025, 4, 2), program=twins[0], satisfaction=4)
+    _answer(s, dt.date(2025, 4, 3), program=twins[0], satisfaction=4)
+    _answer(s, dt.date(2025, 4, 2), program=s.program, satisfaction=4)
+    d = survey_disclosure(org, start=APRIL, end=dt.date(2025, 5, 31))
+    assert sorted((c.program_id, c.month, n) for c, n in d.people.items()) == sorted(
+        [(twins[0].pk, APRIL, 2), (twins[1].pk, MAY, 1), (s.program.pk, APRIL, 1)]
+    )
+    assert d.reason("satisfaction") == FEW_PEOPLE.format(
+        minimum=5,
+        cells="Outreach in April 2025; Outreach in May 2025; Recovery Coaching in April 2025",
+    )
+
+
+@pytest.mark.django_db
+def test_a_month_that_runs_to_today_is_whole(setup, settings):
+    settings.SURVEY_MIN_RESPONSES = 1
+    s = setup
+    org = s.program.organization
+    today = org.today()
+    _answer(s, today, satisfaction=4)
+    so_far = survey_disclosure(org, start=today.replace(day=1), end=today)
+    assert so_far.whole_months and so_far.reason("satisfaction") == ""
 
 
 @pytest.mark.django_db
