@@ -11,7 +11,10 @@ import pytest
 from certification.rules import (
     COMMON_REQUIREMENTS,
     CeuStatus,
+    DayStanding,
     Reminder,
+    Term,
+    certification_on,
     ceu_standing,
     is_hours_in_a_day,
     is_quarter_hours,
@@ -218,3 +221,9 @@ def test_hours_in_a_day_run_from_0_to_24_in_quarter_hours(hours, accepted):
 )
 def test_quarter_hours(hours, quarter):
     assert is_quarter_hours(D(hours)) is quarter
+
+
+def test_a_certification_is_in_force_from_the_day_it_is_issued():
+    issued = Term(d(2025, 3, 4), d(2027, 3, 3))
+    assert certification_on(d(2025, 3, 3), terms=[issued]) == DayStanding(False)
+    assert certification_on(d(2025, 3, 4), terms=[issued]) == DayStanding(True)

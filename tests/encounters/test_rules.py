@@ -72,6 +72,7 @@ def test_medicaid_is_seeded_at_1401_per_15_minutes_and_rates_follow_their_dates(
 # ----- Whether an encounter bills (encounters.rules.billing_decision) ----------------------
 
 from encounters.rules import (  # noqa: E402
+    CERTIFICATION_LAPSED,
     DAILY_CAP_REACHED,
     NO_PAYER,
     NO_SERVICE_TYPE,
@@ -173,6 +174,10 @@ def test_each_refusal_bills_nothing_and_names_its_payer_and_day():
     assert billing_decision(**{**BILLABLE, "payer_name": None}) == Billing(False, 0, D(0), NO_PAYER)
     assert billing_decision(**{**BILLABLE, "unit_rate": None}) == Billing(
         False, 0, D(0), "Medicaid has no rate in force on 2025-03-04."
+    )
+    lapsed = billing_decision(**{**BILLABLE, "peer_certified": False, "lapsed_on": day})
+    assert lapsed == Billing(
+        False, 0, D(0), CERTIFICATION_LAPSED.format(payer="Medicaid", lapsed_on=day)
     )
     assert billing_decision(**{**BILLABLE, "peer_certified": False}) == Billing(
         False,
