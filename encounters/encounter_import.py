@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from encounters.forms import EncounterForm
 from encounters.models import (
     Alternative,
     Client,
@@ -16,6 +17,8 @@ from encounters.models import (
     ServiceType,
     Setting,
     SupportType,
+    SurveyResponse,
+    YesNo,
 )
 from encounters.services.clients import client_save
 from encounters.services.encounters import EncounterInput, encounter_save
@@ -28,6 +31,10 @@ NO_SUCH_PROGRAM = "no program with this short name in the organization"
 PEER_NOT_IN_PROGRAM = "this peer supporter does not work in this program"
 NO_SUCH_PAYER = "no payer with this code; an admin adds payers first"
 CLIENT_NEEDED = "a one-on-one encounter needs a client_code"
+HEAD_COUNT_NEEDED = "a group or outreach encounter needs its head_count (people present)"
+HEAD_COUNT_ONE_ON_ONE = "a one-on-one encounter is with one person: leave head_count blank or 1"
+# The most people the encounter form takes for one encounter.
+MAX_HEAD_COUNT: int = EncounterForm.base_fields["head_count"].max_value  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class EncounterRow:
     duration_minutes: int
     setting: str
     format: str
+    head_count: int
     phase: str
     support_types: tuple[str, ...]
     service_type: str
@@ -48,10 +56,16 @@ class EncounterRow:
     satisfaction: int | None
     wellbeing: int | None
     alternative: str
+    other_services: str
+    relapse: str
 
     @property
     def has_survey(self) -> bool:
-        return self.satisfaction is not None or self.wellbeing is not None or bool(self.alternative)
+        return (
+            self.satisfaction is not None
+            or self.wellbeing is not None
+            or any((self.alternative, self.other_services, self.relapse))
+        )
 
 
 class EncounterImporter(CsvImporter[EncounterRow]):
@@ -65,6 +79,7 @@ class EncounterImporter(CsvImporter[EncounterRow]):
         "duration_minutes",
         "setting",
         "format",
+        "head_count",
         "phase",
         "support_types",
         "service_type",
@@ -72,6 +87,8 @@ class EncounterImporter(CsvImporter[EncounterRow]):
         "survey_satisfaction",
         "survey_wellbeing",
         "survey_alternative",
+        "survey_other_services",
+        "survey_relapse",
     )
     key_description = "external_id"
 
@@ -80,6 +97,7 @@ class EncounterImporter(CsvImporter[EncounterRow]):
         client_code = cells.text("client_code", max_length=40)
         if fmt == Format.INDIVIDUAL and not client_code:
             cells.error("client_code", CLIENT_NEEDED)
+        head_count = self._head_count(cells, fmt)
         return EncounterRow(
             external_id=cells.text("external_id", required=True, max_length=80),
             peer_email=cells.email("peer_email"),
@@ -93,6 +111,7 @@ class EncounterImporter(CsvImporter[EncounterRow]):
             or 0,
             setting=cells.choice("setting", Setting.values, required=True),
             format=fmt,
+            head_count=head_count,
             phase=cells.choice("phase", ModelPhase.values, required=True),
             support_types=tuple(cells.choices("support_types", SupportType.values, required=True)),
             service_type=cells.choice("service_type", ServiceType.values),
@@ -100,7 +119,24 @@ class EncounterImporter(CsvImporter[EncounterRow]):
             satisfaction=cells.integer("survey_satisfaction", minimum=1, maximum=5),
             wellbeing=cells.integer("survey_wellbeing", minimum=1, maximum=10),
             alternative=cells.choice("survey_alternative", Alternative.values),
+            other_services=cells.choice("survey_other_services", YesNo.values),
+            relapse=cells.choice("survey_relapse", YesNo.values),
         )
+
+    @staticmethod
+    def _head_count(cells: Cells, fmt: str) -> int:
+        """People present: required for a group or outreach; a one-on-one row may leave it
+        blank or say 1 (any other number means its format or its count is wrong, and an
+        import that stored 1 anyway would hide which)."""
+        if fmt == Format.INDIVIDUAL:
+            given = cells.integer("head_count")
+            if given not in (None, 1):
+                cells.error("head_count", HEAD_COUNT_ONE_ON_ONE)
+            return 1
+        if fmt and not (cells.values.get("head_count") or "").strip():
+            cells.error("head_count", HEAD_COUNT_NEEDED)
+            return 1
+        return cells.integer("head_count", minimum=1, maximum=MAX_HEAD_COUNT) or 1
 
     def key(self, row: EncounterRow) -> object:
         return row.external_id
@@ -171,7 +207,7 @@ class EncounterImporter(CsvImporter[EncounterRow]):
             data=EncounterInput(
                 program=program,
                 client=client,
-                head_count=1,
+                head_count=row.head_count,
                 date=row.date,
                 start_time=row.start_time,
                 duration_minutes=row.duration_minutes,
@@ -193,4 +229,10 @@ class EncounterImporter(CsvImporter[EncounterRow]):
                 wellbeing=row.wellbeing,
                 alternative=row.alternative,
             )
+            if surveyed and (row.other_services or row.relapse):
+                # survey_import records the first three standard answers; the other two go on
+                # the row it just made, in the same transaction as the whole file.
+                SurveyResponse.objects.filter(encounter=encounter).update(
+                    other_services=row.other_services, relapse=row.relapse
+                )
         return "created" if created else ("updated" if surveyed else "unchanged")
