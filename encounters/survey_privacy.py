@@ -27,19 +27,26 @@ all. This is cell suppression with its complementary suppression decided at once
 scopes and periods, because the cells are fixed and every total containing a small one is
 withheld.
 
-Limits, named so that they are not mistaken for covered: the month that runs to today
-grows day by day, so two views on successive days differ by one day's answers; a report of
-a past period run again after answers were imported into it, or an encounter moved,
-differs by those answers; the well-being change (each client's first to latest answer in
-the period) is not a sum over cells, so it is shown only over whole shown cells and at
-least the minimum of clients, which narrows but does not close differencing over periods.
+The well-being change. A client's change (latest minus first answer) spans months, so it
+cannot sit in a month's cell: over free periods, three overlapping ones could be subtracted
+to leave one client's change. Its cells are therefore one program x one calendar quarter:
+each client's change is taken within a quarter and a program, the figure is shown only over
+whole quarters (`whole_quarters`), and a quarter's cell with fewer than the minimum of
+clients who answered twice is withheld with every total containing it. The figure is then
+a sum over quarter cells, and the argument above holds for it as it does for the months.
+
+Limits, named so that they are not mistaken for covered: the month (and quarter) that runs
+to today grows day by day, so two views on successive days differ by one day's answers; a
+report of a past period run again after answers were imported into it, or an encounter
+moved, differs by those answers; and when everyone in a shown cell gave the same answer, a
+figure tells what each of them said, which no minimum prevents.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -61,7 +68,31 @@ QUESTION_NAMES = {
 
 PERIOD_NOT_WHOLE_MONTHS = "Survey figures are shown for whole calendar months only."
 FEW_PEOPLE = "Fewer than {minimum} people answered this question in {cells}."
-FEW_CLIENTS = "Fewer than {minimum} clients answered the well-being question twice in this period."
+FEW_CLIENTS = "Fewer than {minimum} clients answered the well-being question twice within {cells}."
+PERIOD_NOT_WHOLE_QUARTERS = (
+    "The change in well-being is taken within calendar quarters, so it is shown for whole "
+    "quarters only."
+)
+QUARTER_STARTS = (1, 4, 7, 10)
+
+
+def whole_quarters(start: dt.date, end: dt.date, today: dt.date) -> bool:
+    """A period is whole calendar quarters when it starts on January, April, July or
+    October 1 and ends on the last day of a quarter's third month, or on today."""
+    if start.day != 1 or start.month not in QUARTER_STARTS:
+        return False
+    if end == today:
+        return True
+    return end.month in (3, 6, 9, 12) and end.day == calendar.monthrange(end.year, end.month)[1]
+
+
+@dataclass(frozen=True)
+class QuarterCell:
+    """The well-being change's cell: one program's clients within one calendar quarter."""
+
+    program_id: int
+    program: str
+    quarter: dt.date  # its first day
 
 
 def answered(question: str) -> Q:
@@ -103,6 +134,7 @@ class SurveyDisclosure:
     whole_months: bool
     minimum: int
     people: dict[Cell, int] = field(default_factory=dict)  # every cell with answers
+    whole_quarters: bool = False
 
     def withheld_cells(self, question: str, *, month: dt.date | None = None) -> list[Cell]:
         return [
@@ -134,14 +166,25 @@ class SurveyDisclosure:
         cells = "; ".join(f"{c.program} in {c.month:%B %Y}" for c in small)
         return FEW_PEOPLE.format(minimum=self.minimum, cells=cells)
 
-    def change_reason(self, clients: int) -> str:
-        """Why the well-being change over `clients` clients is withheld, or "": it needs
-        every well-being cell shown and at least the minimum of clients."""
+    def change_reason(self, clients: Mapping[QuarterCell, int]) -> str:
+        """Why the well-being change is withheld, or "": it needs every well-being cell
+        shown, whole quarters, and no quarter cell (`clients`: how many clients answered
+        twice within it) with fewer than the minimum."""
         if reason := self.reason("wellbeing"):
             return reason
-        if cell_withheld(clients, self.minimum):
-            return FEW_CLIENTS.format(minimum=self.minimum)
-        return ""
+        if not self.answered("wellbeing"):
+            return ""  # nothing to withhold
+        if not self.whole_quarters:
+            return PERIOD_NOT_WHOLE_QUARTERS
+        small = [c for c, n in clients.items() if cell_withheld(n, self.minimum)]
+        if not small:
+            return ""
+        cells = "; ".join(f"{c.program} in {_quarter_name(c.quarter)}" for c in small)
+        return FEW_CLIENTS.format(minimum=self.minimum, cells=cells)
+
+
+def _quarter_name(first_day: dt.date) -> str:
+    return f"Q{(first_day.month - 1) // 3 + 1} {first_day.year}"
 
 
 def survey_responses(
@@ -190,6 +233,7 @@ def survey_disclosure(
     }
     return SurveyDisclosure(
         whole_months=whole_months(start, end, organization.today()),
+        whole_quarters=whole_quarters(start, end, organization.today()),
         minimum=int(settings.SURVEY_MIN_RESPONSES),
         people=counts,
     )

@@ -11,16 +11,14 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
-    IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.expressions import BaseExpression
+from django.db.models.functions import Coalesce, FirstValue, TruncQuarter
 
 from encounters.models import (
-    Client,
     ModelPhase,
     SupportType,
     YesNo,
@@ -34,7 +32,7 @@ from encounters.reporting.figures import (
     program_cost,
     share,
 )
-from encounters.survey_privacy import answered
+from encounters.survey_privacy import QuarterCell, answered
 from programs.models import Role
 
 
@@ -129,7 +127,10 @@ def _survey_aggregates(scope: Scope) -> dict[str, Any]:
             disclosure.reason("satisfaction"),
         ),
         "wellbeing_mean": (mean(agg["wellbeing_mean"]), disclosure.reason("wellbeing")),
-        "wellbeing_change": (change, disclosure.change_reason(change["clients"])),
+        "wellbeing_change": (
+            {"clients": change["clients"], "mean": change["mean"]},
+            disclosure.change_reason(change["cells"]),
+        ),
         "other_services_yes": (agg["other_yes"], disclosure.reason("other_services")),
         "other_services_answered": (agg["other_answered"], disclosure.reason("other_services")),
         "relapses_reported": (agg["relapse_yes"], disclosure.reason("relapse")),
@@ -149,28 +150,50 @@ def _survey_aggregates(scope: Scope) -> dict[str, Any]:
 
 
 def _wellbeing_change(scope: Scope) -> dict[str, Any]:
-    """For each client with two or more well-being answers in the period, latest minus
-    first; the mean of those changes and how many clients it covers (one query)."""
-    answered = scope.responses().filter(wellbeing__isnull=False, encounter__client=OuterRef("pk"))
+    """Within each calendar quarter and program, each client's latest minus first
+    well-being answer (two answers or more): the mean of those changes, how many there are
+    ("clients", a client counted once per quarter) and how many in each program's quarter,
+    the cells that decide whether it is shown (survey_privacy). One query: window functions
+    give each client-quarter's first and latest answer."""
+    quarter = TruncQuarter("encounter__date")
+    part: list[BaseExpression | F] = [F("encounter__client"), F("encounter__program"), quarter]
     ordered = ("encounter__date", "encounter__start_time", "pk")
-    first = answered.order_by(*ordered).values("wellbeing")[:1]
-    latest = answered.order_by(*(f"-{f}" for f in ordered)).values("wellbeing")[:1]
-    count = answered.order_by().values("encounter__client").annotate(n=Count("pk")).values("n")
-    client_ids = scope.encounters().exclude(client=None).values("client_id")
-    agg = (
-        Client.objects.filter(pk__in=client_ids)
+    earliest = [F(f).asc() for f in ordered]
+    newest = [F(f).desc() for f in ordered]
+    per_client = (
+        scope.responses()
+        .filter(wellbeing__isnull=False, encounter__client__isnull=False)
         .annotate(
-            first_wb=Subquery(first, output_field=IntegerField()),
-            latest_wb=Subquery(latest, output_field=IntegerField()),
-            answers=Subquery(count, output_field=IntegerField()),
+            quarter=quarter,
+            first_wb=Window(FirstValue("wellbeing"), partition_by=part, order_by=earliest),
+            latest_wb=Window(FirstValue("wellbeing"), partition_by=part, order_by=newest),
+            answers=Window(Count("pk"), partition_by=part),
         )
-        .filter(answers__gte=2)
-        .aggregate(clients=Count("pk"), change=Avg(F("latest_wb") - F("first_wb")))
+        .values_list(
+            "encounter__client",
+            "encounter__program",
+            "encounter__program__name",
+            "quarter",
+            "first_wb",
+            "latest_wb",
+            "answers",
+        )
+        .order_by()
+        .distinct()
     )
-    change = agg["change"]
+    changes: dict[tuple[int, int, Any], int] = {}
+    cells: dict[QuarterCell, int] = {}
+    for client, program, name, q, first, latest, answers in per_client:
+        if answers < 2 or (client, program, q) in changes:
+            continue
+        changes[(client, program, q)] = latest - first
+        cell = QuarterCell(program, name, q)
+        cells[cell] = cells.get(cell, 0) + 1
+    mean = sum(changes.values()) / Decimal(len(changes)) if changes else None
     return {
-        "clients": agg["clients"],
-        "mean": None if change is None else Decimal(str(change)).quantize(CENT, ROUND_HALF_UP),
+        "clients": len(changes),
+        "mean": None if mean is None else mean.quantize(CENT, ROUND_HALF_UP),
+        "cells": cells,
     }
 
 

@@ -15,13 +15,16 @@ from encounters.survey_privacy import (
     FEW_CLIENTS,
     FEW_PEOPLE,
     PERIOD_NOT_WHOLE_MONTHS,
+    PERIOD_NOT_WHOLE_QUARTERS,
     QUESTIONS,
     Cell,
+    QuarterCell,
     SurveyDisclosure,
     answered,
     cell_withheld,
     survey_disclosure,
     whole_months,
+    whole_quarters,
 )
 from tests.encounters.conftest import encounter_input
 
@@ -130,23 +133,72 @@ def test_a_period_of_part_months_withholds_every_answered_question():
     assert d.reason("satisfaction", month=MAY) == ""
 
 
+Q2 = dt.date(2025, 4, 1)
+RECOVERY_Q2, HOUSING_Q2 = QuarterCell(1, "Recovery", Q2), QuarterCell(2, "Housing", Q2)
+
+
+def _quarters(whole: bool = True) -> SurveyDisclosure:
+    d = _disclosure({("Recovery", APRIL, "wellbeing"): 30, ("Housing", APRIL, "wellbeing"): 30})
+    return SurveyDisclosure(d.whole_months, d.minimum, d.people, whole_quarters=whole)
+
+
 @pytest.mark.parametrize(
     ("clients", "reason"),
     [
         (0, ""),
-        (1, FEW_CLIENTS.format(minimum=5)),
-        (4, FEW_CLIENTS.format(minimum=5)),
+        (1, FEW_CLIENTS.format(minimum=5, cells="Recovery in Q2 2025")),
+        (4, FEW_CLIENTS.format(minimum=5, cells="Recovery in Q2 2025")),
         (5, ""),
     ],
 )
-def test_the_wellbeing_change_needs_the_minimum_of_clients(clients, reason):
-    d = _disclosure({("Recovery", APRIL, "wellbeing"): 30})
-    assert d.change_reason(clients) == reason
+def test_a_quarter_cell_of_the_wellbeing_change_needs_the_minimum_of_clients(clients, reason):
+    assert _quarters().change_reason({RECOVERY_Q2: clients, HOUSING_Q2: 8}) == reason
+
+
+def test_one_small_program_quarter_withholds_the_organization_s_change():
+    d = _quarters()
+    assert d.change_reason({RECOVERY_Q2: 40, HOUSING_Q2: 3}) == FEW_CLIENTS.format(
+        minimum=5, cells="Housing in Q2 2025"
+    )
+    assert d.change_reason({RECOVERY_Q2: 40}) == ""
+
+
+def test_the_wellbeing_change_is_shown_over_whole_quarters_only():
+    assert _quarters(whole=False).change_reason({RECOVERY_Q2: 40}) == PERIOD_NOT_WHOLE_QUARTERS
+    assert _quarters(whole=False).change_reason({}) == PERIOD_NOT_WHOLE_QUARTERS
+    nobody = SurveyDisclosure(whole_months=True, minimum=5, whole_quarters=False)
+    assert nobody.change_reason({}) == ""  # no well-being answer: nothing to withhold
 
 
 def test_the_wellbeing_change_goes_with_a_small_wellbeing_cell_whatever_its_clients():
     d = _disclosure({("Recovery", APRIL, "wellbeing"): 30, ("Housing", MAY, "wellbeing"): 2})
-    assert d.change_reason(40) == d.reason("wellbeing") != ""
+    d = SurveyDisclosure(d.whole_months, d.minimum, d.people, whole_quarters=True)
+    assert d.change_reason({RECOVERY_Q2: 40}) == d.reason("wellbeing") != ""
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "whole"),
+    [
+        (dt.date(2025, 1, 1), dt.date(2025, 3, 31), True),
+        (dt.date(2025, 4, 1), dt.date(2025, 6, 30), True),
+        (dt.date(2025, 7, 1), dt.date(2025, 9, 30), True),
+        (dt.date(2025, 10, 1), dt.date(2025, 12, 31), True),
+        (dt.date(2025, 1, 1), dt.date(2025, 12, 31), True),
+        (dt.date(2025, 4, 1), TODAY, True),  # the quarter running to today
+        (dt.date(2025, 1, 1), dt.date(2025, 2, 28), False),
+        (dt.date(2025, 2, 1), dt.date(2025, 3, 31), False),
+        (dt.date(2025, 1, 2), dt.date(2025, 3, 31), False),
+        (dt.date(2025, 1, 1), dt.date(2025, 3, 30), False),
+        (dt.date(2025, 1, 1), dt.date(2025, 4, 30), False),
+        (dt.date(2025, 4, 1), dt.date(2025, 6, 29), False),
+        (dt.date(2025, 7, 1), dt.date(2025, 9, 29), False),
+        (dt.date(2025, 10, 1), dt.date(2025, 12, 30), False),
+    ],
+)
+def test_whole_quarters_start_on_a_quarter_s_first_day_and_end_on_its_last_or_today(
+    start, end, whole
+):
+    assert whole_quarters(start, end, TODAY) is whole
 
 
 # --- counting the cells in the database ---------------------------------------------------
@@ -298,8 +350,8 @@ def test_the_minimum_comes_from_the_setting(setup, settings):
     s = setup
     for day in range(1, 4):
         _answer(s, dt.date(2025, 4, day), satisfaction=4)
-    scope = {"start": APRIL, "end": dt.date(2025, 4, 30)}
+    org, end = s.program.organization, dt.date(2025, 4, 30)
     settings.SURVEY_MIN_RESPONSES = 4
-    assert survey_disclosure(s.program.organization, **scope).reason("satisfaction")
+    assert survey_disclosure(org, start=APRIL, end=end).reason("satisfaction")
     settings.SURVEY_MIN_RESPONSES = 3
-    assert survey_disclosure(s.program.organization, **scope).reason("satisfaction") == ""
+    assert survey_disclosure(org, start=APRIL, end=end).reason("satisfaction") == ""

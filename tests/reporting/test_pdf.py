@@ -24,11 +24,13 @@ from encounters.reporting.models import AlternativeCost, ProgramCost
 from encounters.reporting.pdf import MINUS, render_pdf
 from encounters.services.encounters import encounter_save
 from encounters.services.survey import survey_link_create, survey_submit
+from encounters.survey_privacy import PERIOD_NOT_WHOLE_QUARTERS
 from tests.encounters.conftest import encounter_input
 
 pytestmark = pytest.mark.django_db
 
 START, END = dt.date(2025, 2, 1), dt.date(2025, 3, 31)
+Q1_START = dt.date(2025, 1, 1)
 
 
 @pytest.fixture(autouse=True)
@@ -324,7 +326,10 @@ def test_survey_figures_are_withheld_below_the_minimum_number_of_answers(
         _no_client(pdf)
     settings.SURVEY_MIN_RESPONSES = 1
     for kind in ("cost-savings", "funder"):
-        f, pdf = _report(kind, org, tmp_path)
+        # Over the whole quarter, so that the well-being change (taken within quarters) is
+        # shown too.
+        f = build(kind, Scope(org, Q1_START, END))
+        pdf = _printed(render_pdf(f, generated=GENERATED), tmp_path)
         assert not f["survey_figures_withheld"]
         assert "withheld" not in pdf.text
 
@@ -365,10 +370,17 @@ def test_funder_pdf_prints_the_figures_as_the_json_gives_them(setup, org, settin
     for point, n in f["satisfaction_distribution"].items():
         assert pdf.row(point, str(n))
     assert f["wellbeing_mean"] == Decimal("5.33") and pdf.tile("5.33 of 10", "Mean well-being")
-    # RC-001 went from 4 to 7; RC-002 answered once and is not counted.
-    assert f["wellbeing_change"] == {"clients": 1, "mean": Decimal("3.00")}
-    assert "+3.00 points on average" in pdf.text
-    assert "over the 1 client who answered at least twice" in pdf.text
+    # The well-being change is taken within calendar quarters: February and March are not
+    # one, so it is withheld, and says why.
+    assert f["wellbeing_change"] is None
+    assert f["withheld"]["wellbeing_change"] == PERIOD_NOT_WHOLE_QUARTERS
+    assert PERIOD_NOT_WHOLE_QUARTERS in pdf.text.replace("\n", " ")
+    quarter = build("funder", Scope(org, Q1_START, END))
+    q_pdf = _printed(render_pdf(quarter, generated=GENERATED), tmp_path)
+    # RC-001 went from 4 to 7 within the quarter; RC-002 answered once and is not counted.
+    assert quarter["wellbeing_change"] == {"clients": 1, "mean": Decimal("3.00")}
+    assert "+3.00 points on average" in q_pdf.text
+    assert "over the 1 client who answered at least twice" in q_pdf.text
     assert (f["other_services_yes"], f["other_services_answered"]) == (2, 5)
     assert pdf.row("Used other services since the last meeting", "2 of 5 answers (40.0%)")
     assert pdf.row("Had a relapse since the last meeting", "1 of 2 answers (50.0%)")

@@ -32,6 +32,7 @@ from encounters.reporting.figures import Scope
 from encounters.reporting.models import AlternativeCost, ReportRun
 from encounters.reporting.pdf import render_html, render_pdf
 from encounters.services.encounters import encounter_save
+from encounters.survey_privacy import PERIOD_NOT_WHOLE_QUARTERS, whole_quarters
 from tests.encounters.conftest import encounter_input
 
 pytestmark = pytest.mark.django_db
@@ -346,7 +347,7 @@ def test_with_no_small_cell_every_figure_is_shown_and_adds_up(world):
     w = world
     _answer(w, w.housing, w.housing_people[2:5], w.months[1] + dt.timedelta(days=4))
     org = _funder(w, None, 0, 2)
-    assert org["withheld"] == {} and not org["survey_figures_withheld"]
+    assert set(org["withheld"]) <= {"wellbeing_change"}  # shown over whole quarters only
     parts = [_funder(w, p, 0, 2) for p in (w.program, w.housing, w.crisis)]
     # The organization is the sum of its programs, figure by figure (no cell is small, so
     # it may be).
@@ -360,11 +361,13 @@ def test_with_no_small_cell_every_figure_is_shown_and_adds_up(world):
         m["gross_diversion_dollars"] for m in savings["monthly"]
     )
     assert all(m["gross_diversion_dollars"] is not None for m in savings["monthly"])
-    # Housing First's clients answered first and last: their change covers six clients.
-    assert _funder(w, w.housing, 0, 2)["wellbeing_change"] == {
-        "clients": 6,
-        "mean": Decimal("2.00"),
-    }
+    # The well-being change is taken within calendar quarters (tested below): over these
+    # three months it shows only when they are one quarter.
+    months = (w.months[0], _month_end(w.months[2]), w.org.today())
+    if not whole_quarters(*months):
+        assert _funder(w, w.housing, 0, 2)["withheld"] == {
+            "wellbeing_change": PERIOD_NOT_WHOLE_QUARTERS
+        }
 
 
 # --- off by one: the minimum per program and per question -----------------------------------
@@ -514,33 +517,91 @@ def test_a_reports_files_say_which_figures_are_withheld_and_why(
     assert "Satisfaction, answers by point" not in text  # the table is not printed
 
 
-# --- a known limit ---------------------------------------------------------------------------
+# --- the well-being change: cells of a program's calendar quarter ----------------------------
+
+Q1, Q2, Q3 = dt.date(2025, 1, 1), dt.date(2025, 4, 1), dt.date(2025, 7, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The well-being change (each client's first to latest answer in the period) is "
-    "not a sum over cells: three overlapping periods, each over whole shown cells and "
-    "enough clients, still isolate one client's change (README, Small numbers: not covered).",
-)
-def test_three_overlapping_periods_cannot_give_away_one_clients_wellbeing_change(setup, settings):
+def test_overlapping_periods_cannot_give_away_one_clients_wellbeing_change(setup, settings):
+    """The attack that works on a change taken over free periods: one client answers in
+    the first and the last month only; months 1-2, 1-3 and 2-3 each cover enough clients,
+    and (1-3) - (1-2) - (2-3) would leave that client's own change. Taken within calendar
+    quarters, the change is withheld over part quarters and adds up over whole ones, so
+    nothing is left over to read."""
     settings.SURVEY_MIN_RESPONSES = 5
     s = setup
     s.org = s.program.organization
-    first, middle, last = _three_months(s.org.today())
     others = _people(s.program, s.peer, 5)
-    for month, wellbeing in ((first, 4), (middle, 5), (last, 7)):
-        _answer(s, s.program, others, month + dt.timedelta(days=2), wellbeing=wellbeing)
-    (lone,) = _people(s.program, s.peer, 1)  # answers in the first and last month only
-    _answer(s, s.program, [lone], first + dt.timedelta(days=9), wellbeing=2)
-    _answer(s, s.program, [lone], last + dt.timedelta(days=9), wellbeing=9)
+    for day, wellbeing in ((dt.date(2025, 1, 5), 4), (dt.date(2025, 3, 5), 5)):
+        _answer(s, s.program, others, day, wellbeing=wellbeing)
+    for day, wellbeing in ((dt.date(2025, 4, 5), 5), (dt.date(2025, 6, 5), 8)):
+        _answer(s, s.program, others, day, wellbeing=wellbeing)
+    (lone,) = _people(s.program, s.peer, 1)  # answers once in each quarter
+    _answer(s, s.program, [lone], dt.date(2025, 1, 9), wellbeing=2)
+    _answer(s, s.program, [lone], dt.date(2025, 6, 9), wellbeing=9)
 
-    def change(start: dt.date, end: dt.date) -> dict[str, Any]:
-        f = formats.build("funder", Scope(s.org, start, _month_end(end), s.program))
-        assert f["wellbeing_change"] is not None  # every cell and client count is enough
-        return f["wellbeing_change"]
+    def funder(start: dt.date, end: dt.date) -> dict[str, Any]:
+        return formats.build("funder", Scope(s.org, start, _month_end(end), s.program))
 
-    a, b, c = change(first, middle), change(first, last), change(middle, last)
-    total = lambda x: x["mean"] * x["clients"]  # noqa: E731
-    recovered = total(b) - total(a) - total(c)  # the lone client's last minus first
-    assert round(recovered) != 9 - 2
+    # Any period that is not whole quarters: withheld, and says why.
+    for start, end in (
+        (Q1, dt.date(2025, 2, 1)),
+        (dt.date(2025, 2, 1), dt.date(2025, 5, 1)),
+        (dt.date(2025, 3, 1), dt.date(2025, 6, 1)),
+    ):
+        f = funder(start, end)
+        assert f["wellbeing_change"] is None
+        assert f["withheld"]["wellbeing_change"] == PERIOD_NOT_WHOLE_QUARTERS
+    first, second, half = (
+        funder(Q1, dt.date(2025, 3, 1)),
+        funder(Q2, dt.date(2025, 6, 1)),
+        funder(Q1, dt.date(2025, 6, 1)),
+    )
+    assert first["wellbeing_change"] == {"clients": 5, "mean": Decimal("1.00")}
+    assert second["wellbeing_change"] == {"clients": 5, "mean": Decimal("3.00")}
+
+    def total(f: dict[str, Any]) -> Decimal:
+        return f["wellbeing_change"]["mean"] * f["wellbeing_change"]["clients"]
+
+    # The half year is exactly its two quarters: subtracting leaves nothing.
+    assert total(half) - total(first) - total(second) == 0
+    # And the lone client's answers enter no change shown: change them, nothing moves.
+    SurveyResponse.objects.filter(encounter__client=lone).update(wellbeing=10)
+    assert [
+        funder(Q1, m)["wellbeing_change"] for m in (dt.date(2025, 3, 1), dt.date(2025, 6, 1))
+    ] == [
+        first["wellbeing_change"],
+        half["wellbeing_change"],
+    ]
+
+
+def test_a_quarter_with_too_few_clients_answering_twice_withholds_every_total_with_it(
+    setup, settings, program_in
+):
+    settings.SURVEY_MIN_RESPONSES = 5
+    s = setup
+    s.org = s.program.organization
+    housing = program_in(s.org, name="Housing First")
+    for program, n in ((s.program, 5), (housing, 4)):
+        people = _people(program, s.peer, n)
+        s.peer.programs.add(program)
+        _answer(s, program, people, dt.date(2025, 7, 3), wellbeing=3)
+        _answer(s, program, people, dt.date(2025, 8, 3), wellbeing=6)
+    # Well-being cells are large enough each month; the change's quarter cells are not.
+    more = _people(housing, s.peer, 1)
+    _answer(s, housing, more, dt.date(2025, 7, 4), wellbeing=5)
+    _answer(s, housing, more, dt.date(2025, 8, 4), wellbeing=5)
+    org = formats.build("funder", Scope(s.org, Q3, dt.date(2025, 9, 30)))
+    assert org["wellbeing_mean"] is not None
+    assert org["wellbeing_change"] == {"clients": 10, "mean": Decimal("2.70")}
+    # That client now answers in July only, and another person in August only: each
+    # month still has five people, but only four clients of Housing First answered twice.
+    one_short = SurveyResponse.objects.filter(encounter__client__in=more, encounter__date__month=8)
+    one_short.update(wellbeing=None)
+    _answer(s, housing, _people(housing, s.peer, 1), dt.date(2025, 8, 5), wellbeing=5)
+    for program in (None, housing):
+        f = formats.build("funder", Scope(s.org, Q3, dt.date(2025, 9, 30), program))
+        assert f["wellbeing_change"] is None
+        assert "Housing First in Q3 2025" in f["withheld"]["wellbeing_change"]
+    alone = formats.build("funder", Scope(s.org, Q3, dt.date(2025, 9, 30), s.program))
+    assert alone["wellbeing_change"] == {"clients": 5, "mean": Decimal("3.00")}
