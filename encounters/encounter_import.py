@@ -17,7 +17,6 @@ from encounters.models import (
     ServiceType,
     Setting,
     SupportType,
-    SurveyResponse,
     YesNo,
 )
 from encounters.services.clients import client_save
@@ -90,6 +89,7 @@ class EncounterImporter(CsvImporter[EncounterRow]):
         "survey_other_services",
         "survey_relapse",
     )
+    optional_columns = ("head_count", "survey_other_services", "survey_relapse")
     key_description = "external_id"
 
     def parse(self, cells: Cells) -> EncounterRow:
@@ -228,11 +228,7 @@ class EncounterImporter(CsvImporter[EncounterRow]):
                 satisfaction=row.satisfaction,
                 wellbeing=row.wellbeing,
                 alternative=row.alternative,
+                other_services=row.other_services,
+                relapse=row.relapse,
             )
-            if surveyed and (row.other_services or row.relapse):
-                # survey_import records the first three standard answers; the other two go on
-                # the row it just made, in the same transaction as the whole file.
-                SurveyResponse.objects.filter(encounter=encounter).update(
-                    other_services=row.other_services, relapse=row.relapse
-                )
         return "created" if created else ("updated" if surveyed else "unchanged")

@@ -234,6 +234,9 @@ class CsvImporter(Generic[RowT]):
     """Subclass with `columns`, `parse()` and `write()`; optionally `key()` for duplicates."""
 
     columns: ClassVar[tuple[str, ...]]
+    # Columns added after files were already in use: a header without them reads them as
+    # blank (a row that needs one says so), so last year's files keep loading.
+    optional_columns: ClassVar[tuple[str, ...]] = ()
     key_description: ClassVar[str] = "row"
 
     def __init__(self, *, organization: Organization, actor: User | None = None) -> None:
@@ -283,7 +286,7 @@ class CsvImporter(Generic[RowT]):
             header = [h.strip() for h in (reader.fieldnames or [])]
         except (UnicodeDecodeError, csv.Error):
             return [], [RowError(1, "", UNREADABLE)]
-        missing = [c for c in self.columns if c not in header]
+        missing = [c for c in self.columns if c not in header and c not in self.optional_columns]
         if missing:
             return [], [RowError(1, c, MISSING_COLUMN) for c in missing]
         reader.fieldnames = header

@@ -282,6 +282,8 @@ def survey_import(
     satisfaction: int | None,
     wellbeing: int | None,
     alternative: str,
+    other_services: str = "",
+    relapse: str = "",
 ) -> bool:
     """Attach imported survey answers to an imported encounter, once."""
     if SurveyResponse.objects.filter(encounter=encounter).exists():
@@ -294,6 +296,8 @@ def survey_import(
         satisfaction=satisfaction,
         wellbeing=wellbeing,
         alternative=alternative,
+        other_services=other_services,
+        relapse=relapse,
         submitted_on=encounter.date,
     )
     return True

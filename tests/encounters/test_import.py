@@ -223,3 +223,27 @@ def test_a_bad_survey_answer_or_head_count_is_a_row_error_and_nothing_is_written
         _import(org, setup, good, _row(setup, **values))
     assert failed.value.errors == [RowError(3, column, message)]
     assert not Encounter.objects.exists() and not SurveyResponse.objects.exists()
+
+
+OLD_HEADER = (
+    "external_id,peer_email,client_code,program,date,start_time,duration_minutes,setting,"
+    "format,phase,support_types,service_type,payer,survey_satisfaction,survey_wellbeing,"
+    "survey_alternative\n"
+)
+
+
+def test_a_file_in_the_columns_of_before_still_loads_and_a_group_in_it_asks_its_head_count(
+    setup, org
+):
+    """head_count and the other-services and relapse answers were added later: a file
+    without those columns loads, reading them as blank; a group row then needs its count."""
+    peer, slug = setup.peer.user.email, setup.program.slug
+    one = f"B-1,{peer},RC-001,{slug},2025-03-04,10:00,30,office,individual,connecting,emotional,skills_coaching,medicaid,4,6,none\n"  # noqa: E501
+    EncounterImporter(organization=org).run(io.StringIO(OLD_HEADER + one))
+    response = SurveyResponse.objects.get()
+    assert (response.satisfaction, response.other_services, response.relapse) == (4, "", "")
+    group = f"B-2,{peer},,{slug},2025-03-05,10:00,60,community,group,connecting,emotional,,,,,\n"
+    with pytest.raises(ImportFailed) as failed:
+        EncounterImporter(organization=org).run(io.StringIO(OLD_HEADER + group))
+    assert [(e.line, e.column) for e in failed.value.errors] == [(2, "head_count")]
+    assert Encounter.objects.count() == 1
