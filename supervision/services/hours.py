@@ -10,15 +10,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from certification.rules import is_hours_in_a_day
+from certification.rules import HOURS_RANGE, is_hours_in_a_day
 from config.accounts.models import User
 from programs.audit import audit_record
 from programs.models import Membership, Role
 from supervision import events as supervision_events
 from supervision.models import HoursWorked
 from supervision.services.supervisors import IN_THE_FUTURE, NOT_A_PEER
-
-HOURS_RANGE = "Enter hours from 0 to 24, in quarter hours."
 
 
 def hours_problems(day: dt.date, hours: Decimal | None, *, today: dt.date) -> dict[str, str]:
