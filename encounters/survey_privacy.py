@@ -176,7 +176,10 @@ class SurveyDisclosure:
             return ""  # nothing to withhold
         if not self.whole_quarters:
             return PERIOD_NOT_WHOLE_QUARTERS
-        small = [c for c, n in clients.items() if cell_withheld(n, self.minimum)]
+        small = sorted(
+            (c for c, n in clients.items() if cell_withheld(n, self.minimum)),
+            key=lambda c: (c.program, c.program_id, c.quarter),
+        )
         if not small:
             return ""
         cells = "; ".join(f"{c.program} in {_quarter_name(c.quarter)}" for c in small)

@@ -11,9 +11,11 @@ from django.urls import reverse
 
 from certification import services as cert_services
 from certification.models import Certification
+from certification.services import profile_for
 from encounters import events, rules
 from encounters.models import Encounter
 from encounters.services.payers import PayerTerms, payer_update
+from programs.models import AuditEvent
 from tests.encounters.conftest import audit_rows, county_payer, log_encounter, save_encounter
 
 pytestmark = pytest.mark.django_db
@@ -209,3 +211,68 @@ def test_who_bills_changes_from_a_date_and_the_page_shows_the_terms_history(setu
     page = client_for(s.admin).get(reverse("payer_detail", args=[county.pk])).content.decode()
     assert "From the start \u2013 May 31, 2025" in page and "Jun 1, 2025 \u2013 onward" in page
     assert "Any peer" in page and "Certified peers only" in page
+
+
+def test_a_change_that_touches_no_encounter_reports_none(setup):
+    s = setup
+    cert = _expiring(s)
+    renewal = cert_services.certification_renew(
+        certification=cert,
+        actor=s.manager.user,
+        effective_on=D(2025, 7, 1),
+        expires_on=D(2027, 1, 1),
+    )
+    assert renewal.rebilled == 0  # the peer has no encounters at all
+    county = county_payer(s)
+    _, rebilled = payer_update(
+        payer=county,
+        actor=s.admin.user,
+        terms=PayerTerms(name="County contract", daily_unit_cap=2),
+        rebill_from=D(2025, 5, 1),
+    )
+    assert rebilled == 0 and not audit_rows(events.ENCOUNTER_REBILLED)
+
+
+def test_each_client_has_a_daily_cap_of_their_own(setup):
+    s = setup
+    county = county_payer(s, daily_unit_cap=3)
+    mine = log_encounter(s, county, date=D(2025, 5, 10), duration_minutes=45)  # 3 units
+    theirs = log_encounter(s, county, peer=s.other_peer, date=D(2025, 5, 10), duration_minutes=45)
+    cert_services.certification_record(
+        profile=profile_for(s.other_peer), actor=None, number="CBHPSS-2", issued_on=D(2024, 1, 1)
+    )
+    # The other peer's certification bills their client's encounter: the cap is per client.
+    assert _billed(theirs)[:2] == (True, 3) and _billed(mine)[:2] == (True, 3)
+    extra = log_encounter(s, county, date=D(2025, 5, 10), start_time=dt.time(14))
+    assert _billed(extra)[0] is False and _billed(theirs)[:2] == (True, 3)
+
+
+def test_the_rebilled_encounters_audit_rows_keep_the_address_of_the_change(setup, client_for):
+    s = setup
+    cert = _expiring(s)
+    enc, _ = save_encounter(s, date=D(2025, 8, 20))
+    client_for(s.manager).post(
+        reverse("certification_renew", args=[cert.profile_id]),
+        {
+            "certification": cert.pk,
+            "effective_on": "2025-08-01",
+            "expires_on": "2027-06-30",
+            "fee": "93",
+        },
+        REMOTE_ADDR="203.0.113.9",
+    )
+    [row] = AuditEvent.objects.filter(event=events.ENCOUNTER_REBILLED, subject_id=str(enc.pk))
+    assert row.ip_address == "203.0.113.9"
+    county = county_payer(s)
+    uncertified = log_encounter(s, county, peer=s.other_peer, date=D(2025, 9, 1))
+    payer_update(
+        payer=county,
+        actor=s.admin.user,
+        terms=PayerTerms(name="County contract", requires_certification=False),
+        rebill_from=D(2025, 9, 1),
+        ip_address="198.51.100.4",
+    )
+    [row] = AuditEvent.objects.filter(
+        event=events.ENCOUNTER_REBILLED, subject_id=str(uncertified.pk)
+    )
+    assert row.ip_address == "198.51.100.4" and row.data["billable"] == [False, True]

@@ -163,6 +163,14 @@ def test_one_small_program_quarter_withholds_the_organization_s_change():
     assert d.change_reason({RECOVERY_Q2: 40}) == ""
 
 
+def test_every_small_quarter_is_named_in_the_order_of_programs_then_quarters():
+    q3 = QuarterCell(1, "Recovery", dt.date(2025, 7, 1))
+    reason = _quarters().change_reason({q3: 2, RECOVERY_Q2: 1, HOUSING_Q2: 3})
+    assert reason == FEW_CLIENTS.format(
+        minimum=5, cells="Housing in Q2 2025; Recovery in Q2 2025; Recovery in Q3 2025"
+    )
+
+
 def test_the_wellbeing_change_is_shown_over_whole_quarters_only():
     assert _quarters(whole=False).change_reason({RECOVERY_Q2: 40}) == PERIOD_NOT_WHOLE_QUARTERS
     assert _quarters(whole=False).change_reason({}) == PERIOD_NOT_WHOLE_QUARTERS
