@@ -119,8 +119,8 @@ def encounters_rebill(
     if not targets:
         return 0
     payers = {p.pk: p for p in Payer.objects.filter(pk__in={t[3] for t in targets if t[3]})}
-    peers = set(Encounter.objects.filter(chosen).values_list("peer_id", flat=True).distinct())
-    inputs = _inputs(set(payers), peers, rates)
+    # Which capped client-days are touched: only the terms are needed for that.
+    inputs = _inputs(set(payers), set())
     days = {
         (client, day, payer)
         for _, client, day, payer in targets

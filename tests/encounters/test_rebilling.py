@@ -276,3 +276,36 @@ def test_the_rebilled_encounters_audit_rows_keep_the_address_of_the_change(setup
         event=events.ENCOUNTER_REBILLED, subject_id=str(uncertified.pk)
     )
     assert row.ip_address == "198.51.100.4" and row.data["billable"] == [False, True]
+
+
+def test_a_history_change_shares_a_capped_day_again_with_another_peers_encounter(setup):
+    """The client saw two peers on one capped day. The first peer's renewal makes their
+    morning encounter bill, so it takes the cap first: the afternoon one, by the other
+    peer, is cut, though that peer's history did not change."""
+    s = setup
+    cert = _expiring(s)
+    cert_services.certification_record(
+        profile=profile_for(s.other_peer), actor=None, number="CBHPSS-2", issued_on=D(2024, 1, 1)
+    )
+    county = county_payer(s, daily_unit_cap=3)
+    day = D(2025, 8, 20)
+    morning = log_encounter(s, county, date=day, start_time=dt.time(9), duration_minutes=45)
+    afternoon = log_encounter(
+        s,
+        county,
+        peer=s.other_peer,
+        client=s.client,
+        date=day,
+        start_time=dt.time(15),
+        duration_minutes=45,
+    )
+    assert _billed(morning)[0] is False and _billed(afternoon)[:2] == (True, 3)
+    renewal = cert_services.certification_renew(
+        certification=cert,
+        actor=s.manager.user,
+        effective_on=D(2025, 8, 1),
+        expires_on=D(2027, 1, 1),
+    )
+    assert _billed(morning)[:2] == (True, 3)
+    assert _billed(afternoon)[0] is False and "daily limit" in _billed(afternoon)[2]
+    assert renewal.rebilled == 2

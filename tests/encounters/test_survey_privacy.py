@@ -354,6 +354,16 @@ def test_the_cells_are_counted_in_one_query(setup, django_assert_num_queries):
 
 
 @pytest.mark.django_db
+def test_the_disclosure_knows_whole_quarters_by_the_organization_s_today(setup):
+    org = setup.program.organization
+    today = org.today()
+    quarter = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+    assert survey_disclosure(org, start=quarter, end=today).whole_quarters
+    assert survey_disclosure(org, start=Q2, end=dt.date(2025, 6, 30)).whole_quarters
+    assert not survey_disclosure(org, start=APRIL, end=dt.date(2025, 5, 31)).whole_quarters
+
+
+@pytest.mark.django_db
 def test_the_minimum_comes_from_the_setting(setup, settings):
     s = setup
     for day in range(1, 4):
