@@ -309,3 +309,39 @@ def test_a_history_change_shares_a_capped_day_again_with_another_peers_encounter
     assert _billed(morning)[:2] == (True, 3)
     assert _billed(afternoon)[0] is False and "daily limit" in _billed(afternoon)[2]
     assert renewal.rebilled == 2
+
+
+def test_a_new_cap_rebills_each_client_s_day_on_its_own_and_leaves_groups_uncapped(setup, org):
+    s = setup
+    county = county_payer(s)
+    cert_services.certification_record(
+        profile=profile_for(s.other_peer), actor=None, number="CBHPSS-2", issued_on=D(2024, 1, 1)
+    )
+    day = D(2025, 6, 3)
+    mine = log_encounter(s, county, date=day, duration_minutes=60)  # 4 units
+    theirs = log_encounter(s, county, peer=s.other_peer, date=day, duration_minutes=60)
+    group = log_encounter(
+        s,
+        county,
+        date=day,
+        client=None,
+        format="group",
+        head_count=6,
+        duration_minutes=90,
+        start_time=dt.time(13),
+    )  # 6 units, no client
+    _, rebilled = payer_update(
+        payer=county,
+        actor=s.admin.user,
+        terms=PayerTerms(name="County contract", daily_unit_cap=3),
+        rebill_from=day,
+    )
+    # Each client's day is cut to the cap on its own; a group has no client's cap.
+    assert (_billed(mine)[:2], _billed(theirs)[:2], _billed(group)[:2]) == (
+        (True, 3),
+        (True, 3),
+        (True, 6),
+    )
+    assert rebilled == 2
+    rows = AuditEvent.objects.filter(event=events.ENCOUNTER_REBILLED)
+    assert {r.organization_id for r in rows} == {org.pk}
