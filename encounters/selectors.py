@@ -335,13 +335,16 @@ def caseloads(program: Program, *, today: dt.date) -> QuerySet[Membership]:
 class TermsRow:
     terms: BillingTerms
     until: dt.date | None  # the day before the next terms start; None while in force
+    from_the_start: bool  # the payer's first terms, in force before any dated change
 
 
 def terms_history(payer: Payer) -> list[TermsRow]:
     """The payer's dated billing terms, newest first, each with the day it ran until."""
     rows = list(payer.terms.order_by("-effective_from"))
-    out, next_start = [], None
-    for row in rows:
-        out.append(TermsRow(row, next_start - dt.timedelta(days=1) if next_start else None))
+    out: list[TermsRow] = []
+    next_start: dt.date | None = None
+    for i, row in enumerate(rows):
+        until = next_start - dt.timedelta(days=1) if next_start else None
+        out.append(TermsRow(row, until, from_the_start=i == len(rows) - 1))
         next_start = row.effective_from
     return out

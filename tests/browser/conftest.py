@@ -71,3 +71,18 @@ def assert_fits_phone(page: Any) -> None:
         " - window.innerWidth"
     )
     assert overflow <= 0, f"page is {overflow}px wider than the screen"
+
+
+def sign_in(page: Any, base: str, email: str) -> None:
+    """Sign in as a demo account through the real pages: password, then the one-time code
+    the demo shows when the account has an authenticator."""
+    from django.conf import settings as django_settings
+
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(django_settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    code = page.get_by_test_id("demo-code")
+    if code.count():
+        page.get_by_label("Authenticator code").fill(code.inner_text())
+        page.get_by_role("button", name="Sign in").click()

@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import Page, expect
 
 from certification.models import Certification
 from certification.services import LAPSE_BEFORE_ISSUE
 from programs.demo import seed
-from tests.browser.conftest import assert_fits_phone
+from tests.browser.conftest import assert_fits_phone, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,12 +26,7 @@ def test_a_manager_records_a_suspension_and_a_reinstatement_on_a_phone(
     certification_demo.seed(context)  # Casey renewed a month late last year
     cert = Certification.objects.get(number="BHPSS-2744")
     y = context.organization.today().year
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill("manager@demo.peerpath.test")
-    page.get_by_label("Password").fill(django_settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Authenticator code").fill(page.get_by_test_id("demo-code").inner_text())
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "manager@demo.peerpath.test")
     page.goto(f"{live_server.url}/certification/peers/{cert.profile_id}/")
 
     history = page.get_by_role("list", name="History of certification BHPSS-2744")

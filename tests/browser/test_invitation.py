@@ -6,30 +6,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from django.core import mail
 from playwright.sync_api import Page, expect
 
 from programs.demo import seed
-from tests.browser.conftest import assert_fits_phone
+from tests.browser.conftest import assert_fits_phone, sign_in
 from tests.factories import totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(django_settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Authenticator code").fill(page.get_by_test_id("demo-code").inner_text())
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_invite_accept_and_enrol_on_a_phone(live_server, page: Page, settings, screenshot):
     settings.DEMO_MODE = True
     seed()
-    _sign_in(page, live_server.url, "admin@demo.peerpath.test")
+    sign_in(page, live_server.url, "admin@demo.peerpath.test")
 
     page.get_by_role("button", name="Open menu").click()
     page.get_by_role("link", name="Staff", exact=True).click()

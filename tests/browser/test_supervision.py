@@ -11,20 +11,9 @@ from playwright.sync_api import Page, expect
 
 from programs.demo import seed
 from supervision.models import SupervisionLog
-from tests.browser.conftest import assert_fits_phone
+from tests.browser.conftest import assert_fits_phone, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Page, url: str, email: str) -> None:
-    page.goto(f"{url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(django_settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    code = page.get_by_test_id("demo-code")
-    if code.count():
-        page.get_by_label("Authenticator code").fill(code.inner_text())
-        page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_supervisor_writes_and_signs_a_log_on_a_phone(
@@ -39,7 +28,7 @@ def test_a_supervisor_writes_and_signs_a_log_on_a_phone(
     certification_demo.seed(context)
     encounters_demo._clients(context)
     supervision_demo.people(context)
-    _sign_in(page, live_server.url, "supervisor@demo.peerpath.test")
+    sign_in(page, live_server.url, "supervisor@demo.peerpath.test")
 
     started = time.monotonic()
     page.goto(f"{live_server.url}/supervision/")

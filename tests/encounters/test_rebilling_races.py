@@ -7,12 +7,13 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from certification import services as cert_services
 from certification.models import Certification
 from encounters.models import Encounter
 from tests.encounters.conftest import county_payer, save_encounter
+from tests.programs.test_races import _in_thread
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -20,20 +21,6 @@ pytestmark = [
 ]
 
 LAPSE_DAY = dt.date(2025, 8, 20)
-
-
-def _in_thread(target, errors):
-    def run():
-        try:
-            target()
-        except Exception as exc:  # the test reads what each side met
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    t = threading.Thread(target=run)
-    t.start()
-    return t
 
 
 def _expired(s) -> Certification:
