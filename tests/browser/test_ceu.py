@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import Page, expect
 
 from certification.models import CeuEntry
 from programs.demo import seed
-from tests.browser.conftest import assert_fits_phone
+from tests.browser.conftest import assert_fits_phone, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,12 +20,7 @@ def test_a_peer_adds_ceu_hours_on_a_phone(live_server, page: Page, settings, scr
     from certification import demo as certification_demo
 
     certification_demo.seed(context)  # Casey is behind on this year's hours
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill("peer2@demo.peerpath.test")
-    page.get_by_label("Password").fill(django_settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Authenticator code").fill(page.get_by_test_id("demo-code").inner_text())
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "peer2@demo.peerpath.test")
 
     page.get_by_role("button", name="Open menu").click()
     page.get_by_role("link", name="My certification").click()

@@ -7,12 +7,11 @@ import re
 import time
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import Page, expect
 
 from encounters.models import Encounter, SurveyResponse
 from programs.demo import seed
-from tests.browser.conftest import assert_fits_phone
+from tests.browser.conftest import assert_fits_phone, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,12 +27,7 @@ def test_a_peer_logs_an_encounter_and_hands_over_the_survey(
     certification_demo.seed(context)
     encounters_demo._clients(context)  # the caseloads, without a year of history
     _ensure_medicaid()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill("peer@demo.peerpath.test")
-    page.get_by_label("Password").fill(django_settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Authenticator code").fill(page.get_by_test_id("demo-code").inner_text())
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "peer@demo.peerpath.test")
 
     # The common case: pick the client, tap the minutes and a support type, save.
     started = time.monotonic()

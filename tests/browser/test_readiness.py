@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.conf import settings as django_settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from programs.demo import seed
 from programs.models import ReadinessAction
 from programs.rules import READINESS_STATEMENTS
-from tests.browser.conftest import assert_fits_phone
+from tests.browser.conftest import assert_fits_phone, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,12 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_manager_completes_a_readiness_assessment(live_server, page: Page, settings, screenshot):
     settings.DEMO_MODE = True
     seed()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill("manager@demo.peerpath.test")
-    page.get_by_label("Password").fill(django_settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Authenticator code").fill(page.get_by_test_id("demo-code").inner_text())
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "manager@demo.peerpath.test")
 
     page.get_by_role("button", name="Open menu").click()
     page.get_by_role("link", name="Readiness").click()

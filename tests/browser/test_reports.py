@@ -8,14 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from encounters.reporting.models import ReportRun
 from encounters.reporting.services import preset_period
 from programs.demo import seed
-from tests.browser.conftest import assert_fits_phone
+from tests.browser.conftest import assert_fits_phone, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,12 +35,7 @@ def test_an_admin_builds_last_quarters_funder_report_and_downloads_the_pdf(
     encounters_demo.seed(context)  # a year of encounters and survey answers
     start, end = preset_period("last_quarter", context.organization.today())
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill("admin@demo.peerpath.test")
-    page.get_by_label("Password").fill(django_settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Authenticator code").fill(page.get_by_test_id("demo-code").inner_text())
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "admin@demo.peerpath.test")
     expect(page.get_by_role("heading", name="Hello, Alex")).to_be_visible()
 
     page.goto(f"{live_server.url}{reverse('report_list')}")
