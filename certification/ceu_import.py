@@ -27,6 +27,8 @@ class CeuRow:
 
 
 class CeuImporter(CsvImporter[CeuRow]):
+    kind = "ceus"
+    label = "Continuing education (CEUs)"
     columns = ("peer_email", "date", "hours", "title", "provider", "topic")
     key_description = "CEU entry (same peer, date, hours and title)"
 

@@ -68,6 +68,8 @@ class EncounterRow:
 
 
 class EncounterImporter(CsvImporter[EncounterRow]):
+    kind = "encounters"
+    label = "Encounters"
     columns = (
         "external_id",
         "peer_email",

@@ -15,3 +15,7 @@ class ProgramsConfig(AppConfig):
             selectors,
             sign_in_audit,
         )
+        from programs.imports import register_import
+        from programs.staff_import import StaffImporter
+
+        register_import(StaffImporter)

@@ -230,9 +230,47 @@ class Cells:
         return number
 
 
-class CsvImporter(Generic[RowT]):
-    """Subclass with `columns`, `parse()` and `write()`; optionally `key()` for duplicates."""
+@dataclass(frozen=True)
+class ImportFile:
+    """An uploaded or named file as bytes, with what the person said about it."""
 
+    data: bytes
+    name: str
+    encoding: str | None = None  # None: detect
+    sheet: str | None = None  # XLSX only; None: the first sheet
+
+
+PREVIEW_ROWS = 20
+
+
+@dataclass
+class ImportCheck:
+    """What an import would do, found by running it and rolling it back: nothing is kept."""
+
+    header: list[str] = field(default_factory=list)
+    # The first PREVIEW_ROWS rows as they were read: (line, {column: value}).
+    preview: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    result: ImportResult | None = None  # the counts it would have; None when it would fail
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class CsvImporter(Generic[RowT]):
+    """Subclass with `columns`, `parse()` and `write()`; optionally `key()` for duplicates.
+
+    To offer the kind on the Import page, set `kind`, `label`, `column_help` and
+    `example_row`, and call `register_import(cls)` in the app's `ready()`.
+    """
+
+    kind: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    # What each column means, in the words a program manager uses.
+    column_help: ClassVar[dict[str, str]] = {}
+    # One example row for the downloadable template.
+    example_row: ClassVar[dict[str, str]] = {}
     columns: ClassVar[tuple[str, ...]]
     # Columns added after files were already in use: a header without them reads them as
     # blank (a row that needs one says so), so last year's files keep loading.
@@ -256,6 +294,24 @@ class CsvImporter(Generic[RowT]):
 
     def write(self, row: RowT) -> Outcome:
         raise NotImplementedError
+
+    def check_file(self, upload: ImportFile) -> ImportCheck:
+        """Everything `run_file` would do, rolled back: the preview, every problem, the counts."""
+        check = ImportCheck()
+        header, preview = _read_preview(upload)
+        check.header, check.preview = header, preview
+        try:
+            with transaction.atomic():
+                check.result = self.run_file(upload)
+                transaction.set_rollback(True)
+        except ImportFailed as failed:
+            check.errors = failed.errors
+            check.result = None
+        return check
+
+    def run_file(self, upload: ImportFile) -> ImportResult:
+        """Import the file, all rows or none (raises ImportFailed)."""
+        return self.run(_text_stream(upload))
 
     def run(self, stream: TextIO) -> ImportResult:
         rows, errors = self._parse_all(stream)
@@ -328,6 +384,49 @@ class CsvImporter(Generic[RowT]):
         return errors
 
 
+def _text_stream(upload: ImportFile) -> TextIO:
+    import io
+
+    try:
+        # utf-8-sig: spreadsheets often save a byte-order mark at the start.
+        text = upload.data.decode(upload.encoding or "utf-8-sig")
+    except (UnicodeDecodeError, LookupError):
+        raise ImportFailed([RowError(1, "", UNREADABLE)]) from None
+    return io.StringIO(text, newline="")
+
+
+def _read_preview(upload: ImportFile) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    try:
+        stream = _text_stream(upload)
+        reader = csv.DictReader(stream)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        reader.fieldnames = header
+        preview = []
+        for raw in reader:
+            values = {k: (v or "") for k, v in raw.items() if k is not None}
+            if not any(v.strip() for v in values.values()):
+                continue
+            preview.append((reader.line_num, values))
+            if len(preview) >= PREVIEW_ROWS:
+                break
+    except (ImportFailed, UnicodeDecodeError, csv.Error):
+        return [], []
+    return header, preview
+
+
+# The kinds offered on the Import page, by `kind`; each app registers its own in `ready()`.
+IMPORT_KINDS: dict[str, type[CsvImporter[Any]]] = {}
+
+
+def register_import(importer: type[CsvImporter[Any]]) -> None:
+    if not importer.kind or not importer.label:
+        raise ValueError(f"{importer.__name__} needs a kind and a label to be offered")
+    existing = IMPORT_KINDS.get(importer.kind)
+    if existing is not None and existing is not importer:
+        raise ValueError(f"two importers claim the kind {importer.kind!r}")
+    IMPORT_KINDS[importer.kind] = importer
+
+
 def _validation_errors(line: int, exc: ValidationError) -> list[RowError]:
     if hasattr(exc, "error_dict"):
         return [
@@ -355,10 +454,9 @@ class ImportCommand(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         importer = self.importer(organization=org)
+        upload = ImportFile(data=path.read_bytes(), name=path.name)
         try:
-            # utf-8-sig: spreadsheets often save a byte-order mark at the start.
-            with path.open(encoding="utf-8-sig", newline="") as stream:
-                result = importer.run(stream)
+            result = importer.run_file(upload)
         except ImportFailed as failed:
             for error in failed.errors:
                 self.stderr.write(str(error))

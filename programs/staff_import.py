@@ -53,6 +53,8 @@ PERSON_COLUMNS = ("email", "first_name", "last_name", "role", "program")
 
 
 class StaffImporter(CsvImporter[StaffRow]):
+    kind = "staff"
+    label = "Staff"
     key_description = "e-mail address"
 
     def __init__(self, **kwargs: Any) -> None:

@@ -24,6 +24,8 @@ class HoursRow:
 
 
 class HoursImporter(CsvImporter[HoursRow]):
+    kind = "hours"
+    label = "Hours worked"
     columns = ("peer_email", "date", "hours")
     key_description = "peer and date"
 

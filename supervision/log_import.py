@@ -41,6 +41,8 @@ class PaperLogRow:
 
 
 class PaperLogImporter(CsvImporter[PaperLogRow]):
+    kind = "supervision"
+    label = "Supervision logs (paper)"
     columns = (
         "external_id",
         "supervisor_email",
