@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any
 
@@ -40,7 +39,7 @@ from certification.models import (
 )
 from programs.access import Capability, can, scoped_object_or_404
 from programs.audit import audit_record
-from programs.exports import spreadsheet_safe
+from programs.spreadsheets import CsvWriter
 from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 
@@ -268,25 +267,23 @@ class TeamView(MemberRequiredMixin, TemplateView):
     def _csv(self, rows: list[selectors.TeamRow], year: int) -> HttpResponse:
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="ceu-standing-{year}.csv"'
-        writer = csv.writer(response)
+        writer = CsvWriter(response)
         writer.writerow(self.COLUMNS)
         for r in rows:
             s = r.standing
             writer.writerow(
-                spreadsheet_safe(
-                    [
-                        r.profile.membership.user.get_full_name(),
-                        r.profile.membership.user.email,
-                        s.status,
-                        s.required,
-                        s.earned,
-                        s.carried_in,
-                        s.available,
-                        s.remaining,
-                        r.expires_on or "",
-                        "yes" if r.lapsed else "no",
-                    ]
-                )
+                [
+                    r.profile.membership.user.get_full_name(),
+                    r.profile.membership.user.email,
+                    s.status,
+                    s.required,
+                    s.earned,
+                    s.carried_in,
+                    s.available,
+                    s.remaining,
+                    r.expires_on or "",
+                    "yes" if r.lapsed else "no",
+                ]
             )
         audit_record(
             actor=self.actor,

@@ -99,3 +99,65 @@ def test_encounters_own_layer_names_every_module_but_reporting():
         if m.name != "reporting"
     }
     assert names == present
+
+
+# --- every CSV and XLSX file is written through programs.spreadsheets ---------------------
+
+SPREADSHEET_WRITER = ROOT / "programs" / "spreadsheets.py"
+_CSV_WRITERS = {"writer", "DictWriter"}
+
+
+def _direct_spreadsheet_writers(path: Path, source: str) -> list[str]:
+    """Where the source writes a CSV or XLSX file itself (csv.writer, csv.DictWriter,
+    openpyxl's Workbook) instead of through programs.spreadsheets, which guards every cell."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = {a.name for a in node.names}
+            if (node.module == "csv" and names & _CSV_WRITERS) or (
+                node.module.startswith("openpyxl") and "Workbook" in names
+            ):
+                found.append(f"{path}:{node.lineno} imports {', '.join(sorted(names))}")
+        elif isinstance(node, ast.Attribute):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            root = base.id if isinstance(base, ast.Name) else ""
+            if (root == "csv" and node.attr in _CSV_WRITERS) or (
+                root == "openpyxl" and node.attr == "Workbook"
+            ):
+                found.append(f"{path}:{node.lineno} uses {root}.{node.attr}")
+    return found
+
+
+def test_every_csv_and_xlsx_is_written_through_the_one_guarded_writer():
+    """A new export that wrote a CSV or workbook by hand could forget the formula guard."""
+    found = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if path == SPREADSHEET_WRITER or "migrations" in path.parts:
+                continue
+            found += _direct_spreadsheet_writers(path.relative_to(ROOT), path.read_text())
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import csv\nw = csv.writer(f)\n",
+        "import csv\ndef f(out):\n    return csv.DictWriter(out, fieldnames=[])\n",
+        "from csv import writer\n",
+        "from openpyxl import Workbook\n",
+        "import openpyxl\nbook = openpyxl.Workbook()\n",
+        "from openpyxl.workbook import Workbook\n",
+    ],
+)
+def test_the_writer_check_finds_a_hand_written_export(source: str):
+    assert _direct_spreadsheet_writers(Path("programs/planted.py"), source)
+
+
+def test_the_writer_check_lets_reading_through():
+    reading = "import csv\nfrom openpyxl import load_workbook\nrows = csv.reader(f)\n"
+    assert _direct_spreadsheet_writers(Path("programs/planted.py"), reading) == []

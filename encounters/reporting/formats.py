@@ -3,9 +3,7 @@ to cents; dates are ISO; every format is built from one figures dict."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -14,7 +12,7 @@ from typing import Any
 from encounters.reporting.figures import Scope
 from encounters.reporting.funder import funder
 from encounters.reporting.savings import cost_savings
-from programs.exports import spreadsheet_cell
+from programs.spreadsheets import Workbook, csv_text
 
 
 def build(
@@ -110,40 +108,20 @@ def _rows(data: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
 
 
 def to_csv(figures: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["section", "item", "value"])
-    for section, item, value in rows(figures):
-        writer.writerow(
-            [
-                spreadsheet_cell(section),
-                spreadsheet_cell(item),
-                "" if value is None else spreadsheet_cell(value),
-            ]
-        )
-    return out.getvalue()
+    lines = (
+        (section, item, "" if value is None else value) for section, item, value in rows(figures)
+    )
+    return csv_text([("section", "item", "value"), *lines], lineterminator="\n")
 
 
 def to_xlsx(figures: dict[str, Any]) -> bytes:
     """A workbook: the summary and each table on its own sheet, same figures as the CSV."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Figures"
-    sheet.append(["section", "item", "value"])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for section, item, value in rows(figures):
-        sheet.append([spreadsheet_cell(section), spreadsheet_cell(item), spreadsheet_cell(value)])
-    sheet.column_dimensions["A"].width = 34
-    sheet.column_dimensions["B"].width = 40
-    sheet.column_dimensions["C"].width = 18
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    sheet = book.sheet("Figures", header=["section", "item", "value"])
+    for line in rows(figures):
+        sheet.append(line)
+    sheet.widths({"A": 34, "B": 40, "C": 18})
+    return book.to_bytes()
 
 
 def to_pdf(figures: dict[str, Any]) -> bytes:

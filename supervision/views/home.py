@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any
 
@@ -13,6 +12,7 @@ from django.views import View
 
 from programs.access import Capability
 from programs.models import Role
+from programs.spreadsheets import CsvWriter
 from programs.web import MemberRequiredMixin
 from supervision import selectors
 from supervision.models import (
@@ -109,7 +109,7 @@ class RatioView(MemberRequiredMixin, View):
             response["Content-Disposition"] = (
                 f'attachment; filename="supervision-{year:04d}-{month:02d}.csv"'
             )
-            writer = csv.writer(response)
+            writer = CsvWriter(response)
             writer.writerow(selectors.COMPLIANCE_COLUMNS)
             for row in rows:
                 cells = selectors.compliance_cells(row)

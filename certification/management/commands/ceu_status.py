@@ -1,4 +1,3 @@
-import csv
 import json
 from typing import Any
 
@@ -8,6 +7,7 @@ from certification.models import PeerProfile
 from certification.selectors import standings_for
 from programs.imports import NO_SUCH_ORGANIZATION
 from programs.models import Organization
+from programs.spreadsheets import CsvDictWriter
 
 FIELDS = (
     "email",
@@ -56,6 +56,6 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps(records, indent=2))
             return
-        writer = csv.DictWriter(self.stdout, fieldnames=FIELDS, lineterminator="\n")
+        writer = CsvDictWriter(self.stdout, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(records)

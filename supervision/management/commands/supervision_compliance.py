@@ -3,7 +3,6 @@ the balance and whether it complies (1 hour per 20 worked)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from programs.models import Organization, Role
+from programs.spreadsheets import CsvDictWriter
 from supervision import selectors
 from supervision.selectors import COMPLIANCE_COLUMNS, compliance_cells
 
@@ -45,6 +45,6 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps(rows, indent=2))
             return
-        writer = csv.DictWriter(self.stdout, fieldnames=COMPLIANCE_COLUMNS, lineterminator="\n")
+        writer = CsvDictWriter(self.stdout, fieldnames=COMPLIANCE_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows({**r, "compliant": "true" if r["compliant"] else "false"} for r in rows)
