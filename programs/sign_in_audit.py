@@ -1,4 +1,4 @@
-"""Sign-in, failed sign-in and sign-out go to the audit log.
+"""Sign-in, failed sign-in and sign-out go to the audit log; an admin lifts a lockout.
 
 The audit log is the programs layer's, so these receivers live here, not in accounts
 (accounts is the layer below and knows nothing of the audit log).
@@ -13,12 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from config.accounts import lockout
+from config.accounts.models import User
 from programs import audit
 from programs.audit import audit_record
+from programs.models import Membership
 from programs.web import client_ip
+
+ACCOUNT_LOCKOUT_CLEARED = audit.event("account.lockout_cleared", "Sign-in lockout lifted")
 
 
 def _ip(request: HttpRequest | None) -> str | None:
@@ -63,4 +69,19 @@ def _sign_in_failed(
         event=audit.ACCOUNT_SIGN_IN_FAILED,
         ip_address=_ip(request),
         data={"email": tried},
+    )
+
+
+@transaction.atomic
+def sign_in_lockout_clear(*, membership: Membership, actor: User, ip_address: str | None) -> None:
+    """Lift every sign-in lockout of a member's address (from every client address), for
+    the organization's admin, who has checked that the person is who they say."""
+    lockout.clear(membership.user.email)
+    audit_record(
+        actor=actor,
+        organization=membership.organization,
+        event=ACCOUNT_LOCKOUT_CLEARED,
+        subject=membership,
+        ip_address=ip_address,
+        data={"email": membership.user.email},
     )

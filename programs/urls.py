@@ -40,6 +40,11 @@ urlpatterns = [
     path("members/invite/", views.InvitationCreateView.as_view(), name="invitation_create"),
     path("members/<int:pk>/", views.MemberUpdateView.as_view(), name="member_edit"),
     path(
+        "members/<int:pk>/clear-lockout/",
+        views.MemberLockoutClearView.as_view(),
+        name="member_lockout_clear",
+    ),
+    path(
         "invitations/<int:pk>/resend/",
         views.InvitationActionView.as_view(action="resend"),
         name="invitation_resend",

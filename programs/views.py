@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView, TemplateView, UpdateView
 
 from config.accounts.models import User
-from programs import extensions, selectors, services
+from programs import extensions, selectors, services, sign_in_audit
 from programs.access import Capability, can, scoped_object_or_404
 from programs.forms import AcceptInvitationForm, InvitationForm, MembershipForm, ProgramForm
 from programs.middleware import ACTIVE_ORGANIZATION_SESSION_KEY
@@ -178,6 +178,21 @@ class MemberUpdateView(ScopedObjectMixin, UpdateView[Membership, MembershipForm]
             return self.form_invalid(form)
         messages.success(self.request, f"Saved {self.object.user}.")
         return redirect("member_list")
+
+
+class MemberLockoutClearView(ScopedObjectMixin, View):
+    """POST-only: lift a member's sign-in lockout (another organization's member is a 404)."""
+
+    model = Membership
+    capability = Capability.MANAGE_MEMBERS
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        member = self.get_object()
+        sign_in_audit.sign_in_lockout_clear(
+            membership=member, actor=self.actor, ip_address=client_ip(request)
+        )
+        messages.success(request, f"{member.user} can sign in again from anywhere.")
+        return redirect("member_edit", pk=member.pk)
 
 
 class InvitationCreateView(MemberRequiredMixin, FormView[InvitationForm]):
@@ -346,14 +361,11 @@ class AuditLogView(MemberRequiredMixin, ListView[AuditEvent]):
 
     def _csv(self) -> StreamingHttpResponse:
         """The whole log, oldest first, streamed so a long history does not fill memory."""
-        import csv
         import json
 
-        class Echo:
-            def write(self, value: str) -> str:
-                return value
+        from programs.spreadsheets import CsvWriter, Echo
 
-        writer = csv.writer(Echo())
+        writer = CsvWriter(Echo())
         events = self.get_queryset().order_by("at", "pk")
 
         def rows() -> Any:

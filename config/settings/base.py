@@ -134,13 +134,23 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
-# Repeated failures for one address lock it out for a while; the IP limit slows guessing
-# across many addresses. allauth keeps the counters in the cache (Redis in production).
+# Sign-in protections (README "Sign-in protections"; config/accounts/lockout.py):
+# - LOGIN_FAILURE_LIMIT wrong passwords for one address from one client address within
+#   LOGIN_LOCKOUT_SECONDS lock that pair: even the right password is refused from there;
+# - from all client addresses together, one address may take LOGIN_ADDRESS_FAILURE_LIMIT
+#   wrong passwords per LOGIN_ADDRESS_WINDOW_SECONDS; past that an unknown browser waits
+#   (at most the window), a browser where the person has signed in before does not;
+# - one client address may fail 20 sign-ins a minute over all addresses.
+# allauth keeps the counters in the cache, which every worker shares (see CACHES).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=10)
+LOGIN_ADDRESS_WINDOW_SECONDS = env.int("LOGIN_ADDRESS_WINDOW_SECONDS", default=10 * 60)
+LOGIN_KNOWN_DEVICE_DAYS = env.int("LOGIN_KNOWN_DEVICE_DAYS", default=90)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": f"20/m/ip,{LOGIN_FAILURE_LIMIT}/{LOGIN_LOCKOUT_SECONDS}s/key",
+    "login_failed_address": f"{LOGIN_ADDRESS_FAILURE_LIMIT}/{LOGIN_ADDRESS_WINDOW_SECONDS}s/key",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PeerPath] "
 # Behind a reverse proxy, the client's address comes from X-Forwarded-For: say how many

@@ -25,6 +25,7 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "program_detail": (("get",), lambda o: {"slug": o["program"].slug}),
     "program_edit": (("get", "post"), lambda o: {"slug": o["program"].slug}),
     "member_edit": (("get", "post"), lambda o: {"pk": o["membership"].pk}),
+    "member_lockout_clear": (("post",), lambda o: {"pk": o["membership"].pk}),
     "invitation_resend": (("post",), lambda o: {"pk": o["invitation"].pk}),
     "invitation_revoke": (("post",), lambda o: {"pk": o["invitation"].pk}),
     "certification_peer": (("get",), lambda o: {"pk": o["profile"].pk}),
