@@ -6,6 +6,7 @@ from django import forms
 
 from certification.models import PeerProfile, Topic
 from programs.forms import OneTimeKeyMixin
+from programs.uploads import ACCEPT, UPLOAD_HELP, validate_upload
 
 
 class CeuForm(OneTimeKeyMixin, forms.Form):
@@ -25,7 +26,9 @@ class CeuForm(OneTimeKeyMixin, forms.Form):
     certificate = forms.FileField(
         required=False,
         label="Certificate (photo or PDF)",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+        help_text=UPLOAD_HELP,
+        validators=[validate_upload],
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
 
@@ -33,7 +36,12 @@ class ChecklistItemForm(forms.Form):
     completed_on = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Done on"
     )
-    evidence = forms.FileField(required=False, label="Evidence (photo or PDF)")
+    evidence = forms.FileField(
+        required=False,
+        label="Evidence (photo or PDF)",
+        validators=[validate_upload],
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
     note = forms.CharField(max_length=200, required=False)
 
 

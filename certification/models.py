@@ -20,6 +20,7 @@ from certification.rules import (
 )
 from programs.access import ScopedQuerySet
 from programs.models import Membership
+from programs.uploads import validate_upload
 
 
 def private_storage() -> Any:
@@ -278,7 +279,11 @@ class ChecklistItem(models.Model):
     requirement = models.CharField(max_length=32, choices=Requirement.choices)
     completed_on = models.DateField(null=True, blank=True)
     evidence = models.FileField(
-        upload_to="evidence/%Y/%m/", storage=private_storage, blank=True, max_length=255
+        upload_to="evidence/%Y/%m/",
+        storage=private_storage,
+        blank=True,
+        max_length=255,
+        validators=[validate_upload],
     )
     note = models.CharField(max_length=200, blank=True)
     updated_by = models.ForeignKey(
@@ -314,7 +319,11 @@ class CeuEntry(models.Model):
     provider = models.CharField(max_length=200, blank=True)
     topic = models.CharField(max_length=32, choices=Topic.choices, blank=True)
     certificate = models.FileField(
-        upload_to="ceu-certificates/%Y/%m/", storage=private_storage, blank=True, max_length=255
+        upload_to="ceu-certificates/%Y/%m/",
+        storage=private_storage,
+        blank=True,
+        max_length=255,
+        validators=[validate_upload],
     )
     source = models.CharField(max_length=16, choices=CeuSource.choices, default=CeuSource.MANUAL)
     # Makes a credit from an import row or a completed course land once, however often retried.

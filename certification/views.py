@@ -40,6 +40,7 @@ from certification.models import (
 from programs.access import Capability, can, scoped_object_or_404
 from programs.audit import audit_record
 from programs.spreadsheets import CsvWriter
+from programs.uploads import ACCEPT
 from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 
@@ -61,6 +62,7 @@ def _record_context(profile: PeerProfile, *, today: Any) -> dict[str, Any]:
         "ceus": profile.ceus.select_related("added_by")[:50],
         "checklist": checklist,
         "today": today,
+        "upload_accept": ACCEPT,
     }
 
 
@@ -522,11 +524,31 @@ class ChecklistItemView(MemberRequiredMixin, View):
                 actor=self.actor,
                 **form.cleaned_data,
             )
-        if saved:
-            messages.success(request, f"Saved: {Requirement(requirement).label}.")
-        else:
-            problems = [str(e) for errors in form.errors.values() for e in errors]
-            messages.error(request, " ".join(problems) or "Not saved.")
+        if not saved:
+            return self._refused(request, profile, own=own, requirement=requirement, form=form)
+        messages.success(request, f"Saved: {Requirement(requirement).label}.")
         if own:
             return redirect("certification_mine")
         return redirect("certification_peer", pk=profile.pk)
+
+    def _refused(
+        self,
+        request: HttpRequest,
+        profile: PeerProfile,
+        *,
+        own: bool,
+        requirement: str,
+        form: ChecklistItemForm,
+    ) -> HttpResponse:
+        """The page the step was on again, that step open with what was typed and the
+        errors by field (a file must be chosen again: browsers never refill one)."""
+        page: MyCertificationView | PeerRecordView
+        if own:
+            page = MyCertificationView()
+            page.setup(request)
+        else:
+            page = PeerRecordView()
+            page.setup(request, pk=profile.pk)
+            page.object = profile
+        context = page.get_context_data(refused_step={"code": requirement, "form": form})
+        return render(request, page.template_name, context)

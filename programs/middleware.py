@@ -1,4 +1,5 @@
-"""Per-request context: the active organization, and the second-factor requirement."""
+"""Per-request context: the active organization, and the second-factor requirement; and
+the cap on a request's size."""
 
 from __future__ import annotations
 
@@ -7,14 +8,46 @@ from collections.abc import Callable
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import resolve
 from django.urls.exceptions import Resolver404
 
 from config.accounts.models import User
 from programs.selectors import active_memberships_for_user, user_requires_mfa
+from programs.uploads import megabytes
 
 ACTIVE_ORGANIZATION_SESSION_KEY = "active_organization_id"
+
+REQUEST_TOO_LARGE = (
+    "This request is {size}; the most PeerPath takes at once is {cap}. "
+    "Go back and choose a smaller file."
+)
+
+
+class RequestSizeMiddleware:
+    """Refuses a request whose body is over REQUEST_MAX_BYTES (413) before anything reads
+    it. gunicorn limits only the request line and headers, and Django caps a form's fields
+    but not its files; a body without a length is read as empty by Django's WSGI handler,
+    so the declared length is the whole body. Each upload field's own, smaller cap
+    (programs.uploads) answers on the form."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        cap = settings.REQUEST_MAX_BYTES
+        if length > cap:
+            return HttpResponse(
+                REQUEST_TOO_LARGE.format(size=megabytes(length), cap=megabytes(cap)),
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
 
 
 class ActiveMembershipMiddleware:

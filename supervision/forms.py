@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from encounters.models import Client
 from programs.forms import OneTimeKeyMixin
 from programs.models import Membership, Role
+from programs.uploads import ACCEPT, UPLOAD_HELP, validate_upload
 from supervision.models import LicenseType, Topic
 from supervision.services.logs import END_NOT_AFTER_START, LogInput
 
@@ -148,7 +149,9 @@ class AgreementForm(forms.Form):
     document = forms.FileField(
         label="The signed agreement (PDF or image)",
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,image/*"}),
+        help_text=UPLOAD_HELP,
+        validators=[validate_upload],
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
     not_therapist = forms.BooleanField(
         label="The supervisor is not this peer's own therapist.",
@@ -166,12 +169,6 @@ class AgreementForm(forms.Form):
         self.fields["supervisee"].queryset = members.filter(  # type: ignore[attr-defined]
             role=Role.PEER_SUPPORTER
         )
-
-    def clean_document(self) -> Any:
-        doc = self.cleaned_data.get("document")
-        if doc and getattr(doc, "size", 0) > 10 * 1024 * 1024:
-            raise forms.ValidationError("The file is over 10 MB.")
-        return doc
 
 
 class RecordExportForm(forms.Form):

@@ -14,6 +14,7 @@ from django.db.models import Q
 from certification.models import private_storage
 from programs.access import ScopedQuerySet
 from programs.models import Membership, Organization
+from programs.uploads import validate_upload
 
 
 class LicenseType(models.TextChoices):
@@ -75,6 +76,7 @@ class SupervisionAgreement(models.Model):
         storage=private_storage,
         blank=True,
         max_length=255,
+        validators=[validate_upload],
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -161,3 +162,122 @@ def test_the_writer_check_finds_a_hand_written_export(source: str):
 def test_the_writer_check_lets_reading_through():
     reading = "import csv\nfrom openpyxl import load_workbook\nrows = csv.reader(f)\n"
     assert _direct_spreadsheet_writers(Path("programs/planted.py"), reading) == []
+
+
+# --- every uploaded file passes programs.uploads ------------------------------------------
+
+# Files the app writes itself: no person uploads them, and no form or admin page offers
+# them (checked below). Each with what writes it.
+WRITTEN_BY_THE_APP = {
+    "reporting.ReportRun.pdf": "rendered by the report task",
+    "reporting.ReportRun.csv": "written by the report task",
+    "reporting.ReportRun.xlsx": "written by the report task",
+    "reporting.ReportRun.json": "written by the report task",
+    "supervision.RecordExport.file": "the supervision record PDF, rendered by a task",
+    "training.Enrollment.certificate": "the course certificate PDF, rendered by a task",
+}
+
+
+def _our_models() -> list[Any]:
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if m.__module__.split(".")[0] in PACKAGES]
+
+
+def _model_file_fields() -> list[tuple[str, Any]]:
+    from django.db import models
+
+    return [
+        (f"{m._meta.label}.{f.name}", f)
+        for m in _our_models()
+        for f in m._meta.get_fields()
+        if isinstance(f, models.FileField)
+    ]
+
+
+def _our_form_classes() -> list[Any]:
+    from django import forms
+
+    import config.urls  # noqa: F401  (every view, so every form, is imported)
+
+    found: list[Any] = []
+    todo: list[Any] = [forms.BaseForm]
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.split(".")[0] in PACKAGES:
+            found.append(cls)
+    return found
+
+
+def _unchecked(fields: list[tuple[str, Any]]) -> list[str]:
+    """Upload fields (model or form) without the shared check among their validators."""
+    from programs.uploads import UploadValidator
+
+    return [
+        label
+        for label, field in fields
+        if not any(isinstance(v, UploadValidator) for v in field.validators)
+    ]
+
+
+def _form_file_fields(form_classes: list[Any]) -> list[tuple[str, Any]]:
+    from django import forms
+
+    return [
+        (f"{cls.__module__}.{cls.__name__}.{name}", field)
+        for cls in form_classes
+        for name, field in cls.base_fields.items()
+        if isinstance(field, forms.FileField)
+    ]
+
+
+def test_every_upload_field_of_a_model_carries_the_shared_check():
+    """A new upload field that forgot programs.uploads would take any file of any size."""
+    fields = _model_file_fields()
+    unchecked = _unchecked(fields)
+    assert sorted(unchecked) == sorted(WRITTEN_BY_THE_APP)
+    assert {label for label, _ in fields} - set(WRITTEN_BY_THE_APP)  # the check has fields
+
+
+def test_every_upload_field_of_a_form_carries_the_shared_check():
+    fields = _form_file_fields(_our_form_classes())
+    assert fields  # the forms were found
+    assert _unchecked(fields) == []
+
+
+def test_files_the_app_writes_are_offered_by_no_form_and_no_admin_page():
+    from django import forms
+    from django.contrib import admin
+
+    offered = set()
+    for cls in _our_form_classes():
+        meta = getattr(cls, "_meta", None)
+        if issubclass(cls, forms.ModelForm) and meta is not None and meta.model is not None:
+            offered |= {f"{meta.model._meta.label}.{name}" for name in cls.base_fields}
+    for model, model_admin in admin.site._registry.items():
+        readonly = set(model_admin.get_readonly_fields(None))  # type: ignore[arg-type]
+        offered |= {
+            f"{model._meta.label}.{f.name}"
+            for f in model._meta.get_fields()
+            if f.name not in readonly and getattr(f, "editable", False)
+        }
+    assert offered & set(WRITTEN_BY_THE_APP) == set()
+
+
+def test_the_upload_check_finds_a_field_without_it():
+    from django import forms
+    from django.db import models
+
+    from programs.uploads import validate_upload
+
+    class Planted(forms.Form):
+        scan = forms.FileField()
+        checked = forms.FileField(validators=[validate_upload])
+
+    assert _unchecked(_form_file_fields([Planted])) == [f"{__name__}.Planted.scan"]
+    assert _unchecked([("x.Y.a", models.FileField()), ("x.Y.b", models.ImageField())]) == [
+        "x.Y.a",
+        "x.Y.b",
+    ]
+    assert _unchecked([("x.Y.c", models.FileField(validators=[validate_upload]))]) == []

@@ -74,3 +74,40 @@ def test_the_report_tables_move_to_reporting_with_every_row():
     assert new.get_model("reporting", "ProgramCost").objects.get().program_id == program.pk
     # Back to the latest state for the tests that follow.
     MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sessions_made_before_the_flag_are_closed_to_other_organizations():
+    """training.0003: a session that existed before the flag becomes closed, so nothing an
+    organization ran is shown elsewhere until it says so."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("training", "0002_enrolled_by")]
+    after = [("training", "0003_sessions_closed_to_other_organizations")]
+    MigrationExecutor(connection).migrate(before)
+    old = MigrationExecutor(connection).loader.project_state(before).apps
+    org = old.get_model("programs", "Organization").objects.create(name="Old", slug="old")
+    user = old.get_model("accounts", "User").objects.create(email="t@example.org")
+    trainer = old.get_model("programs", "Membership").objects.create(
+        organization=org, user=user, role="trainer"
+    )
+    course = old.get_model("training", "Course").objects.create(
+        organization=org, code="ps101", title="PS101", required_hours=Decimal(40)
+    )
+    old.get_model("training", "TrainingSession").objects.create(
+        course=course,
+        starts_on=dt.date(2026, 1, 5),
+        ends_on=dt.date(2026, 1, 9),
+        place="Helena",
+        trainer=trainer,
+        capacity=10,
+    )
+    MigrationExecutor(connection).migrate(after)
+    new = MigrationExecutor(connection).loader.project_state(after).apps
+    session = new.get_model("training", "TrainingSession").objects.get()
+    assert session.open_to_other_organizations is False
+    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

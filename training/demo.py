@@ -1,5 +1,6 @@
 """Demo training: the standard courses; a past Peer Support 101 with passes and a fail; an
-upcoming one with a waiting list; a CEU course the demo peers completed."""
+upcoming one with a waiting list, open to people of other organizations (the others are
+closed, as sessions are by default); a CEU course the demo peers completed."""
 
 from __future__ import annotations
 
@@ -72,6 +73,10 @@ def seed(ctx: DemoContext) -> None:
             services.exam_record(enrollment=person, actor=trainer, score=score)
 
     upcoming = _session(ps101, ctx, monday + dt.timedelta(weeks=3), days=5, cap=4)
+    if not upcoming.open_to_other_organizations:
+        services.session_open_to_others(
+            session=upcoming, actor=trainer, open_to_other_organizations=True
+        )
     if not upcoming.enrollments.exists():
         for name, email in UPCOMING:
             services.enroll(

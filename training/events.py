@@ -15,4 +15,10 @@ TRAINING_FAILED = event("training.failed", "Training not passed (exam)")
 TRAINING_INCOMPLETE = event("training.incomplete", "Training not completed (hours missing)")
 TRAINING_MOVED_UP = event("training.moved_up", "Moved up from the waiting list")
 TRAINING_SESSION_CREATED = event("training.session_created", "Training session added")
+TRAINING_SESSION_OPENED = event(
+    "training.session_opened", "Training session opened to other organizations"
+)
+TRAINING_SESSION_CLOSED_TO_OTHERS = event(
+    "training.session_closed_to_others", "Training session closed to other organizations"
+)
 TRAINING_WITHDRAWN = event("training.withdrawn", "Withdrew from a training session")

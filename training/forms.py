@@ -13,11 +13,14 @@ from django.db.models import Q, QuerySet
 
 from certification.rules import HOURS_RANGE, is_hours_in_a_day
 from programs.models import Membership, Organization, Role
-from training.models import Course, Enrollment, Trail
+from training.models import Course, Enrollment, Trail, TrainingSession
 
 VIRTUAL = "Virtual"
 PLACE_NEEDED = 'Enter where the session takes place, or tick "Virtual".'
 ENDS_BEFORE_START = "The last day cannot come before the first."
+_open_field = TrainingSession._meta.get_field("open_to_other_organizations")
+OPEN_LABEL = "Open to people of other organizations"
+OPEN_HELP = _open_field.help_text
 
 
 def hours_text(hours: Decimal | None) -> str:
@@ -45,6 +48,10 @@ class EnrollForm(TrailForm):
     field_order = ["name", "email", "trail"]
 
 
+class OpenToOthersForm(forms.Form):
+    open_to_other_organizations = forms.BooleanField(label=OPEN_LABEL, required=False)
+
+
 class ExamForm(forms.Form):
     score = forms.DecimalField(
         label="Exam score (%)",
@@ -64,6 +71,9 @@ class SessionForm(forms.Form):
     capacity = forms.IntegerField(label="Seats", min_value=1, max_value=500)
     fee = forms.DecimalField(
         label="Fee ($)", min_value=Decimal(0), max_digits=8, decimal_places=2, initial=Decimal(0)
+    )
+    open_to_other_organizations = forms.BooleanField(
+        label=OPEN_LABEL, help_text=OPEN_HELP, required=False
     )
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:

@@ -68,6 +68,15 @@ class TrainingSession(models.Model):
     )
     capacity = models.PositiveSmallIntegerField()
     fee = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    # Closed by default: a session's course, dates and place are the organization's own
+    # business until it chooses to take people from elsewhere.
+    open_to_other_organizations = models.BooleanField(
+        "open to people of other organizations",
+        default=False,
+        help_text="Anyone with a PeerPath account, in another organization or in none, sees "
+        "this session under My training and may join it. Unticked, only your organization's "
+        "people see it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -3,7 +3,8 @@
 Inside an organization (registered with programs.access): the courses are for who runs
 training (its trainers and admins); a session, its roster and attendance are for who runs
 it (its trainer, or an admin). Outside any organization: a person's own enrolments, matched
-by account or e-mail, and the sessions of every organization open to join.
+by account or e-mail, and the upcoming sessions they may join: their own organizations',
+and another organization's only when it marked the session open to other organizations.
 """
 
 from __future__ import annotations
@@ -103,6 +104,13 @@ def own_enrollments(user: User) -> QuerySet[Enrollment]:
     )
 
 
+def _seen_from_outside_or_by_a_member(user: User) -> Q:
+    """The sessions a person may see to join: those of an organization they belong to, and
+    those another organization opened to people of other organizations."""
+    theirs = Membership.objects.filter(user=user, is_active=True).values("organization_id")
+    return Q(open_to_other_organizations=True) | Q(course__organization__in=theirs)
+
+
 def _with_counts(sessions: QuerySet[TrainingSession]) -> QuerySet[TrainingSession]:
     return sessions.annotate(
         taken=Count("enrollments", filter=Q(enrollments__status__in=rules.TAKING_A_SEAT)),
@@ -111,11 +119,13 @@ def _with_counts(sessions: QuerySet[TrainingSession]) -> QuerySet[TrainingSessio
 
 
 def joinable_sessions(user: User) -> QuerySet[TrainingSession]:
-    """Sessions of any organization still to start, of an active course, that the person
-    has no place (or waiting-list spot) in yet. A full one offers its waiting list."""
+    """Sessions the person may see (their organizations', or opened to others) still to
+    start, of an active course, that the person has no place (or waiting-list spot) in
+    yet. A full one offers its waiting list."""
     already = Enrollment.objects.filter(_own(user)).exclude(status=EnrollmentStatus.WITHDRAWN)
     return (
         TrainingSession.objects.filter(starts_on__gt=timezone.localdate(), course__is_active=True)
+        .filter(_seen_from_outside_or_by_a_member(user))
         .exclude(pk__in=already.values("session_id"))
         .select_related("course__organization")
         .order_by("starts_on", "pk")
@@ -193,8 +203,10 @@ def attendance_on(participants: list[Enrollment], day: dt.date) -> dict[int, Dec
 
 
 def staff_training(membership: Membership) -> list[tuple[Membership, list[Enrollment]]]:
-    """The staff a manager follows (an admin: everyone), each with their training at any
-    organization, matched by e-mail. Two queries, whatever the staff's size."""
+    """The staff a manager follows (an admin: everyone), each with their training, matched
+    by e-mail: in the manager's organization, or in another organization's session open to
+    other organizations (a closed one is that organization's business). Two queries,
+    whatever the staff's size."""
     # The membership rule already limits a manager to the members of their programs.
     staff = list(
         Membership.objects.for_member(membership)
@@ -206,6 +218,10 @@ def staff_training(membership: Membership) -> list[tuple[Membership, list[Enroll
     by_email: dict[str, list[Enrollment]] = {}
     rows = (
         Enrollment.objects.filter(email__in=emails)
+        .filter(
+            Q(session__course__organization=membership.organization_id)
+            | Q(session__open_to_other_organizations=True)
+        )
         .exclude(status=EnrollmentStatus.WITHDRAWN)
         .select_related("session__course__organization")
         .order_by("-session__starts_on", "-pk")

@@ -457,6 +457,7 @@ def session_create(
     trainer: Membership,
     capacity: int,
     fee: Decimal,
+    open_to_other_organizations: bool = False,
     ip_address: str | None = None,
     **_: Any,
 ) -> TrainingSession:
@@ -478,6 +479,7 @@ def session_create(
         trainer=trainer,
         capacity=capacity,
         fee=fee,
+        open_to_other_organizations=open_to_other_organizations,
     )
     session.full_clean()
     session.save()
@@ -487,8 +489,41 @@ def session_create(
         event=training_events.TRAINING_SESSION_CREATED,
         subject=session,
         ip_address=ip_address,
+        data={"open_to_other_organizations": open_to_other_organizations},
     )
     return session
+
+
+@transaction.atomic
+def session_open_to_others(
+    *,
+    session: TrainingSession,
+    actor: User,
+    open_to_other_organizations: bool,
+    ip_address: str | None = None,
+) -> bool:
+    """Open a session to people of other organizations, or close it to them, by its
+    trainer or an admin. Who already joined from elsewhere keeps their place. Returns
+    whether anything changed; a repeat is a no-op and writes no audit row."""
+    _check_runner(session, actor)
+    locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if locked.open_to_other_organizations == open_to_other_organizations:
+        return False
+    locked.open_to_other_organizations = open_to_other_organizations
+    locked.save(update_fields=["open_to_other_organizations"])
+    session.open_to_other_organizations = open_to_other_organizations
+    audit_record(
+        actor=actor,
+        organization=session.course.organization,
+        event=(
+            training_events.TRAINING_SESSION_OPENED
+            if open_to_other_organizations
+            else training_events.TRAINING_SESSION_CLOSED_TO_OTHERS
+        ),
+        subject=session,
+        ip_address=ip_address,
+    )
+    return True
 
 
 @transaction.atomic

@@ -16,6 +16,11 @@ urlpatterns = [
     path(
         "training/sessions/<int:pk>/close/", views.SessionCloseView.as_view(), name="session_close"
     ),
+    path(
+        "training/sessions/<int:pk>/open/",
+        views.SessionOpenToOthersView.as_view(),
+        name="session_open_to_others",
+    ),
     path("training/sessions/<int:pk>/join/", views.SelfEnrollView.as_view(), name="session_join"),
     path(
         "training/enrollments/<int:pk>/withdraw/",

@@ -25,7 +25,14 @@ from programs.models import Role
 from programs.web import MemberRequiredMixin, add_service_errors, client_ip
 from training import rules, selectors, services
 from training.catalog import seed_courses
-from training.forms import AttendanceForm, EnrollForm, ExamForm, SessionForm, TrailForm
+from training.forms import (
+    AttendanceForm,
+    EnrollForm,
+    ExamForm,
+    OpenToOthersForm,
+    SessionForm,
+    TrailForm,
+)
 from training.models import Enrollment, EnrollmentStatus, TrainingSession
 
 CLOSE_AFTER_LAST_DAY = "A session is closed after its last day ({end:%b %-d, %Y})."
@@ -256,6 +263,9 @@ def detail_page(
             "today": today,
             "can_close": today > session.ends_on and counts["enrolled"] > 0,
             "withdrawable": rules.SIGNED_UP,
+            "open_form": OpenToOthersForm(
+                initial={"open_to_other_organizations": session.open_to_other_organizations}
+            ),
         },
     )
 
@@ -294,6 +304,31 @@ class SessionCloseView(RunSessionMixin, View):
             f"Session closed: {closed} participant{'s' if closed != 1 else ''} without every "
             "hour or a passing exam are marked as not completed.",
         )
+        return redirect("session_detail", pk=pk)
+
+
+class SessionOpenToOthersView(RunSessionMixin, View):
+    """Its trainer or an admin opens the session to people of other organizations, or
+    closes it to them (who joined keeps their place)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = OpenToOthersForm(request.POST)
+        form.is_valid()  # a lone checkbox: absent or anything unexpected means closed
+        opened = bool(form.cleaned_data.get("open_to_other_organizations"))
+        changed = services.session_open_to_others(
+            session=self.object,
+            actor=self.actor,
+            open_to_other_organizations=opened,
+            ip_address=client_ip(request),
+        )
+        if changed:
+            messages.success(
+                request,
+                "People of other organizations can now see and join this session."
+                if opened
+                else "Only your organization's people see this session now; "
+                "who already joined keeps their place.",
+            )
         return redirect("session_detail", pk=pk)
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "programs.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -201,6 +202,17 @@ STORAGES = {
     "private": {"BACKEND": "programs.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploads (programs/uploads.py): the largest certificate, evidence or agreement taken.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# The largest request body of any kind, refused before it is read
+# (programs.middleware.RequestSizeMiddleware). Above every file cap (uploads 10 MB, imports
+# 20 MB) with room for the form around the file; gunicorn cannot cap a body itself.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=25 * 1024 * 1024)
+# Django's own limits, at their defaults but written down: the fields of a form other than
+# its files (2.5 MB), and the size above which an upload goes to a temporary file on disk
+# instead of memory, so a large upload does not fill a worker's memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Strict policy: every script and style is served by the app itself; nothing inline.
 CONTENT_SECURITY_POLICY = {

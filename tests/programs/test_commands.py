@@ -75,6 +75,12 @@ def test_seed_demo_is_idempotent_and_prints_every_login(settings):
     assert roles.count(Role.PROGRAM_MANAGER) == 1
     for email, *_ in DEMO_STAFF:
         assert email in out.getvalue()
+    # one upcoming session takes people from elsewhere; the rest stay the org's own
+    from training.models import TrainingSession
+
+    sessions = TrainingSession.objects.filter(course__organization=org)
+    assert sessions.filter(open_to_other_organizations=True).count() == 1
+    assert sessions.filter(open_to_other_organizations=False).exists()
 
 
 @pytest.mark.parametrize("email", ["admin@demo.peerpath.test", "peer@demo.peerpath.test"])

@@ -80,14 +80,17 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "session_detail": (("get", "post"), lambda o: {"pk": o["training_session"].pk}),
     "session_attendance": (("get", "post"), lambda o: {"pk": o["training_session"].pk}),
     "session_close": (("post",), lambda o: {"pk": o["training_session"].pk}),
+    "session_open_to_others": (("post",), lambda o: {"pk": o["training_session"].pk}),
+    # another organization's session is joined only when it is open to others
+    # (tests/training/test_views.py)
+    "session_join": (("post",), lambda o: {"pk": o["training_session"].pk}),
     "enrollment_withdraw": (("post",), lambda o: {"pk": o["enrollment"].pk}),
     "enrollment_exam": (("post",), lambda o: {"pk": o["enrollment"].pk}),
     "enrollment_certificate": (("get",), lambda o: {"pk": o["enrollment"].pk}),
 }
 # URLs with arguments that are not an organization's objects (the survey token is a
-# secret link that needs no sign-in; its own tests cover it). Anyone signed in may join
-# another organization's upcoming session (tests/training/test_views.py).
-NOT_OBJECT_URLS = {"invitation_accept", "survey_answer", "session_join"}
+# secret link that needs no sign-in; its own tests cover it).
+NOT_OBJECT_URLS = {"invitation_accept", "survey_answer"}
 # Pages only the member who made the object opens (default: the organization admin).
 OPENED_BY = {"encounter_saved": "membership"}
 

@@ -136,21 +136,32 @@ def test_sessions_to_join_are_upcoming_active_and_not_joined_yet(t, other_org):
         organization=t.org, code="old", title="Old", required_hours=Decimal(4), is_active=False
     )
     t.session(of=retired)
-    elsewhere = TrainingSession.objects.create(
-        course=Course.objects.create(
-            organization=other_org, code="x", title="X", required_hours=Decimal(4)
-        ),
-        starts_on=MONDAY,
-        ends_on=MONDAY,
-        place="Virtual",
-        trainer=t.elsewhere,
-        capacity=1,
+    elsewhere, closed_elsewhere = (
+        TrainingSession.objects.create(
+            course=Course.objects.create(
+                organization=other_org, code=code, title="X", required_hours=Decimal(4)
+            ),
+            starts_on=MONDAY,
+            ends_on=MONDAY,
+            place="Virtual",
+            trainer=t.elsewhere,
+            capacity=1,
+            open_to_other_organizations=code == "open",
+        )
+        for code in ("open", "closed")
     )
     services.withdraw(enrollment=join(withdrew, "me@x.org"), actor=None)
     join(joined, "me@x.org")
     join(open_, "a@x.org")
     join(open_, "b@x.org")  # full now: it offers its waiting list
     with time_machine.travel(A_WEEK_BEFORE):
+        sessions = selectors.sessions_to_join(me)
+        # me has no membership: their own organization's are the ones open to others only
+        assert closed_elsewhere not in sessions
+        assert sessions == [elsewhere]
+        TrainingSession.objects.filter(course__organization=t.org).update(
+            open_to_other_organizations=True
+        )
         sessions = selectors.sessions_to_join(me)
         assert sessions == [open_, elsewhere, withdrew]
         assert [s.seats_left for s in sessions] == [0, 1, 2]  # type: ignore[attr-defined]

@@ -17,9 +17,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from programs.models import Role
+from programs.models import AuditEvent, Role
 from tests.factories import TEST_PASSWORD, UserFactory
-from training import services
+from training import events, services
 from training.catalog import seed_courses
 from training.models import Attendance, Course, Enrollment, EnrollmentStatus, TrainingSession
 
@@ -143,6 +143,17 @@ def test_an_admin_adds_a_session_with_a_trainer_and_virtual_place(t, client_for)
     made = TrainingSession.objects.get(starts_on=dt.date(2025, 4, 7))
     assert response["Location"] == reverse("session_detail", args=[made.pk])
     assert (made.place, made.trainer, made.capacity) == ("Virtual", t.other_trainer, 12)
+    assert made.open_to_other_organizations is False  # closed unless ticked
+    admin.post(
+        reverse("session_create"),
+        {
+            **data,
+            "starts_on": "2025-04-14",
+            "ends_on": "2025-04-14",
+            "open_to_other_organizations": "on",
+        },
+    )
+    assert TrainingSession.objects.get(starts_on=dt.date(2025, 4, 14)).open_to_other_organizations
 
 
 def test_staff_training_shows_a_managers_staff_with_their_training(t, client_for, member_of):
@@ -162,6 +173,9 @@ def test_staff_training_shows_a_managers_staff_with_their_training(t, client_for
 
 
 def test_a_person_with_no_membership_joins_and_a_full_session_offers_the_waiting_list(t):
+    services.session_open_to_others(
+        session=t.session, actor=t.trainer.user, open_to_other_organizations=True
+    )
     join(t, "one@example.org")
     join(t, "two@example.org")
     outsider = UserFactory.create(email="Sam.Outside@example.org", first_name="Sam")
@@ -193,6 +207,108 @@ def test_a_person_with_no_membership_joins_and_a_full_session_offers_the_waiting
         text = response.content.decode()
         assert "is full" in text and "waiting list" in text
         assert "On the waiting list" in text
+
+
+# --- a session is the organization's own unless it opens it -------------------------------
+
+
+def test_a_closed_session_is_invisible_and_a_404_outside_its_organization(t, client_for):
+    """The default: another organization's people, and people in none, never see the
+    course title, and joining it by its URL is a 404; its own people see and join it."""
+    assert t.session.open_to_other_organizations is False
+    outsider = UserFactory.create(email="sam@example.org")
+    with time_machine.travel(A_WEEK_BEFORE):
+        for who, client in (("elsewhere", client_for(t.elsewhere)), ("none", sign_in(outsider))):
+            mine = client.get(reverse("training_mine"))
+            assert list(mine.context["sessions"]) == [], who
+            assert b"Peer Support 101" not in mine.content, who
+            join_url = reverse("session_join", args=[t.session.pk])
+            assert client.post(join_url, {"trail": "self_pay"}).status_code == 404, who
+        assert not Enrollment.objects.exists()
+
+        peer = client_for(t.peer)
+        assert [s.pk for s in peer.get(reverse("training_mine")).context["sessions"]] == [
+            t.session.pk
+        ]
+        peer.post(reverse("session_join", args=[t.session.pk]), {"trail": "employment"})
+        assert Enrollment.objects.get().email == "pat@example.org"
+
+
+def test_a_session_opened_to_other_organizations_is_seen_and_joined_from_elsewhere(t, client_for):
+    trainer = client_for(t.trainer)
+    url = reverse("session_open_to_others", args=[t.session.pk])
+    with time_machine.travel(A_WEEK_BEFORE):
+        page = trainer.get(reverse("session_detail", args=[t.session.pk])).content.decode()
+        assert 'data-open="no"' in page
+        trainer.post(url, {"open_to_other_organizations": "on"})
+        trainer.post(url, {"open_to_other_organizations": "on"})  # a repeat changes nothing
+        t.session.refresh_from_db()
+        assert t.session.open_to_other_organizations is True
+        assert AuditEvent.objects.filter(event=events.TRAINING_SESSION_OPENED).count() == 1
+        listing = trainer.get(reverse("session_list")).content.decode()
+        assert "Open to other organizations" in listing
+
+        elsewhere = client_for(t.elsewhere)
+        assert b"Peer Support 101" in elsewhere.get(reverse("training_mine")).content
+        elsewhere.post(reverse("session_join", args=[t.session.pk]), {"trail": "transfer"})
+        joined = Enrollment.objects.get()
+        assert joined.email == t.elsewhere.user.email
+
+        # Closed again: hidden from elsewhere, who joined keeps their place.
+        trainer.post(url, {})
+        t.session.refresh_from_db()
+        assert t.session.open_to_other_organizations is False
+        assert AuditEvent.objects.filter(event=events.TRAINING_SESSION_CLOSED_TO_OTHERS).exists()
+        other = client_for(member_of_other_org(t))
+        assert list(other.get(reverse("training_mine")).context["sessions"]) == []
+        joined.refresh_from_db()
+        assert joined.status == EnrollmentStatus.ENROLLED
+
+
+def member_of_other_org(t: Any) -> Any:
+    from programs.models import Membership
+
+    user = UserFactory.create()
+    return Membership.objects.create(
+        user=user, organization=t.elsewhere.organization, role=Role.PEER_SUPPORTER
+    )
+
+
+def test_only_who_runs_the_session_opens_it(t, client_for):
+    url = reverse("session_open_to_others", args=[t.session.pk])
+    for who in ("other_trainer", "manager", "peer", "elsewhere"):
+        response = client_for(getattr(t, who)).post(url, {"open_to_other_organizations": "on"})
+        assert response.status_code in (403, 404), who
+    t.session.refresh_from_db()
+    assert t.session.open_to_other_organizations is False
+    client_for(t.admin).post(url, {"open_to_other_organizations": "on"})
+    t.session.refresh_from_db()
+    assert t.session.open_to_other_organizations is True
+
+
+def test_a_managers_staff_page_shows_no_closed_session_of_another_organization(
+    t, client_for, other_org
+):
+    theirs = TrainingSession.objects.create(
+        course=Course.objects.create(
+            organization=other_org, code="secret", title="Their Own Course", required_hours=D(4)
+        ),
+        starts_on=MONDAY,
+        ends_on=MONDAY,
+        place="Billings",
+        trainer=t.elsewhere,
+        capacity=5,
+    )
+    services.enroll(
+        session=theirs, actor=None, name="Pat", email="pat@example.org", trail="employment"
+    )
+    manager = client_for(t.manager)
+    page = manager.get(reverse("staff_training"))
+    assert dict(page.context["staff"])[t.peer] == []
+    assert b"Their Own Course" not in page.content
+    TrainingSession.objects.filter(pk=theirs.pk).update(open_to_other_organizations=True)
+    page = manager.get(reverse("staff_training"))
+    assert [e.session for e in dict(page.context["staff"])[t.peer]] == [theirs]
 
 
 def test_a_past_session_cannot_be_joined(t):
