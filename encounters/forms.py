@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from encounters.models import (
     Client,
@@ -308,6 +309,21 @@ class EncounterFilter(django_filters.FilterSet):
         for f in self.form.fields.values():
             css = "form-select" if isinstance(f.widget, forms.Select) else "form-control"
             f.widget.attrs.setdefault("class", css)
+
+    def audited_values(self) -> dict[str, Any]:
+        """The filters as read (the form's cleaned values, never the raw query string): a
+        value that did not pass its field is left out, a chosen record is named by its key."""
+        cleaned = getattr(self.form, "cleaned_data", None) or {}
+        out: dict[str, Any] = {}
+        for name, value in cleaned.items():
+            if value in (None, "", [], ()):
+                continue
+            if isinstance(value, Model):
+                value = value.pk
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            out[name] = value
+        return out
 
     def filter_support(self, qs: QuerySet[Encounter], name: str, value: str) -> QuerySet[Encounter]:
         return qs.filter(**{value: True}) if value in SupportType.values else qs

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from config.text import storable
+
 if TYPE_CHECKING:
     from config.accounts.models import User
     from programs.models import AuditEvent, Organization
@@ -46,7 +48,10 @@ def audit_record(
     ip_address: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one row to the audit log; call it inside the write's own transaction."""
+    """Append one row to the audit log; call it inside the write's own transaction.
+
+    A character PostgreSQL cannot store (NUL, a lone surrogate) in the data is replaced with
+    U+FFFD: the row is written, never a 500, and the reader sees where it was."""
     from programs.models import AuditEvent
 
     return AuditEvent.objects.create(
@@ -56,7 +61,7 @@ def audit_record(
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
         ip_address=ip_address,
-        data=data or {},
+        data=storable(data or {}),
     )
 
 

@@ -36,6 +36,16 @@ class ItemForm(forms.Form):
     note = forms.CharField(max_length=300, required=False)
 
 
+class PhaseTemplateItemForm(forms.ModelForm[PhaseTemplateItem]):
+    """One new item of the organization's checklist for a phase."""
+
+    class Meta:
+        model = PhaseTemplateItem
+        fields = ("phase", "title")
+        labels = {"title": "New item"}
+        error_messages = {"title": {"required": "Write the item."}}
+
+
 def phase_context(program: Program, advance_form: AdvanceForm | None = None) -> dict[str, Any]:
     """What the program page shows about its phase."""
     items = list(program.checklist.filter(phase=program.phase).select_related("owner"))
@@ -61,12 +71,15 @@ class PhaseAdvanceView(ScopedObjectMixin, View):
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:
         program: Program = self.get_object()
         form = AdvanceForm(request.POST)
-        form.is_valid()
+        if not form.is_valid():
+            problems = " ".join(str(e) for errs in form.errors.values() for e in errs)
+            messages.error(request, f"{program.name} did not move on. {problems}")
+            return redirect("program_detail", slug=program.slug)
         try:
             change = planning.program_phase_advance(
                 program=program,
                 actor=self.actor,
-                override_reason=form.cleaned_data.get("override_reason", ""),
+                override_reason=form.cleaned_data["override_reason"],
                 from_phase=request.POST.get("from_phase", ""),
                 ip_address=client_ip(request),
             )
@@ -120,25 +133,34 @@ class PhaseTemplateView(MemberRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         items = list(planning.phase_template(self.membership.organization))
+        # A refused item is shown again in its own phase, as typed, with its error.
+        refused: PhaseTemplateItemForm | None = kwargs.pop("refused", None)
+        refused_phase = refused.cleaned_data.get("phase") if refused is not None else None
         return {
             **super().get_context_data(**kwargs),
             "phases": [
-                (p, PHASE_LABELS[p.value], [i for i in items if i.phase == p.value]) for p in Phase
+                (
+                    p,
+                    PHASE_LABELS[p.value],
+                    [i for i in items if i.phase == p.value],
+                    refused if refused_phase == p.value else None,
+                )
+                for p in Phase
             ],
+            "refused_elsewhere": refused if refused is not None and not refused_phase else None,
         }
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        phase, title = request.POST.get("phase", ""), request.POST.get("title", "").strip()
-        if phase in Phase.values and title:
-            planning.phase_template_add(
-                organization=self.membership.organization,
-                phase=phase,
-                title=title[:200],
-                actor=self.actor,
-            )
-            messages.success(request, f"Added to {Phase(phase).label}: {title[:200]}")
-        else:
-            messages.error(request, "Choose a phase and write the item.")
+        form = PhaseTemplateItemForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(refused=form))
+        item = planning.phase_template_add(
+            organization=self.membership.organization,
+            phase=form.cleaned_data["phase"],
+            title=form.cleaned_data["title"],
+            actor=self.actor,
+        )
+        messages.success(request, f"Added to {Phase(item.phase).label}: {item.title}")
         return redirect("phase_template")
 
 

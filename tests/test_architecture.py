@@ -281,3 +281,103 @@ def test_the_upload_check_finds_a_field_without_it():
         "x.Y.b",
     ]
     assert _unchecked([("x.Y.c", models.FileField(validators=[validate_upload]))]) == []
+
+
+# --- every text value a form takes can be stored (config/text.py) ------------------------
+
+# Fields that take no free text: what they accept is a choice, a number, a date, a flag or
+# a file, parsed before anything reaches the database.
+_NOT_FREE_TEXT = (
+    "django.forms.fields.ChoiceField",  # and ModelChoiceField, MultipleChoiceField, ...
+    "django.forms.fields.BooleanField",
+    "django.forms.fields.BaseTemporalField",
+    "django.forms.fields.IntegerField",  # and DecimalField, FloatField
+    "django.forms.fields.DurationField",
+    "django.forms.fields.FileField",
+)
+
+
+def _every_form_class() -> list[type]:
+    """Every form and filter set of ours, and the sign-in pages' (allauth), once loaded."""
+    import importlib
+
+    import django_filters
+    from django import forms
+
+    for package in PACKAGES:
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages(root.__path__, f"{package}."):
+            if ".migrations" not in info.name and not info.name.startswith("config.settings"):
+                importlib.import_module(info.name)
+    for module in ("account.forms", "mfa.base.forms", "mfa.totp.forms", "mfa.recovery_codes.forms"):
+        importlib.import_module(f"allauth.{module}")
+    found: set[type] = set()
+
+    def walk(cls: type) -> None:
+        for sub in cls.__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                walk(sub)
+
+    walk(forms.BaseForm)
+    walk(django_filters.FilterSet)
+    ours = (*PACKAGES, "allauth")
+    return sorted(
+        (c for c in found if c.__module__.split(".")[0] in ours), key=lambda c: c.__qualname__
+    )
+
+
+def _fields_of(form_class: type) -> dict[str, object]:
+    if hasattr(form_class, "base_filters"):
+        return {name: f.field for name, f in form_class.base_filters.items()}
+    return dict(getattr(form_class, "base_fields", {}))
+
+
+def _text_rule_gaps(form_class: type) -> list[str]:
+    """The fields of a form that could take text the database cannot store: a text field
+    without the validator, a field of no known kind, a model choice looked up by text."""
+    from django import forms
+
+    from config.text import validate_storable_text
+
+    known = tuple(_dotted(name) for name in _NOT_FREE_TEXT)
+    gaps = []
+    for name, field in _fields_of(form_class).items():
+        where = f"{form_class.__module__}.{form_class.__qualname__}.{name}"
+        if isinstance(field, forms.CharField):
+            if validate_storable_text not in field.validators:
+                gaps.append(f"{where}: a text field without the storable-text validator")
+        elif not isinstance(field, known):
+            gaps.append(f"{where}: {type(field).__name__} takes text; make it a CharField")
+        elif isinstance(field, forms.ModelChoiceField) and field.to_field_name:
+            gaps.append(f"{where}: looked up by {field.to_field_name}, a text; use the key")
+    return gaps
+
+
+def _dotted(name: str) -> type:
+    import importlib
+
+    module, _, attr = name.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+@pytest.mark.django_db
+def test_every_forms_text_fields_refuse_what_cannot_be_stored():
+    forms_seen = _every_form_class()
+    assert len(forms_seen) > 40  # ours and the sign-in pages' were all loaded
+    assert [gap for form in forms_seen for gap in _text_rule_gaps(form)] == []
+
+
+def test_the_form_check_finds_a_form_that_bypasses_the_rule():
+    from django import forms
+
+    from encounters.models import Payer
+
+    class Bypass(forms.Form):
+        stripped = forms.CharField()
+        raw = forms.Field()
+        by_code = forms.ModelChoiceField(queryset=Payer.objects.none(), to_field_name="code")
+
+    Bypass.base_fields["stripped"].validators = []
+    gaps = _text_rule_gaps(Bypass)
+    assert [g.split(": ")[0].rsplit(".", 1)[1] for g in gaps] == ["stripped", "raw", "by_code"]

@@ -27,6 +27,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Applications -------------------------------------------------------------------------
 INSTALLED_APPS = [
+    # first: its ready() makes every form's text fields refuse what cannot be stored
+    "config",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -262,7 +262,14 @@ class EncounterListView(MemberRequiredMixin, TemplateView):
         m = self.membership
         base = selectors.encounters_for_listing(m)
         flt = EncounterFilter(self.request.GET or None, queryset=base, membership=m)
-        encounters = flt.qs if flt.is_bound and flt.is_valid() else base
+        # A filter narrows the list; one that cannot be read shows its error and no rows,
+        # never the whole list as if it had been applied.
+        if not flt.is_bound:
+            encounters = base
+        elif flt.is_valid():
+            encounters = flt.qs
+        else:
+            encounters = base.none()
         page = Paginator(encounters, PAGE_SIZE).get_page(self.request.GET.get("page"))
         client_services.record_read(
             actor=self.actor,
@@ -271,7 +278,7 @@ class EncounterListView(MemberRequiredMixin, TemplateView):
             event=encounter_events.ENCOUNTER_LISTED,
             ip_address=client_ip(self.request),
             data={
-                "filters": {k: v for k, v in self.request.GET.items() if v and k != "page"},
+                "filters": flt.audited_values() if flt.is_bound else {},
                 "shown": [e.pk for e in page.object_list],
             },
         )
@@ -279,6 +286,7 @@ class EncounterListView(MemberRequiredMixin, TemplateView):
         query.pop("page", None)
         ctx.update(
             filter=flt,
+            filter_refused=flt.is_bound and not flt.is_valid(),
             page_obj=page,
             totals=selectors.encounter_totals(encounters),
             query=query.urlencode(),

@@ -449,6 +449,51 @@ def test_the_managers_list_filters_and_totals_only_billable_units_and_amount(set
     assert support.context["totals"].encounters == 0
 
 
+def test_the_lists_audit_row_keeps_the_filters_as_read_not_the_raw_query(setup, client_for):
+    s = setup
+    save_encounter(s)
+    browser = client_for(s.manager)
+    response = browser.get(
+        reverse("encounter_list"),
+        {"date_from": "2025-03-01", "peer": s.peer.pk, "setting": "office", "junk": "x"},
+    )
+    assert response.status_code == 200
+    (row,) = AuditEvent.objects.filter(event=events.ENCOUNTER_LISTED)
+    assert row.data["filters"] == {
+        "date_from": "2025-03-01",
+        "peer": s.peer.pk,
+        "setting": "office",
+    }
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date_from": "\x00"},
+        {"date_to": "2025-02-30"},
+        {"peer": "\x00"},
+        {"payer": "99999999999999999999999"},
+        {"setting": "\x00\u202e"},
+        {"date_from": "2025-03-01", "date_to": "\x00"},
+    ],
+)
+def test_a_filter_that_cannot_be_read_is_a_field_error_and_shows_no_rows(setup, client_for, query):
+    s = setup
+    save_encounter(s)
+    response = client_for(s.manager).get(reverse("encounter_list"), query)
+    assert response.status_code == 200
+    flt = response.context["filter"]
+    refused = {name for name in query if name in flt.form.errors}
+    assert refused and refused <= set(query)
+    assert b"invalid-feedback" in response.content
+    # Narrowing that failed never widens: nothing is listed, and the audit row says so.
+    assert list(response.context["page_obj"]) == []
+    assert b"correct the filter above" in response.content
+    (row,) = AuditEvent.objects.filter(event=events.ENCOUNTER_LISTED)
+    assert row.data["shown"] == []
+    assert not set(row.data["filters"]) & refused
+
+
 def test_the_list_takes_the_same_number_of_queries_for_3_or_30_encounters(setup, client_for):
     s = setup
     browser = client_for(s.manager)

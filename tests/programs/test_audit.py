@@ -166,3 +166,15 @@ def test_creating_a_program_writes_exactly_one_audit_row(org, member_of):
             "subject_id": str(program.pk),
         }
     ]
+
+
+def test_a_character_the_database_cannot_store_is_replaced_never_a_failure(org):
+    """Whatever reaches an audit row (a value that never passed a form) is written."""
+    row = audit_record(
+        actor=None,
+        organization=org,
+        event="test.event",
+        data={"filters": {"date_from": "\x00", "q\x00": ["\ud800x", 3]}},
+    )
+    row.refresh_from_db()
+    assert row.data == {"filters": {"date_from": "\ufffd", "q\ufffd": ["\ufffdx", 3]}}

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.urls import reverse
 
+from config.text import CANNOT_BE_STORED
 from programs import audit
-from programs.models import AuditEvent, ChecklistItem, PhaseChange, Program, Role
+from programs.models import (
+    AuditEvent,
+    ChecklistItem,
+    PhaseChange,
+    PhaseTemplateItem,
+    Program,
+    Role,
+)
 from programs.planning import ITEMS_OPEN, LAST_PHASE, program_phase_advance
 from programs.rules import DEFAULT_PHASE_ITEMS
 
@@ -180,3 +190,50 @@ def test_an_owner_from_elsewhere_is_refused_with_a_message(
 def test_peers_cannot_reach_the_template_page(org, member_of, client_for):
     client = client_for(member_of(org, Role.PEER_SUPPORTER))
     assert client.get(reverse("phase_template")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("title", "error"),
+    [
+        ("Call the \x00 county", CANNOT_BE_STORED),
+        ("", "Write the item."),
+        ("x" * 201, "at most 200 characters"),
+    ],
+    ids=["nul", "blank", "too-long"],
+)
+def test_a_template_item_that_cannot_be_kept_is_a_field_error_with_the_text_kept(
+    org, member_of, client_for, title, error
+):
+    client = client_for(member_of(org, Role.ORG_ADMIN))
+    client.get(reverse("phase_template"))  # the defaults are copied on first use
+    before = PhaseTemplateItem.objects.count()
+    response = client.post(reverse("phase_template"), {"phase": "planning", "title": title})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert html.escape(error) in page
+    assert 'id="new-planning-error"' in page and 'id="new-operational-error"' not in page
+    if title:
+        assert f'value="{html.escape(title)}"' in page  # what was typed, to correct
+    assert PhaseTemplateItem.objects.count() == before
+    assert not AuditEvent.objects.filter(event=audit.PHASE_TEMPLATE_ADDED).exists()
+
+
+def test_a_template_item_for_no_known_phase_is_refused(org, member_of, client_for):
+    client = client_for(member_of(org, Role.ORG_ADMIN))
+    response = client.post(reverse("phase_template"), {"phase": "\x00", "title": "Call"})
+    assert response.status_code == 200
+    assert b"was not added" in response.content
+    assert not PhaseTemplateItem.objects.filter(title="Call").exists()
+
+
+def test_a_program_does_not_move_on_with_a_reason_that_cannot_be_stored(program_and_manager):
+    program, _manager, client = program_and_manager
+    response = client.post(
+        reverse("program_phase_advance", args=[program.slug]),
+        {"override_reason": "because\x00", "from_phase": program.phase},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert html.escape(CANNOT_BE_STORED) in response.content.decode()
+    program.refresh_from_db()
+    assert program.phase == "planning" and not PhaseChange.objects.exists()
