@@ -12,8 +12,8 @@ import datetime as dt
 import hashlib
 import inspect
 import logging
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
