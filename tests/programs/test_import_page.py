@@ -162,7 +162,7 @@ def test_the_check_shows_the_rows_as_read_and_every_problem_and_writes_nothing(
     client = client_for(manager)
     good, bad = _rows(peer, 2)
     bad = bad.replace(",7.5", ",25")
-    response = _upload(client, _file(good, bad, f"nobody@example.org,2025-01-05,4"))
+    response = _upload(client, _file(good, bad, "nobody@example.org,2025-01-05,4"))
     run = _last_run()
     assert response.status_code == 302 and response["Location"] == reverse(
         "import_run", args=[run.pk]
