@@ -67,3 +67,46 @@ def test_a_manager_imports_a_timesheet_from_a_phone(live_server, page: Page, set
     expect(latest).to_contain_text(ImportRun.objects.get(status=ImportStatus.IMPORTED).sha256)
     assert_fits_phone(page)
     screenshot("import-history")
+
+
+@pytest.mark.broker
+def test_a_large_timesheet_is_imported_in_the_background_with_its_progress(
+    live_server, page: Page, settings, screenshot
+):
+    import os
+
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    broker = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+    if not broker:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide CELERY_BROKER_URL; the broker path cannot be skipped")
+        pytest.skip("no broker configured (set CELERY_BROKER_URL to run this)")
+    settings.DEMO_MODE = True
+    settings.IMPORT_BACKGROUND_ROWS = 5
+    seed()
+    sign_in(page, live_server.url, "manager@demo.peerpath.test")
+    page.goto(f"{live_server.url}/imports/")
+    _upload(page, _timesheet(*["6"] * 8))
+    expect(page.get_by_text("A file this size is imported in the background")).to_be_visible()
+
+    app.conf.update(task_always_eager=False, broker_url=broker, result_backend=broker)
+    try:
+        app.control.purge()
+        # No worker yet: the import waits in the queue and the page says so.
+        page.get_by_role("button", name="Confirm and import").click()
+        status = page.locator("#import-status")
+        expect(status).to_contain_text("Waiting to start")
+        expect(status.get_by_role("progressbar", name="Import progress")).to_be_visible()
+        assert_fits_phone(page)
+        screenshot("import-queued")
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            # The page follows the task by itself, then shows the result.
+            expect(page.locator("#import-status")).to_contain_text(
+                "8 created, 0 updated, 0 unchanged", timeout=30_000
+            )
+    finally:
+        app.conf.update(task_always_eager=True)
+    assert HoursWorked.objects.count() == 8
