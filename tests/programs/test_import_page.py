@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -451,3 +452,87 @@ def test_an_import_whose_worker_died_is_ended_so_the_page_stops_waiting(
     assert run.status == ImportStatus.FAILED and run.errors[0]["message"].startswith(
         "The import stopped"
     )
+
+
+# ----- every kind, through the page -------------------------------------------------------
+
+
+def _kind_overrides(org: Any, member_of: Any, program_in: Any) -> dict[str, dict[str, str]]:
+    """For each kind, the example row's references replaced by this organization's own."""
+    from supervision.services.supervisors import supervisor_profile_save
+
+    program = program_in(org, slug="recovery-coaching")
+    peer = member_of(org, Role.PEER_SUPPORTER, programs=[program])
+    supervisor = member_of(org, Role.CLINICAL_SUPERVISOR, programs=[program])
+    supervisor_profile_save(
+        membership=supervisor,
+        actor=None,
+        license_type="psychologist",
+        license_number="PSY-1",
+        licensed_on=dt.date(2010, 1, 1),
+    )
+    return {
+        "staff": {},
+        "encounters": {"peer_email": peer.user.email, "program": program.slug},
+        "ceus": {"peer_email": peer.user.email},
+        "hours": {"peer_email": peer.user.email},
+        "supervision": {
+            "supervisor_email": supervisor.user.email,
+            "supervisee_emails": peer.user.email,
+        },
+    }
+
+
+@pytest.mark.parametrize("kind", ["staff", "encounters", "ceus", "hours", "supervision"])
+def test_each_kind_is_imported_from_its_template_through_the_page(
+    org, manager, member_of, program_in, client_for, kind
+):
+    overrides = _kind_overrides(org, member_of, program_in)[kind]
+    client = client_for(manager)
+    template = client.get(reverse("import_template", args=[kind, "csv"])).content.decode()
+    header, example = list(csv.reader(io.StringIO(template)))
+    row = [overrides.get(c, v) for c, v in zip(header, example, strict=True)]
+    data = ",".join(header) + "\n" + ",".join(row) + "\n"
+    _upload(client, SimpleUploadedFile(f"{kind}.csv", data.encode()), kind=kind)
+    run = _last_run()
+    assert run.errors == [] and run.status == ImportStatus.CHECKED, run.errors
+    client.post(reverse("import_confirm", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == ImportStatus.IMPORTED and run.created == 1, run.errors
+    assert run.confirmed_by == manager.user
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real row locks")
+def test_two_confirmations_at_the_same_moment_import_once(org, manager, peer):
+    import threading
+
+    from django.db import transaction
+
+    from tests.programs.test_races import _in_thread
+
+    run = import_upload(
+        organization=org, actor=manager.user, kind="hours", file=_file(*_rows(peer, 2))
+    )
+    first_in = threading.Event()
+    errors: list[Exception] = []
+    seen: list[str] = []
+
+    def first() -> None:
+        # Confirm and hold the transaction open until the other side is waiting.
+        with transaction.atomic():
+            seen.append(import_confirm(run=run, actor=manager.user).status)
+            first_in.set()
+            threading.Event().wait(1.0)
+
+    def second() -> None:
+        first_in.wait(5)
+        seen.append(import_confirm(run=run, actor=manager.user).status)
+
+    threads = [_in_thread(first, errors), _in_thread(second, errors)]
+    for t in threads:
+        t.join(20)
+    assert not errors
+    assert seen == [ImportStatus.IMPORTED, ImportStatus.IMPORTED]
+    assert AuditEvent.objects.filter(event=audit.IMPORT_DONE).count() == 1
+    assert HoursWorked.objects.count() == 2
