@@ -30,6 +30,22 @@ class CeuImporter(CsvImporter[CeuRow]):
     kind = "ceus"
     label = "Continuing education (CEUs)"
     columns = ("peer_email", "date", "hours", "title", "provider", "topic")
+    column_help = {
+        "peer_email": "The e-mail address of the peer supporter who took the training.",
+        "date": "The day of the training, as YYYY-MM-DD; not in the future.",
+        "hours": "CEU hours, in quarter hours (1.25, 2, 6.5).",
+        "title": "The training's title.",
+        "provider": "Who gave it. May be blank.",
+        "topic": "One of the board's topics: " + ", ".join(Topic.values) + ". May be blank.",
+    }
+    example_row = {
+        "peer_email": "jordan.lee@example.org",
+        "date": "2025-02-14",
+        "hours": "2.5",
+        "title": "Ethics and boundaries refresher",
+        "provider": "Montana Peer Network",
+        "topic": "boundaries_ethics",
+    }
     key_description = "CEU entry (same peer, date, hours and title)"
 
     def parse(self, cells: Cells) -> CeuRow:

@@ -25,6 +25,17 @@ class CertificationPart:
 class CertificationColumns(StaffColumns):
     name = "certification"
     columns = ("certification_number", "certified_on", "hire_date")
+    column_help = {
+        "certification_number": "A certified peer supporter's certification number; give "
+        "it with certified_on, or leave both blank for a trainee.",
+        "certified_on": "The date the peer was certified, as YYYY-MM-DD.",
+        "hire_date": "The date they started here, as YYYY-MM-DD. May be blank.",
+    }
+    example_row = {
+        "certification_number": "PS-1042",
+        "certified_on": "2024-03-15",
+        "hire_date": "2024-01-08",
+    }
 
     def parse(self, cells: Cells) -> CertificationPart:
         return CertificationPart(

@@ -93,6 +93,57 @@ class EncounterImporter(CsvImporter[EncounterRow]):
     )
     optional_columns = ("head_count", "survey_other_services", "survey_relapse")
     key_description = "external_id"
+    column_help = {
+        "external_id": "The encounter's number in the system it comes from; a second file "
+        "with the same one adds nothing.",
+        "peer_email": "The e-mail address of the peer supporter who met the person.",
+        "client_code": "The client's code (never a name); a new code is added to the "
+        "program. Needed for a one-on-one encounter.",
+        "program": "The program's short name.",
+        "date": "The day, as YYYY-MM-DD.",
+        "start_time": "When it started, as HH:MM (24-hour clock).",
+        "duration_minutes": "How long it lasted, in minutes (1 to 720).",
+        "setting": "Where: " + ", ".join(Setting.values) + ".",
+        "format": "One of " + ", ".join(Format.values) + ".",
+        "head_count": "People present at a group or outreach encounter; blank or 1 for a "
+        "one-on-one.",
+        "phase": "Where the person is with the peer: " + ", ".join(ModelPhase.values) + ".",
+        "support_types": "One or more of " + ", ".join(SupportType.values) + ", separated "
+        "by semicolons.",
+        "service_type": "The billed service: " + ", ".join(ServiceType.values) + ". May be blank.",
+        "payer": "The payer's code, as an admin entered it. May be blank.",
+        "survey_satisfaction": "The survey's satisfaction answer, 1 to 5. May be blank.",
+        "survey_wellbeing": "The survey's well-being answer, 1 to 10. May be blank.",
+        "survey_alternative": "What the person would have done without the peer: "
+        + ", ".join(Alternative.values)
+        + ". May be blank.",
+        "survey_other_services": "Used other services (crisis line, emergency room, hospital) "
+        "since the last meeting: " + ", ".join(YesNo.values) + ". May be blank.",
+        "survey_relapse": "Had a relapse since the last meeting: "
+        + ", ".join(YesNo.values)
+        + ". May be blank.",
+    }
+    example_row = {
+        "external_id": "enc-20250214-001",
+        "peer_email": "jordan.lee@example.org",
+        "client_code": "C-1042",
+        "program": "recovery-coaching",
+        "date": "2025-02-14",
+        "start_time": "10:30",
+        "duration_minutes": "45",
+        "setting": "office",
+        "format": "individual",
+        "head_count": "",
+        "phase": "connecting",
+        "support_types": "emotional;informational",
+        "service_type": "skills_coaching",
+        "payer": "",
+        "survey_satisfaction": "5",
+        "survey_wellbeing": "7",
+        "survey_alternative": "crisis_line",
+        "survey_other_services": "no",
+        "survey_relapse": "no",
+    }
 
     def parse(self, cells: Cells) -> EncounterRow:
         fmt = cells.choice("format", Format.values, required=True)

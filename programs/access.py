@@ -117,6 +117,8 @@ class Capability(StrEnum):
     MANAGE_COSTS = "manage_costs"
     RUN_TRAINING = "run_training"
     VIEW_STAFF_TRAINING = "view_staff_training"
+    # The Import page: staff, encounters, CEUs, hours and paper logs from a spreadsheet.
+    IMPORT_DATA = "import_data"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -142,6 +144,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_SUPERVISION,
             Capability.VIEW_REPORTS,
             Capability.VIEW_STAFF_TRAINING,
+            Capability.IMPORT_DATA,
         }
     ),
     "clinical_supervisor": frozenset(

@@ -166,3 +166,21 @@ class ReadinessPlanForm(forms.Form):
                 required=False,
                 widget=forms.DateInput(attrs={"type": "date"}),
             )
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(label="What the file holds", choices=())
+    file = forms.FileField(
+        label="File (CSV or Excel .xlsx)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+    sheet = forms.CharField(
+        label="Sheet (Excel only)",
+        required=False,
+        max_length=100,
+        help_text="Leave blank to read the first sheet.",
+    )
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Choose…"), *kinds]  # type: ignore[attr-defined]

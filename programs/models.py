@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from programs.access import ScopedQuerySet
+from programs.storage import private_storage
 
 NOT_NEGATIVE = MinValueValidator(Decimal(0), "Cannot be negative.")
 
@@ -557,3 +558,83 @@ class FundingSource(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.get_kind_display()
+
+
+class ImportStatus(models.TextChoices):
+    CHECKED = "checked", "Checked, not imported"
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Importing"
+    IMPORTED = "imported", "Imported"
+    FAILED = "failed", "Not imported"
+    REFUSED_DUPLICATE = "refused_duplicate", "Already imported before"
+
+
+# A file holds its place once these are reached: a second copy of it is refused.
+IMPORT_HOLDS_THE_FILE = (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.IMPORTED)
+
+
+class ImportRun(models.Model):
+    """A file uploaded on the Import page: checked (nothing written), then confirmed and
+    imported all or nothing. The row stays as the organization's import history; the file
+    itself is kept in private storage for IMPORT_KEEP_DAYS, then deleted."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=32)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, db_index=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    sheet = models.CharField(max_length=100, blank=True)
+    file = models.FileField(
+        upload_to="imports/%Y/%m/", storage=private_storage, blank=True, max_length=255
+    )
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.CHECKED
+    )
+    # What the check found it would do, then what the import did.
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    # Every problem as {"line", "column", "message"}: the file's own words, no row data.
+    errors = models.JSONField(default=list, blank=True)
+    # The first rows as read, for the check's page; emptied with the file.
+    preview = models.JSONField(default=dict, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The run this file was refused as a copy of.
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    organization_lookup: ClassVar[str] = "organization"
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        constraints = [
+            # One file imports once per organization and kind, however many copies of it
+            # were checked and confirmed at the same time.
+            models.UniqueConstraint(
+                fields=["organization", "kind", "sha256"],
+                condition=models.Q(status__in=IMPORT_HOLDS_THE_FILE),
+                name="one_import_per_file",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import of {self.file_name}"
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)

@@ -33,6 +33,9 @@ class StaffColumns:
 
     name: ClassVar[str]
     columns: ClassVar[tuple[str, ...]]
+    # For the Import page: what each column means, and the template's example values.
+    column_help: ClassVar[dict[str, str]] = {}
+    example_row: ClassVar[dict[str, str]] = {}
 
     def parse(self, cells: Cells) -> Any:
         raise NotImplementedError
@@ -56,10 +59,35 @@ class StaffImporter(CsvImporter[StaffRow]):
     kind = "staff"
     label = "Staff"
     key_description = "e-mail address"
+    column_help = {
+        "email": "The person's work e-mail address; they sign in with it. A person already "
+        "on the staff list is matched by it.",
+        "first_name": "Their first name.",
+        "last_name": "Their last name.",
+        "role": "What they do here: " + ", ".join(f"{v} ({label})" for v, label in Role.choices),
+        "program": "The short name of the program they work in (letters, digits, hyphens); "
+        "a program not yet here is created. May be blank.",
+    }
+    example_row = {
+        "email": "jordan.lee@example.org",
+        "first_name": "Jordan",
+        "last_name": "Lee",
+        "role": "peer_supporter",
+        "program": "recovery-coaching",
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.columns = PERSON_COLUMNS + tuple(c for part in staff_columns for c in part.columns)  # type: ignore[misc]
+        # Each app's columns bring their own help and example values.
+        self.column_help = {  # type: ignore[misc]
+            **type(self).column_help,
+            **{c: h for part in staff_columns for c, h in part.column_help.items()},
+        }
+        self.example_row = {  # type: ignore[misc]
+            **type(self).example_row,
+            **{c: v for part in staff_columns for c, v in part.example_row.items()},
+        }
 
     def parse(self, cells: Cells) -> StaffRow:
         return StaffRow(

@@ -7,6 +7,7 @@ on each use, so tests and deployments can move it.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -25,3 +26,10 @@ class PrivateStorage(FileSystemStorage):
 
     def url(self, name: str | None) -> str:
         raise ValueError(PRIVATE_FILES_HAVE_NO_URL)
+
+
+def private_storage() -> Any:
+    """The private storage, looked up on use (a callable, so migrations name no folder)."""
+    from django.core.files.storage import storages
+
+    return storages["private"]

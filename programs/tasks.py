@@ -87,3 +87,22 @@ def email_notification(*, notification_id: int) -> bool:
         note.emailed_at = timezone.now()
         note.save(update_fields=["emailed_at"])
     return True
+
+
+# The soft limit raises inside the import, whose transaction then writes nothing.
+@shared_task(
+    name="programs.run_import", acks_late=True, soft_time_limit=60 * 60, time_limit=61 * 60
+)
+def run_import(*, run_id: int) -> str:
+    """Import a confirmed file once; a repeat finds the run finished and does nothing."""
+    from programs.import_runs import import_run_execute
+
+    return import_run_execute(run_id=run_id).status
+
+
+@shared_task(name="programs.imports_daily", acks_late=True)
+def imports_daily() -> dict[str, int]:
+    """Daily: delete uploaded files past IMPORT_KEEP_DAYS; end imports whose worker died."""
+    from programs.import_runs import import_files_expire, import_runs_expire
+
+    return {"files_deleted": import_files_expire(), "stale_ended": import_runs_expire()}

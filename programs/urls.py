@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import budget_views, planning_views, readiness_views, views
+from programs import budget_views, import_views, planning_views, readiness_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -56,6 +56,24 @@ urlpatterns = [
     ),
     path("invite/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
+    path("imports/", import_views.ImportPageView.as_view(), name="import_page"),
+    path("imports/history/", import_views.ImportHistoryView.as_view(), name="import_history"),
+    path(
+        "imports/template/<slug:kind>.<str:fmt>",
+        import_views.ImportTemplateView.as_view(),
+        name="import_template",
+    ),
+    path("imports/<int:pk>/", import_views.ImportRunView.as_view(), name="import_run"),
+    path(
+        "imports/<int:pk>/confirm/",
+        import_views.ImportRunConfirmView.as_view(),
+        name="import_confirm",
+    ),
+    path(
+        "imports/<int:pk>/problems.csv",
+        import_views.ImportRunErrorsView.as_view(),
+        name="import_problems",
+    ),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("readiness/", readiness_views.ReadinessListView.as_view(), name="readiness_list"),
     path("readiness/new/", readiness_views.ReadinessCreateView.as_view(), name="readiness_new"),

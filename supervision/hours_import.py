@@ -27,6 +27,13 @@ class HoursImporter(CsvImporter[HoursRow]):
     kind = "hours"
     label = "Hours worked"
     columns = ("peer_email", "date", "hours")
+    column_help = {
+        "peer_email": "The e-mail address of an active peer supporter.",
+        "date": "The day worked, as YYYY-MM-DD.",
+        "hours": "Hours worked that day (for example 7.5); a later file for the same day "
+        "replaces it.",
+    }
+    example_row = {"peer_email": "jordan.lee@example.org", "date": "2025-02-14", "hours": "7.5"}
     key_description = "peer and date"
 
     def parse(self, cells: Cells) -> HoursRow:

@@ -53,6 +53,27 @@ class PaperLogImporter(CsvImporter[PaperLogRow]):
         "signed_on",
     )
     key_description = "external_id"
+    column_help = {
+        "external_id": "Your own reference for the session (the paper form's number); a "
+        "second file with the same one adds nothing.",
+        "supervisor_email": "The e-mail address of the clinical supervisor who held it.",
+        "supervisee_emails": "The peer supporters supervised, by e-mail address, separated "
+        "by semicolons.",
+        "date": "The day of the session, as YYYY-MM-DD; not in the future.",
+        "start_time": "When it started, as HH:MM (24-hour clock).",
+        "end_time": "When it ended, as HH:MM; after start_time.",
+        "signed_on": "The date the supervisor signed the paper log, as YYYY-MM-DD; blank if "
+        "it was never signed.",
+    }
+    example_row = {
+        "external_id": "paper-2024-031",
+        "supervisor_email": "dr.rivera@example.org",
+        "supervisee_emails": "jordan.lee@example.org;sam.ortiz@example.org",
+        "date": "2024-11-05",
+        "start_time": "09:00",
+        "end_time": "10:00",
+        "signed_on": "2024-11-05",
+    }
 
     _existing: dict[str, SupervisionLog]
     _members: dict[str, Membership]

@@ -28,6 +28,13 @@ class LicensePart:
 class LicenseColumns(StaffColumns):
     name = "license"
     columns = ("license_type", "license_number", "licensed_on")
+    column_help = {
+        "license_type": "Clinical supervisors only: their license, one of "
+        + ", ".join(LicenseType.values)
+        + ". Give it with license_number and licensed_on, or leave all three blank.",
+        "license_number": "Clinical supervisors only: the license number.",
+        "licensed_on": "Clinical supervisors only: the date licensed, as YYYY-MM-DD.",
+    }
 
     def parse(self, cells: Cells) -> LicensePart:
         return LicensePart(

@@ -283,6 +283,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=5, minute=45),
     },
     "report-schedules": {"task": "reports.schedules", "schedule": crontab(hour=7, minute=0)},
+    # Daily: delete uploaded import files past IMPORT_KEEP_DAYS; end imports that lost their worker.
+    "imports-daily": {"task": "programs.imports_daily", "schedule": crontab(hour=3, minute=20)},
 }
 
 # --- Logging ------------------------------------------------------------------------------
@@ -345,3 +347,13 @@ SUPERVISION_SIGN_DAYS = env.int("SUPERVISION_SIGN_DAYS", default=7)
 SUPERVISION_RETENTION_YEARS = env.int("SUPERVISION_RETENTION_YEARS", default=7)
 # Days before a month's end from which a short month is warned about (once a month).
 SUPERVISION_WARNING_DAYS = env.int("SUPERVISION_WARNING_DAYS", default=7)
+
+# --- Imports (the Import page) --------------------------------------------------------------
+# A confirmed file with more rows than this is imported by a background task with a progress
+# bar; a smaller one while the page waits.
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=500)
+# Uploaded files are kept this many days (to look at again), then deleted; the history stays.
+IMPORT_KEEP_DAYS = env.int("IMPORT_KEEP_DAYS", default=30)
+# An import still waiting or running after this many hours has lost its worker: it is ended
+# as not imported (its transaction wrote nothing) so the page stops waiting.
+IMPORT_STALE_HOURS = env.int("IMPORT_STALE_HOURS", default=6)

@@ -87,10 +87,14 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "enrollment_withdraw": (("post",), lambda o: {"pk": o["enrollment"].pk}),
     "enrollment_exam": (("post",), lambda o: {"pk": o["enrollment"].pk}),
     "enrollment_certificate": (("get",), lambda o: {"pk": o["enrollment"].pk}),
+    "import_run": (("get",), lambda o: {"pk": o["import_run"].pk}),
+    "import_confirm": (("post",), lambda o: {"pk": o["import_run"].pk}),
+    "import_problems": (("get",), lambda o: {"pk": o["import_run"].pk}),
 }
 # URLs with arguments that are not an organization's objects (the survey token is a
-# secret link that needs no sign-in; its own tests cover it).
-NOT_OBJECT_URLS = {"invitation_accept", "survey_answer"}
+# secret link that needs no sign-in; its own tests cover it). An import kind's template is
+# the same blank file for everyone.
+NOT_OBJECT_URLS = {"invitation_accept", "survey_answer", "import_template"}
 # Pages only the member who made the object opens (default: the organization admin).
 OPENED_BY = {"encounter_saved": "membership"}
 
@@ -309,7 +313,20 @@ def _objects_of(org: Organization, member_of: Any, program_in: Any) -> dict[str,
         status="completed",
     )
     enrollment.certificate.save("certificate.pdf", ContentFile(b"%PDF-1.4 certificate"))
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from programs.import_runs import import_upload
+
+    import_run = import_upload(
+        organization=org,
+        actor=admin.user,
+        kind="hours",
+        file=SimpleUploadedFile(
+            "hours.csv", f"peer_email,date,hours\n{membership.user.email},2025-02-03,6\n".encode()
+        ),
+    )
     return {
+        "import_run": import_run,
         "training_session": training_session,
         "enrollment": enrollment,
         "report": report,
