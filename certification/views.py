@@ -541,7 +541,14 @@ class ChecklistItemView(MemberRequiredMixin, View):
         form: ChecklistItemForm,
     ) -> HttpResponse:
         """The page the step was on again, that step open with what was typed and the
-        errors by field (a file must be chosen again: browsers never refill one)."""
+        errors by field (a file must be chosen again: browsers never refill one). A step
+        the page does not show (not on this peer's route) is answered in a message."""
+        if requirement not in rules.requirements_for_trail(profile.trail):
+            problems = [str(e) for errors in form.errors.values() for e in errors]
+            messages.error(request, " ".join(problems) or "Not saved.")
+            if own:
+                return redirect("certification_mine")
+            return redirect("certification_peer", pk=profile.pk)
         page: MyCertificationView | PeerRecordView
         if own:
             page = MyCertificationView()

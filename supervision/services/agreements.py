@@ -15,6 +15,7 @@ from certification.models import PeerProfile, Requirement
 from config.accounts.models import User
 from programs.audit import audit_record
 from programs.models import Membership, Organization, Role
+from programs.uploads import validate_upload
 from supervision import events as supervision_events
 from supervision.models import SupervisionAgreement, signed_and_active_on
 from supervision.services.supervisors import (
@@ -71,6 +72,11 @@ def agreement_save(
         signed = getattr(data, f)
         if signed is not None and signed > today:
             errors[f] = IN_THE_FUTURE
+    if document is not None:
+        try:
+            validate_upload(document)
+        except ValidationError as refused:
+            errors["document"] = refused.messages[0]
     if errors:
         raise ValidationError(errors)
     creating = agreement is None

@@ -18,7 +18,7 @@ from django.urls import reverse
 from PIL import Image
 
 from certification import rules
-from certification.models import CeuEntry, ChecklistItem
+from certification.models import CeuEntry, ChecklistItem, Requirement
 from programs.models import Role
 from programs.uploads import validate_upload
 
@@ -314,3 +314,18 @@ def test_the_proxy_and_gunicorn_configs_in_the_repo_hold_the_same_cap():
     for name in ("bind", "workers", "timeout", "limit_request_line", "limit_request_fields"):
         config.set(name, gunicorn[name])  # a name gunicorn does not know is an error
     assert config.limit_request_line == 4094
+
+
+def test_a_step_off_the_peers_route_is_refused_in_a_message(peer, peer_client):
+    """Not a step the page shows, so the refusal cannot sit on its form: it is said at the
+    top of the page instead, and nothing is written."""
+    off_route = next(
+        code for code in Requirement.values if code not in rules.requirements_for_trail(peer.trail)
+    )
+    response = peer_client.post(
+        reverse("checklist_item", args=[peer.pk, off_route]),
+        {"completed_on": "2025-02-01", "evidence": SimpleUploadedFile("a.pdf", PDF)},
+        follow=True,
+    )
+    assert "This step is not part of this route." in response.content.decode()
+    assert not ChecklistItem.objects.exists()

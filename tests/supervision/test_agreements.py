@@ -107,3 +107,21 @@ def test_moving_an_agreement_to_an_ineligible_supervisor_is_refused(sup):
             ),
         )
     assert "may not supervise peers yet" in err.value.message_dict["supervisor"][0]
+
+
+def test_a_signed_agreement_that_is_not_a_pdf_or_photo_is_refused_by_the_service(sup):
+    """The form checks the file too; the service does, so no other path stores one."""
+    from django.core.files.base import ContentFile
+
+    before = SupervisionAgreement.objects.count()
+    with pytest.raises(ValidationError) as err:
+        agreement_save(
+            organization=sup.org,
+            actor=sup.admin.user,
+            data=AgreementInput(
+                supervisor=sup.supervisor, supervisee=sup.peer2, starts_on=dt.date(2025, 1, 1)
+            ),
+            document=ContentFile(b"<html><script>x()</script></html>", name="agreement.pdf"),
+        )
+    assert "this one looks like HTML" in err.value.message_dict["document"][0]
+    assert SupervisionAgreement.objects.count() == before
