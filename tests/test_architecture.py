@@ -232,10 +232,18 @@ def _form_file_fields(form_classes: list[Any]) -> list[tuple[str, Any]]:
     ]
 
 
+# Spreadsheets for the Import page: not documents, so not the documents' check; the import
+# reader refuses what it cannot read and answers by line and column.
+READ_BY_THE_IMPORT_READER = {
+    "programs.ImportRun.file": "the stored copy of an import file",
+    "programs.forms.ImportUploadForm.file": "the Import page's upload",
+}
+
+
 def test_every_upload_field_of_a_model_carries_the_shared_check():
     """A new upload field that forgot programs.uploads would take any file of any size."""
     fields = _model_file_fields()
-    unchecked = _unchecked(fields)
+    unchecked = [u for u in _unchecked(fields) if u not in READ_BY_THE_IMPORT_READER]
     assert sorted(unchecked) == sorted(WRITTEN_BY_THE_APP)
     assert {label for label, _ in fields} - set(WRITTEN_BY_THE_APP)  # the check has fields
 
@@ -243,7 +251,7 @@ def test_every_upload_field_of_a_model_carries_the_shared_check():
 def test_every_upload_field_of_a_form_carries_the_shared_check():
     fields = _form_file_fields(_our_form_classes())
     assert fields  # the forms were found
-    assert _unchecked(fields) == []
+    assert [u for u in _unchecked(fields) if u not in READ_BY_THE_IMPORT_READER] == []
 
 
 def test_files_the_app_writes_are_offered_by_no_form_and_no_admin_page():
