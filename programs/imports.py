@@ -156,7 +156,9 @@ def cell_text(value: CellValue) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ") if value.time() else value.date().isoformat()
+        # A date cell is a datetime at midnight: shown as the date it is.
+        midnight = value.time() == dt.time(0)
+        return value.date().isoformat() if midnight else value.isoformat(sep=" ")
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return str(value)
