@@ -275,6 +275,20 @@ def test_a_byte_that_is_not_text_is_reported_on_its_own_line_and_column(org, pee
     assert not CeuEntry.objects.exists()
 
 
+def test_a_utf8_file_with_one_stray_byte_is_not_read_as_windows_1252(org, peer):
+    # Reading it as Windows-1252 would import "CafÃ©" on line 2: the stray byte is said.
+    text = _csv(
+        CEU_HEADER,
+        [peer.user.email, "2025-01-02", "1", TITLE, "", ""],
+        [peer.user.email, "2025-01-03", "1", "Second XX", "", ""],
+    )
+    data = text.encode().replace(b"XX", b"\xe9")
+    assert _errors("ceus", org, data) == [
+        RowError(3, "title", BAD_BYTE.format(byte=0xE9, encoding="UTF-8"))
+    ]
+    assert not CeuEntry.objects.exists()
+
+
 # ----- Excel workbooks ---------------------------------------------------------------------
 
 
