@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import difflib
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -573,17 +574,42 @@ def _check_archive(data: bytes) -> None:
 def _xlsx_table(upload: ImportFile) -> Table:
     _check_archive(upload.data)
     try:
-        # Read twice, side by side: with data_only the value Excel saved for each formula,
-        # without it which cells are formulas (a formula never calculated has no value).
+        # With data_only, the value Excel saved for each formula. A workbook with formulas
+        # is read a second time, side by side, to know which cells are formulas: one never
+        # calculated (saved by a program, not Excel) has no value, and is refused.
         values = load_workbook(io.BytesIO(upload.data), read_only=True, data_only=True)
-        formulas = load_workbook(io.BytesIO(upload.data), read_only=True, data_only=False)
+        formulas = (
+            load_workbook(io.BytesIO(upload.data), read_only=True, data_only=False)
+            if _has_formulas(upload.data)
+            else None
+        )
     except Exception:  # openpyxl raises many kinds on a damaged file; all mean "not read"
         raise _refuse(NOT_XLSX) from None
     try:
         return _sheet_table(values, formulas, upload.sheet)
     finally:
         values.close()
-        formulas.close()
+        if formulas is not None:
+            formulas.close()
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any sheet holds a formula (an <f> element), read in chunks: the sizes were
+    checked by `_check_archive` first."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for part in archive.infolist():
+            if not part.filename.startswith("xl/worksheets/"):
+                continue
+            with archive.open(part) as stream:
+                tail = b""
+                while chunk := stream.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
 
 
 def _sheet_table(values: Any, formulas: Any, sheet: str | None) -> Table:
@@ -591,9 +617,11 @@ def _sheet_table(values: Any, formulas: Any, sheet: str | None) -> Table:
         if sheet not in values.sheetnames:
             names = ", ".join(printable(n) for n in values.sheetnames)
             raise _refuse(NO_SUCH_SHEET.format(sheet=printable(sheet), sheets=names))
-        sheet_values, sheet_formulas = values[sheet], formulas[sheet]
+        sheet_values = values[sheet]
+        sheet_formulas = formulas[sheet] if formulas is not None else None
     elif values.worksheets:
-        sheet_values, sheet_formulas = values.worksheets[0], formulas.worksheets[0]
+        sheet_values = values.worksheets[0]
+        sheet_formulas = formulas.worksheets[0] if formulas is not None else None
     else:
         raise _refuse(NOT_XLSX)
     if not hasattr(sheet_values, "iter_rows"):
@@ -605,13 +633,13 @@ def _sheet_table(values: Any, formulas: Any, sheet: str | None) -> Table:
     try:
         pairs: Iterator[tuple[Any, Any]] = zip(
             sheet_values.iter_rows(min_row=1),
-            sheet_formulas.iter_rows(min_row=1),
+            sheet_formulas.iter_rows(min_row=1) if sheet_formulas is not None else _no_rows(),
             strict=False,
         )
         # Rows are numbered as Excel numbers them; the empty rows between are given too.
         for line, (row, formula_row) in enumerate(pairs, start=1):
             cells: list[CellValue] = [
-                _excel_cell(c, f) for c, f in zip(row, formula_row, strict=False)
+                _excel_cell(c, f) for c, f in itertools.zip_longest(row, formula_row or ())
             ]
             while cells and cells[-1] is None:
                 cells.pop()
@@ -632,8 +660,14 @@ def _sheet_table(values: Any, formulas: Any, sheet: str | None) -> Table:
     return Table(header_line=header_line, header=header, rows=rows, encoding="", excel=True)
 
 
+def _no_rows() -> Iterator[None]:
+    """Stands in for the formulas of a workbook that has none."""
+    while True:
+        yield None
+
+
 def _excel_cell(cell: Any, formula: Any) -> CellValue:
-    value = cell.value
+    value = getattr(cell, "value", None)
     if getattr(cell, "data_type", None) == "e":
         return ExcelProblem(EXCEL_ERROR.format(value=printable(str(value))))
     if value is None and getattr(formula, "data_type", None) == "f":
