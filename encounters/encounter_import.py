@@ -186,7 +186,7 @@ class EncounterImporter(CsvImporter[EncounterRow]):
             if given not in (None, 1):
                 cells.error("head_count", HEAD_COUNT_ONE_ON_ONE)
             return 1
-        if fmt and not (cells.values.get("head_count") or "").strip():
+        if fmt and cells.is_blank("head_count"):
             cells.error("head_count", HEAD_COUNT_NEEDED)
             return 1
         return cells.integer("head_count", minimum=1, maximum=MAX_HEAD_COUNT) or 1

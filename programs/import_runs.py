@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import inspect
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -28,6 +27,7 @@ from config.accounts.models import User
 from programs import audit
 from programs.audit import audit_record
 from programs.imports import (
+    FILE_TOO_LARGE,
     IMPORT_KINDS,
     CsvImporter,
     ImportCheck,
@@ -35,6 +35,7 @@ from programs.imports import (
     ImportFile,
     ImportResult,
     RowError,
+    max_bytes,
 )
 from programs.models import IMPORT_HOLDS_THE_FILE, ImportRun, ImportStatus, Organization
 
@@ -43,14 +44,13 @@ logger = logging.getLogger(__name__)
 UNKNOWN_KIND = "Choose what the file holds."
 NO_FILE = "Choose a file to upload."
 EMPTY_FILE = "The file is empty."
-TOO_LARGE = "The file is larger than {mb} MB; split it into smaller files."
+TOO_LARGE = FILE_TOO_LARGE
 HAS_PROBLEMS = "The file has problems; correct them and upload it again. Nothing was imported."
 FILE_GONE = "The uploaded file has been deleted since it was checked; upload it again."
 STOPPED = "The import stopped before it finished; nothing was imported. Upload the file again."
 UNEXPECTED = (
     "The import stopped on an unexpected problem; nothing was imported. Tell your administrator."
 )
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # The progress shown while a background import runs lives in the cache: the import writes
 # in one transaction, so a progress column would only be seen once it is over.
 PROGRESS_KEY = "import-run-progress:{pk}"
@@ -58,14 +58,7 @@ PROGRESS_KEY = "import-run-progress:{pk}"
 
 def importer_columns(importer: CsvImporter[Any]) -> list[str]:
     """Every column the kind reads, in the order of its template."""
-    all_columns = getattr(type(importer), "all_columns", None)
-    if callable(all_columns):
-        return list(all_columns())
-    return list(dict.fromkeys((*importer.columns, *importer.optional_columns)))
-
-
-def max_bytes() -> int:
-    return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return list(importer.known_columns())
 
 
 def _error_rows(errors: list[RowError]) -> list[dict[str, Any]]:
@@ -288,10 +281,7 @@ def _finish_failed(run: ImportRun, errors: list[RowError], ip_address: str | Non
 def _run_file(
     importer: CsvImporter[Any], upload: ImportFile, progress: Callable[[int, int], None]
 ) -> ImportResult:
-    # The importer reports its progress where it can (programs.imports, `progress=`).
-    if "progress" in inspect.signature(importer.run_file).parameters:
-        return importer.run_file(upload, progress=progress)  # type: ignore[call-arg]
-    return importer.run_file(upload)
+    return importer.run_file(upload, progress=progress)
 
 
 def _progress_of(run: ImportRun) -> Callable[[int, int], None]:

@@ -357,3 +357,9 @@ IMPORT_KEEP_DAYS = env.int("IMPORT_KEEP_DAYS", default=30)
 # An import still waiting or running after this many hours has lost its worker: it is ended
 # as not imported (its transaction wrote nothing) so the page stops waiting.
 IMPORT_STALE_HOURS = env.int("IMPORT_STALE_HOURS", default=6)
+# Limits checked before a file is read (programs.imports), for the page and the commands:
+# its size, its rows, and for an Excel workbook the size its parts declare once unpacked
+# (so a zip bomb is refused without being unpacked).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=200 * 1024 * 1024)

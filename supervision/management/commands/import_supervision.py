@@ -1,11 +1,10 @@
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
 from config.accounts.models import User
 from programs.access import Capability, can
-from programs.imports import ImportCommand, ImportFailed
+from programs.imports import ImportCommand
 from programs.models import Membership, Organization
 from supervision.log_import import PaperLogImporter
 
@@ -31,24 +30,10 @@ class Command(ImportCommand):
         )
 
     # The shared command makes its importer without an actor; this one names who imported
-    # the logs, so it resolves the organization and the actor itself.
-    def handle(self, *args: Any, **options: Any) -> None:
-        org = Organization.objects.filter(slug=options["organization"]).first()
-        if org is None:
-            raise CommandError(f"No organization with the slug {options['organization']!r}.")
-        actor = _actor(org, options["actor"]) if options["actor"] else None
-        path: Path = options["file"]
-        if not path.is_file():
-            raise CommandError(f"No such file: {path}")
-        importer = self.importer(organization=org, actor=actor)
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as stream:
-                result = importer.run(stream)
-        except ImportFailed as failed:
-            for error in failed.errors:
-                self.stderr.write(str(error))
-            raise CommandError(f"{path.name}: {failed}") from None
-        self.stdout.write(self.style.SUCCESS(f"{path.name}: imported {result}"))
+    # the logs.
+    def make_importer(self, organization: Organization, options: dict[str, Any]) -> Any:
+        actor = _actor(organization, options["actor"]) if options["actor"] else None
+        return self.importer(organization=organization, actor=actor)
 
 
 def _actor(org: Organization, email: str) -> User:
