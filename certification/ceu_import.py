@@ -47,6 +47,7 @@ class CeuImporter(CsvImporter[CeuRow]):
         "topic": "boundaries_ethics",
     }
     key_description = "CEU entry (same peer, date, hours and title)"
+    key_columns = ("peer_email", "date", "hours", "title")
 
     def parse(self, cells: Cells) -> CeuRow:
         hours = cells.decimal(

@@ -93,6 +93,7 @@ class EncounterImporter(CsvImporter[EncounterRow]):
     )
     optional_columns = ("head_count", "survey_other_services", "survey_relapse")
     key_description = "external_id"
+    key_columns = ("external_id",)
     column_help = {
         "external_id": "The encounter's number in the system it comes from; a second file "
         "with the same one adds nothing.",

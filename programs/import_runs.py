@@ -246,7 +246,7 @@ def _execute(run_id: int, ip_address: str | None) -> ImportRun:
     if run.status != ImportStatus.RUNNING:
         return run
     if not run.file:
-        return _finish_failed(run, [RowError(0, "", FILE_GONE)], ip_address)
+        return _finish_failed(run, [RowError(0, "", FILE_GONE, whole_file=True)], ip_address)
     with run.file.open("rb") as stored:
         data = stored.read()
     importer = IMPORT_KINDS[run.kind](organization=run.organization, actor=run.confirmed_by)

@@ -56,7 +56,7 @@ UNKNOWN_COLUMN = "column `{name}` is not known: did you mean `{match}`?"
 UNKNOWN_COLUMN_NO_MATCH = "column `{name}` is not known; the columns are: {known}"
 DUPLICATE_COLUMN = "column `{name}` appears more than once in the header row"
 NO_HEADER = "the file is empty: the first row must name the columns"
-VALUE_WITHOUT_COLUMN = "a value in column {position}, which has no name in the header row"
+VALUE_WITHOUT_COLUMN = "a value in a column that has no name in the header row"
 # A cell.
 UNSTORABLE = "contains a character that cannot be stored (such as NUL)"
 BAD_BYTE = "the byte 0x{byte:02X} is not text in {encoding}; save the file as CSV UTF-8"
@@ -88,6 +88,9 @@ class RowError:
     line: int
     column: str
     message: str
+    # The file as a whole could not be read (too large, not text, cut short): no row was
+    # read, so there is no column to name. Every other problem names its column.
+    whole_file: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         # Line 0 is the file as a whole (too large, not a spreadsheet).
@@ -450,7 +453,7 @@ def max_unpacked_bytes() -> int:
 
 
 def _refuse(message: str, line: int = 0) -> ImportFailed:
-    return ImportFailed([RowError(line, "", message)])
+    return ImportFailed([RowError(line, "", message, whole_file=True)])
 
 
 def read_table(upload: ImportFile) -> Table:
@@ -711,6 +714,9 @@ class CsvImporter(Generic[RowT]):
     # blank (a row that needs one says so), so last year's files keep loading.
     optional_columns: ClassVar[tuple[str, ...]] = ()
     key_description: ClassVar[str] = "row"
+    # The columns `key()` is made of: a duplicated row, or a problem with the row as a
+    # whole, is reported in them.
+    key_columns: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *, organization: Organization, actor: User | None = None) -> None:
         self.organization = organization
@@ -778,7 +784,7 @@ class CsvImporter(Generic[RowT]):
                 try:
                     outcome = self.write(row)
                 except ValidationError as exc:
-                    errors.extend(_validation_errors(line, exc))
+                    errors.extend(_validation_errors(line, exc, self.row_column()))
                     continue
                 setattr(result, outcome, getattr(result, outcome) + 1)
                 if progress is not None:
@@ -826,13 +832,20 @@ class CsvImporter(Generic[RowT]):
                     stray.append(index)
             cells = Cells(values=values, line=line, encoding=table.encoding or "UTF-8")
             for index in stray:
-                cells.error("", VALUE_WITHOUT_COLUMN.format(position=table.position(index)))
+                cells.error(
+                    table.position(index),
+                    VALUE_WITHOUT_COLUMN,
+                )
             parsed = self.parse(cells)
             if cells.errors:
                 errors.extend(cells.errors)
             else:
                 rows.append((line, parsed))
         return rows, errors
+
+    def row_column(self) -> str:
+        """Where a problem with the row as a whole is reported: the columns of its key."""
+        return ", ".join(self.key_columns)
 
     def _duplicates(self, rows: list[tuple[int, RowT]]) -> list[RowError]:
         seen: dict[object, int] = {}
@@ -845,7 +858,7 @@ class CsvImporter(Generic[RowT]):
                 errors.append(
                     RowError(
                         line,
-                        "",
+                        self.row_column(),
                         DUPLICATE_IN_FILE.format(what=self.key_description, line=seen[key]),
                     )
                 )
@@ -889,14 +902,16 @@ def register_import(importer: type[CsvImporter[Any]]) -> None:
     IMPORT_KINDS[importer.kind] = importer
 
 
-def _validation_errors(line: int, exc: ValidationError) -> list[RowError]:
+def _validation_errors(line: int, exc: ValidationError, row_column: str) -> list[RowError]:
+    """A model's refusal at write time, by column; one about the row as a whole goes in the
+    columns of the row's key."""
     if hasattr(exc, "error_dict"):
         return [
-            RowError(line, "" if col == "__all__" else col, " ".join(e.messages))
+            RowError(line, row_column if col == "__all__" else col, " ".join(e.messages))
             for col, errs in exc.error_dict.items()
             for e in errs
         ]
-    return [RowError(line, "", m) for m in exc.messages]
+    return [RowError(line, row_column, m) for m in exc.messages]
 
 
 class ImportCommand(BaseCommand):

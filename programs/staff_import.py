@@ -59,6 +59,7 @@ class StaffImporter(CsvImporter[StaffRow]):
     kind = "staff"
     label = "Staff"
     key_description = "e-mail address"
+    key_columns = ("email",)
     column_help = {
         "email": "The person's work e-mail address; they sign in with it. A person already "
         "on the staff list is matched by it.",

@@ -35,6 +35,7 @@ class HoursImporter(CsvImporter[HoursRow]):
     }
     example_row = {"peer_email": "jordan.lee@example.org", "date": "2025-02-14", "hours": "7.5"}
     key_description = "peer and date"
+    key_columns = ("peer_email", "date")
 
     def parse(self, cells: Cells) -> HoursRow:
         day = cells.date("date", required=True)

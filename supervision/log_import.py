@@ -53,6 +53,7 @@ class PaperLogImporter(CsvImporter[PaperLogRow]):
         "signed_on",
     )
     key_description = "external_id"
+    key_columns = ("external_id",)
     column_help = {
         "external_id": "Your own reference for the session (the paper form's number); a "
         "second file with the same one adds nothing.",

@@ -24,7 +24,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from programs.imports import IMPORT_KINDS, ImportFailed, ImportFile
+from programs.imports import IMPORT_KINDS, CsvImporter, ImportFailed, ImportFile
 from programs.models import Organization, Role
 from tests.factories import MembershipFactory, ProgramFactory
 
@@ -148,8 +148,18 @@ def _assert_told_where(failed: ImportFailed) -> None:
     for error in failed.errors:
         assert error.line >= 1, error
         assert error.message.strip(), error
-        if error.line > 1:
+        if not error.whole_file:
             assert error.column, f"a row's problem must name its column: {error}"
+        else:
+            assert len(failed.errors) == 1, "a file refused as a whole says so once"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_kind_with_a_key_names_the_key_columns(kind: str, org: Organization) -> None:
+    importer = IMPORT_KINDS[kind](organization=org)
+    if type(importer).key is not CsvImporter.key:
+        assert importer.key_columns, f"{kind} has a key but no key_columns to report it in"
+    assert set(importer.key_columns) <= set(importer.known_columns())
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -97,7 +97,7 @@ def test_one_bad_row_means_nothing_is_written_and_every_problem_is_named(
         "line 7, column survey_wellbeing",
         "line 7, column survey_alternative",
         "line 8, column client_code",
-        "line 9: the same external_id appears on line 2",
+        "line 9, column external_id: the same external_id appears on line 2",
     ]:
         assert expected in err, expected
     assert Encounter.objects.count() == 0 and not Client.objects.filter(code="NEW-9").exists()

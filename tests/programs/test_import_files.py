@@ -200,11 +200,9 @@ def test_a_missing_column_a_value_under_no_column_and_extra_cells_are_said(org, 
     good = [peer.user.email, "2025-01-02", "1", TITLE, "", ""]
     data = _csv([*CEU_HEADER, ""], [*good, ""], [*good[:3], "Other", "", "", "stray"]).encode()
     # A trailing column with no name is fine while it is empty; a value in it is not lost.
-    assert _errors("ceus", org, data) == [RowError(3, "", VALUE_WITHOUT_COLUMN.format(position=7))]
+    assert _errors("ceus", org, data) == [RowError(3, "7", VALUE_WITHOUT_COLUMN)]
     beyond = _csv(CEU_HEADER, [*good[:3], "Other", "", "", "past the header"]).encode()
-    assert _errors("ceus", org, beyond) == [
-        RowError(2, "", VALUE_WITHOUT_COLUMN.format(position=7))
-    ]
+    assert _errors("ceus", org, beyond) == [RowError(2, "7", VALUE_WITHOUT_COLUMN)]
     assert not CeuEntry.objects.exists()
 
 

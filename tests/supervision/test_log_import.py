@@ -207,7 +207,7 @@ def test_every_bad_row_is_reported_by_line_and_column_and_nothing_is_written(org
             RowError(8, "end_time", END_NOT_AFTER_START),
             RowError(9, "date", IN_THE_FUTURE),
             RowError(10, "signed_on", SIGNED_BEFORE_SESSION),
-            RowError(11, "", "the same external_id appears on line 2"),
+            RowError(11, "external_id", "the same external_id appears on line 2"),
             RowError(12, "supervisee_emails", NO_SUPERVISEES),
             RowError(13, "signed_on", IN_THE_FUTURE),
             RowError(
