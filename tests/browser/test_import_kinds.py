@@ -30,7 +30,8 @@ def _rows(kind: str, n: int, today: dt.date) -> dict[str, Any]:
     the kind's template in the header; n keeps the CSV's row apart from the workbook's."""
     day = today - dt.timedelta(days=10 + n)
     columns = importer_columns(IMPORT_KINDS[kind](organization=Organization()))
-    return {c: "" for c in columns} | {
+    blank: dict[str, Any] = {c: "" for c in columns}
+    rows: dict[str, dict[str, Any]] = {
         "staff": {
             "email": f"new.peer{n}@demo.peerpath.test",
             "first_name": "Robin",
@@ -74,7 +75,8 @@ def _rows(kind: str, n: int, today: dt.date) -> dict[str, Any]:
             "support_types": "emotional",
             "service_type": "skills_coaching",
         },
-    }[kind]
+    }
+    return blank | rows[kind]
 
 
 def _csv(row: dict[str, Any]) -> bytes:
