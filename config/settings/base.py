@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.cache_control.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.accounts.session_lifetime.AbsoluteSessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -175,6 +176,8 @@ INVITATION_VALID_FOR = timedelta(days=env.int("INVITATION_VALID_DAYS", default=7
 # Health information: a sign-in ends after an hour without activity, and with the browser.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # each request restarts the idle clock
+# However busy, a sign-in ends this long after it began (config/accounts/session_lifetime.py).
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
