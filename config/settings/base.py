@@ -102,13 +102,23 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Used one-time codes and the sign-in lockout counters live in the cache, so every worker
+# must see the same one (a per-process memory cache would let a code be used once per
+# worker): Redis when there is one, else a table in the database, which the migrate command
+# creates (config/accounts/cache_table.py). Never the Celery broker's Redis database, which
+# a cache clear would empty.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "peerpath_cache",
+        }
+    }
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -146,7 +156,7 @@ ACCOUNT_PREVENT_ENUMERATION = True
 #   wrong passwords per LOGIN_ADDRESS_WINDOW_SECONDS; past that an unknown browser waits
 #   (at most the window), a browser where the person has signed in before does not;
 # - one client address may fail 20 sign-ins a minute over all addresses.
-# allauth keeps the counters in the cache, which every worker shares (see CACHES).
+# allauth keeps the counters in the cache, which every worker shares (see CACHES above).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=10)
