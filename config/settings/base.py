@@ -117,6 +117,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "peerpath_cache",
+            # Django's default (300 rows, then a third deleted) would drop used codes and
+            # lockout counters before they expire on a busy day.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 
