@@ -17,6 +17,7 @@ from programs import readiness
 from programs.access import Capability
 from programs.forms import ReadinessForm, ReadinessPlanForm
 from programs.models import ReadinessAction, ReadinessAssessment
+from programs.pdf import pdf_from_html
 from programs.rules import READINESS_STATEMENTS, plan_deadline
 from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
@@ -204,8 +205,6 @@ class ReadinessPdfView(MemberRequiredMixin, View):
     capability = Capability.MANAGE_READINESS
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        from weasyprint import HTML
-
         ctx = _history_context(self.membership)
         latest = ctx["latest"]
         ctx.update(
@@ -222,7 +221,6 @@ class ReadinessPdfView(MemberRequiredMixin, View):
             }
         )
         html = render_to_string("programs/readiness_pdf.html", ctx, request=request)
-        pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-        response = HttpResponse(pdf, content_type="application/pdf")
+        response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
         response["Content-Disposition"] = 'attachment; filename="readiness.pdf"'
         return response

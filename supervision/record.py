@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from programs.models import Membership
+from programs.pdf import pdf_from_html
 from supervision import selectors
 from supervision.models import Acknowledgment, SupervisionLog
 from supervision.services.signing import signature_holds
@@ -62,7 +63,5 @@ def record_context(
 def render_record_pdf(
     peer: Membership, start: dt.date, end: dt.date, viewer: Membership | None
 ) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string("supervision/record_pdf.html", record_context(peer, start, end, viewer))
-    return HTML(string=html).write_pdf()
+    return pdf_from_html(html)

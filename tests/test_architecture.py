@@ -389,3 +389,70 @@ def test_the_form_check_finds_a_form_that_bypasses_the_rule():
     Bypass.base_fields["stripped"].validators = []
     gaps = _text_rule_gaps(Bypass)
     assert [g.split(": ")[0].rsplit(".", 1)[1] for g in gaps] == ["stripped", "raw", "by_code"]
+
+
+# --- every PDF is drawn through programs.pdf ---------------------------------------------
+
+PDF_DRAWER = ROOT / "programs" / "pdf.py"
+
+
+def _weasyprint_outside_the_drawer(path: Path, source: str) -> list[str]:
+    """Where the source uses WeasyPrint itself instead of programs.pdf.pdf_from_html, whose
+    fetcher reads only our static files (WeasyPrint's own opens file:// and http://)."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names if a.name.split(".")[0] == "weasyprint"]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            names = [module] if module.split(".")[0] == "weasyprint" else []
+        else:
+            continue
+        found += [f"{path}:{node.lineno} imports {name}" for name in names]
+    return found
+
+
+def _drawn_without_the_fetcher(source: str) -> list[int]:
+    """Lines of programs/pdf.py calling HTML(...) or CSS(...) without url_fetcher=."""
+    import ast
+
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None)) in {"HTML", "CSS"}
+        and "url_fetcher" not in {k.arg for k in node.keywords}
+    ]
+
+
+def test_every_pdf_is_drawn_through_the_one_fetcher():
+    found = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if path != PDF_DRAWER and "migrations" not in path.parts:
+                found += _weasyprint_outside_the_drawer(path.relative_to(ROOT), path.read_text())
+    assert found == []
+    drawer = PDF_DRAWER.read_text()
+    assert "HTML(" in drawer and _drawn_without_the_fetcher(drawer) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from weasyprint import HTML\n",
+        "def f(html):\n    from weasyprint import HTML\n    return HTML(string=html)\n",
+        "import weasyprint\n",
+        "import weasyprint.urls\n",
+        "from weasyprint.urls import URLFetcher\n",
+    ],
+)
+def test_the_pdf_check_finds_weasyprint_used_directly(source: str):
+    assert _weasyprint_outside_the_drawer(Path("supervision/planted.py"), source)
+
+
+def test_the_pdf_check_finds_a_drawing_without_the_fetcher():
+    assert _drawn_without_the_fetcher("HTML(string=x).write_pdf()\n") == [1]
+    assert _drawn_without_the_fetcher("weasyprint.CSS(string=x)\n") == [1]
+    assert _drawn_without_the_fetcher("HTML(string=x, url_fetcher=fetcher())\n") == []

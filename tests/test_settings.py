@@ -133,3 +133,53 @@ def test_production_has_no_demo_password_or_secret_and_seed_demo_refuses():
     )
     assert result.returncode != 0
     assert "runs only with DEMO_MODE on" in result.stderr
+
+
+# --- one cache for every worker -------------------------------------------------------------
+
+CACHE_PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps(settings.CACHES["default"]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("env", "backend"),
+    [
+        ({"DJANGO_SETTINGS_MODULE": "config.settings.local"}, "db.DatabaseCache"),
+        (
+            {"DJANGO_SETTINGS_MODULE": "config.settings.local", "REDIS_URL": "redis://c:6379/0"},
+            "redis.RedisCache",
+        ),
+        (
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings.production",
+                "SECRET_KEY": STRONG_KEY,
+                "EMAIL_URL": "smtp://mailer.internal:25",
+                "REDIS_URL": "redis://c:6379/0",
+            },
+            "redis.RedisCache",
+        ),
+    ],
+)
+def test_every_configuration_that_runs_workers_shares_one_cache(env, backend):
+    """Used one-time codes and lockout counters are in the cache: a memory cache per worker
+    process would let a code be used once in each (gunicorn runs several)."""
+    result = _run(["-c", CACHE_PROBE], **env)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["BACKEND"] == f"django.core.cache.backends.{backend}"
+
+
+def test_migrate_makes_the_database_caches_table(tmp_path):
+    """scripts/start runs only `migrate`; the cache table must come with it."""
+    import sqlite3
+
+    db = tmp_path / "fresh.sqlite3"
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.local", "DATABASE_URL": f"sqlite:///{db}"}
+    result = _run(["manage.py", "migrate", "--no-input", "-v", "0"], **env)
+    assert result.returncode == 0, result.stderr
+    tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
+    assert "peerpath_cache" in tables

@@ -10,13 +10,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from programs.pdf import pdf_from_html
 from programs.services import notification_send
 from training.models import Enrollment, EnrollmentStatus
 
 
 def certificate_pdf(enrollment: Enrollment) -> bytes:
-    from weasyprint import HTML
-
     course = enrollment.session.course
     html = render_to_string(
         "training/certificate_pdf.html",
@@ -29,7 +28,7 @@ def certificate_pdf(enrollment: Enrollment) -> bytes:
             "generated": timezone.localtime(),
         },
     )
-    return HTML(string=html).write_pdf()
+    return pdf_from_html(html)
 
 
 @shared_task(name="training.render_certificate", acks_late=True)

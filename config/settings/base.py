@@ -65,7 +65,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.cache_control.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.accounts.session_lifetime.AbsoluteSessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -100,13 +102,26 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Used one-time codes and the sign-in lockout counters live in the cache, so every worker
+# must see the same one (a per-process memory cache would let a code be used once per
+# worker): Redis when there is one, else a table in the database, which the migrate command
+# creates (config/accounts/cache_table.py). Never the Celery broker's Redis database, which
+# a cache clear would empty.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "peerpath_cache",
+            # Django's default (300 rows, then a third deleted) would drop used codes and
+            # lockout counters before they expire on a busy day.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -144,7 +159,7 @@ ACCOUNT_PREVENT_ENUMERATION = True
 #   wrong passwords per LOGIN_ADDRESS_WINDOW_SECONDS; past that an unknown browser waits
 #   (at most the window), a browser where the person has signed in before does not;
 # - one client address may fail 20 sign-ins a minute over all addresses.
-# allauth keeps the counters in the cache, which every worker shares (see CACHES).
+# allauth keeps the counters in the cache, which every worker shares (see CACHES above).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=10)
@@ -174,6 +189,8 @@ INVITATION_VALID_FOR = timedelta(days=env.int("INVITATION_VALID_DAYS", default=7
 # Health information: a sign-in ends after an hour without activity, and with the browser.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # each request restarts the idle clock
+# However busy, a sign-in ends this long after it began (config/accounts/session_lifetime.py).
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from encounters.models import ModelPhase, SupportType
 from encounters.reporting import charts
 from encounters.reporting.models import CostCategory
+from programs.pdf import pdf_from_html
 
 TEMPLATES = {
     "cost-savings": "reporting/reports/cost_savings_pdf.html",
@@ -55,10 +56,7 @@ FIGURE_NAMES = {
 def render_pdf(figures: dict[str, Any], *, generated: dt.datetime | None = None) -> bytes:
     """The PDF of a figures dict; `generated` (an aware time, now by default) is printed on
     the first page."""
-    from weasyprint import HTML
-
-    html = render_html(figures, generated=generated)
-    return HTML(string=html).write_pdf()
+    return pdf_from_html(render_html(figures, generated=generated))
 
 
 def render_html(figures: dict[str, Any], *, generated: dt.datetime | None = None) -> str:
