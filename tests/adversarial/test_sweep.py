@@ -643,3 +643,137 @@ def test_no_role_of_one_organization_sees_or_changes_another_organizations_data(
     report = [str(p) for p in problems] + [f"row {c}" for c in changes]
     print(f"cross-organization sweep: {len(all_routes)} patterns, {requests} requests")
     assert not report, "\n" + "\n".join(report)
+
+
+# --- inside one organization --------------------------------------------------------------
+
+# Planted in the owner peer's clients and encounters, and in their supervisor's log.
+PEER_MARK = "qpeermark"
+LOG_MARK = "qlogmark"
+
+# Object pages a colleague may open although someone else owns the object; every other
+# object page of the owner's objects is refused to them (403 or 404).
+COLLEAGUE_MAY_OPEN: dict[str, set[str]] = {
+    Role.PEER_SUPPORTER: {"program_detail"},
+    Role.CLINICAL_SUPERVISOR: {"program_detail"},
+    Role.TRAINER: set(),
+}
+# Pages without an object a trainer opens; every other page of ours is refused to them.
+TRAINER_PAGES = {
+    "home",
+    "notifications",
+    "healthz",
+    "certificate_verify",
+    "survey_thanks",
+    "training_mine",
+    "course_list",
+    "session_list",
+    "session_create",
+}
+# Who must not see which planted marker.
+KEPT_FROM = {
+    Role.PEER_SUPPORTER: (PEER_MARK, LOG_MARK),
+    Role.CLINICAL_SUPERVISOR: (PEER_MARK, LOG_MARK),
+    Role.TRAINER: (PEER_MARK, LOG_MARK),
+}
+# The owner's rows nobody else may change, or point a new row at.
+PRIVATE_MODELS = {
+    "encounters.Client",
+    "encounters.Encounter",
+    "supervision.SupervisionLog",
+    "supervision.LogAttendee",
+    "supervision.LogClient",
+    "certification.CeuEntry",
+    "certification.ChecklistItem",
+    "certification.PeerProfile",
+}
+
+
+def _capability_of(route: Route) -> Any:
+    match = get_resolver().resolve(route.route.split("<")[0]) if not route.kwargs else None
+    view = getattr(match.func, "view_class", None) if match else None
+    return getattr(view, "capability", None)
+
+
+def expected_refusal(role: str, route: Route) -> str | None:
+    """Why `role` must be refused this page of a colleague's objects, or None."""
+    from programs.access import ROLE_CAPABILITIES
+
+    if route.kwargs:
+        if route.name not in COLLEAGUE_MAY_OPEN[role] and route.name in OBJECT_URLS:
+            return "another member's object"
+        return None
+    if any(route.module.startswith(m) for m in GET_ONLY_MODULES):
+        return None  # the member's own account
+    if role == Role.TRAINER and route.name not in TRAINER_PAGES:
+        return "not a training page"
+    capability = _capability_of(route)
+    if capability and capability not in ROLE_CAPABILITIES[role]:
+        return f"needs {capability}"
+    return None
+
+
+def _refused(client: Client, method: str, response: HttpResponseBase) -> bool:
+    """403, 404, a sign-in page, or (for a POST) 405; a GET redirected to a page that
+    refuses (a trainer's "my certification" sends them to the team page) counts too."""
+    if response.status_code in (403, 404) or to_sign_in(response):
+        return True
+    if method == "POST":
+        return response.status_code == 405
+    if response.status_code == 302:
+        return _refused(client, "GET-redirected", client.get(response["Location"]))
+    return False
+
+
+@pytest.mark.django_db
+def test_role_boundaries_inside_one_organization(org, member_of, program_in, client_for):
+    from encounters.models import Client as ClientRecord
+    from encounters.models import Encounter
+    from supervision.models import LogClient, SupervisionLog
+
+    ours = _objects_of(org, member_of, program_in)
+    ClientRecord.objects.filter(pk=ours["client"].pk).update(
+        code=f"{PEER_MARK.upper()}-1", name=f"{PEER_MARK} client"
+    )
+    LogClient.objects.filter(client=ours["client"]).update(client_code=f"{PEER_MARK}-1")
+    Encounter.objects.filter(pk=ours["encounter"].pk).update(note_data=f"{PEER_MARK} note")
+    SupervisionLog.objects.filter(pk=ours["log"].pk).update(notes=f"{LOG_MARK} notes")
+    # Controls: the owner and the organization's admin see what is planted.
+    owner, admin = client_for(ours["membership"]), client_for(ours["admin"])
+    for client, name, mark in (
+        (owner, "client_detail", PEER_MARK),
+        (owner, "encounter_detail", PEER_MARK),
+        (admin, "supervision_log", LOG_MARK),
+    ):
+        page = client.get(reverse(name, kwargs=PATH_KWARGS[name](ours)))
+        assert mark.encode() in body_of(page).lower(), f"no {mark} on {name}"
+
+    program = ours["program"]
+    colleagues = {role: member_of(org, role, programs=[program]) for role in KEPT_FROM}
+    before = snapshot()
+    private = {key for key in before if key[0] in PRIVATE_MODELS}
+    swept = [r for r in swept_routes() if not _is_admin(r)]
+    problems: list[Problem] = []
+    for role, membership in colleagues.items():
+        client = client_for(membership)
+        client.raise_request_exception = False
+        for route in swept:
+            url = url_of(route, ours)
+            is_owned = bool(route.kwargs) and route.name in OBJECT_URLS
+            methods = ("GET", "POST") if is_owned else ("GET",)
+            for method in methods:
+                response = request(client, method, url, {})
+                status, body = response.status_code, body_of(response).lower()
+                reason = expected_refusal(role, route)
+                if status >= 500:
+                    problems.append(Problem(role, method, url, status, "server error"))
+                elif 200 <= status < 300 and (
+                    shown := [m for m in KEPT_FROM[role] if m.encode() in body]
+                ):
+                    problems.append(Problem(role, method, url, status, f"shows {shown}"))
+                elif reason and not _refused(client, method, response) and status != 405:
+                    problems.append(Problem(role, method, url, status, f"not refused: {reason}"))
+    after = snapshot()
+    changes = changes_touching(private, before, before, after)
+    report = [str(p) for p in problems] + [f"row {c}" for c in changes]
+    assert not report, "\n" + "\n".join(report)
