@@ -799,12 +799,12 @@ class CsvImporter(Generic[RowT]):
             if not name:
                 continue  # a column with no name: only its values are a problem
             if name in seen:
-                shown = printable(name)
+                shown = _shown(name)
                 errors.append(RowError(line, shown, DUPLICATE_COLUMN.format(name=shown)))
                 continue
             seen.add(name)
             if name not in known:
-                errors.append(RowError(line, printable(name), _unknown(printable(name), known)))
+                errors.append(RowError(line, _shown(name), _unknown(_shown(name), known)))
         missing = [c for c in self.columns if c not in seen and c not in self.optional_columns]
         errors.extend(RowError(line, c, MISSING_COLUMN) for c in missing)
         return errors
@@ -852,6 +852,13 @@ class CsvImporter(Generic[RowT]):
             else:
                 seen[key] = line
         return errors
+
+
+def _shown(name: str) -> str:
+    """A header cell as a message names it: storable, and short (a file that is not a
+    spreadsheet at all has its first line as one "column")."""
+    name = printable(name)
+    return name if len(name) <= 60 else name[:59] + "…"
 
 
 def _unknown(name: str, known: tuple[str, ...]) -> str:
