@@ -172,7 +172,12 @@ class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label="What the file holds", choices=())
     file = forms.FileField(
         label="File (CSV or Excel .xlsx)",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,.xlsx,text/csv,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
     )
     sheet = forms.CharField(
         label="Sheet (Excel only)",

@@ -142,6 +142,8 @@ CellValue = (
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # A byte the file's encoding could not decode, kept by the "surrogateescape" handler.
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+# A letter beyond ASCII that UTF-8 decoded (not an escaped byte).
+_DECODED_UTF8 = re.compile("[^\x00-\x7f\udc80-\udcff]")
 
 
 def printable(text: str) -> str:
@@ -510,7 +512,7 @@ def _detect(data: bytes) -> str:
     # file with a bad byte, not Windows-1252: reading it as that would garble every
     # accented letter, so the byte is reported instead.
     escaped = data.decode("utf-8", errors="surrogateescape")
-    if any(ord(ch) > 0x7F and not 0xDC80 <= ord(ch) <= 0xDCFF for ch in escaped):
+    if _DECODED_UTF8.search(escaped):
         return "utf-8"
     best = from_bytes(data, cp_isolation=list(DETECTED_ENCODINGS)).best()
     if best is None:
@@ -546,7 +548,7 @@ def _csv_table(text: str, encoding: str = "UTF-8") -> Table:
                 raise _refuse(TOO_MANY_ROWS.format(rows=limit))
             rows.append((reader.line_num, list(raw)))
     except csv.Error as exc:
-        raise _refuse(f"{UNREADABLE} ({exc})", reader.line_num) from None
+        raise _refuse(f"{UNREADABLE} ({printable(str(exc))})", reader.line_num) from None
     if header is None:
         raise _refuse(NO_HEADER, 1)
     return Table(header_line=header_line, header=header, rows=rows, encoding=encoding)
@@ -805,12 +807,12 @@ class CsvImporter(Generic[RowT]):
             if not name:
                 continue  # a column with no name: only its values are a problem
             if name in seen:
-                shown = printable(name)
+                shown = _shown(name)
                 errors.append(RowError(line, shown, DUPLICATE_COLUMN.format(name=shown)))
                 continue
             seen.add(name)
             if name not in known:
-                errors.append(RowError(line, printable(name), _unknown(printable(name), known)))
+                errors.append(RowError(line, _shown(name), _unknown(_shown(name), known)))
         missing = [c for c in self.columns if c not in seen and c not in self.optional_columns]
         errors.extend(RowError(line, c, MISSING_COLUMN) for c in missing)
         return errors
@@ -865,6 +867,13 @@ class CsvImporter(Generic[RowT]):
             else:
                 seen[key] = line
         return errors
+
+
+def _shown(name: str) -> str:
+    """A header cell as a message names it: storable, and short (a file that is not a
+    spreadsheet at all has its first line as one "column")."""
+    name = printable(name)
+    return name if len(name) <= 60 else name[:59] + "…"
 
 
 def _unknown(name: str, known: tuple[str, ...]) -> str:

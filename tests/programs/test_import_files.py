@@ -515,3 +515,17 @@ def test_the_commands_take_an_excel_file_path(org, peer, tmp_path: Path):
     )
     call_command("import_hours", "--organization", org.slug, str(path))
     assert HoursWorked.objects.get().hours == Decimal("6")
+
+
+def test_a_binary_file_named_csv_is_refused_in_words_on_the_page(org, member_of, client_for):
+    manager = member_of(org, Role.PROGRAM_MANAGER)
+    client = client_for(manager)
+    junk = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+    response = client.post(
+        reverse("import_page"), {"kind": "hours", "file": SimpleUploadedFile("photo.csv", junk)}
+    )
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert run.errors and "\x00" not in str(run.errors) + str(run.preview)
+    assert all(len(e["column"]) <= 60 for e in run.errors)
+    assert client.get(response["Location"]).status_code == 200

@@ -11,10 +11,10 @@ from supervision.log_import import PaperLogImporter
 
 class Command(ImportCommand):
     help = (
-        "Import supervision logs kept on paper from CSV (external_id,supervisor_email,"
-        "supervisee_emails,date,start_time,end_time,signed_on; supervisee_emails separated "
-        "by ';', signed_on blank if the paper was not signed). All rows or none; an "
-        "external_id lands once."
+        "Import supervision logs kept on paper from CSV or Excel .xlsx (external_id,"
+        "supervisor_email,supervisee_emails,date,start_time,end_time,signed_on; "
+        "supervisee_emails separated by ';', signed_on blank if the paper was not "
+        "signed). All rows or none; an external_id lands once."
     )
     importer = PaperLogImporter
 
