@@ -95,7 +95,9 @@ class RowError:
     def __str__(self) -> str:
         # Line 0 is the file as a whole (too large, not a spreadsheet).
         where = [f"line {self.line}"] if self.line else []
-        where += [f"column {self.column}"] if self.column else []
+        if self.column:
+            # A problem with the row as a whole is reported in the columns of its key.
+            where.append(("columns " if ", " in self.column else "column ") + self.column)
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 

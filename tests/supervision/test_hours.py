@@ -386,5 +386,5 @@ def test_the_same_peer_and_date_twice_in_a_file_is_refused(team, org, tmp_path, 
         _import(org, _csv(tmp_path, *rows))
 
     err = capsys.readouterr().err
-    assert "line 4, column peer_email, date: the same peer and date appears on line 2" in err
+    assert "line 4, columns peer_email, date: the same peer and date appears on line 2" in err
     assert not HoursWorked.objects.exists()
