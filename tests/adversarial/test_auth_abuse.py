@@ -263,11 +263,14 @@ EVIL = "//evil.test/"
 
 
 def _off_host(location: str) -> bool:
-    """Whether a browser would leave our host following this Location. Browsers read a
-    backslash as a slash and drop tabs and newlines in a URL."""
+    """Whether a browser could leave our host following this Location. Browsers read a
+    backslash as a slash and drop tabs and newlines in a URL; and a scheme without a host
+    (`http:evil.test`) is another host when the scheme is not the page's own."""
     cleaned = re.sub(r"[\t\n\r]", "", location).replace("\\", "/").strip()
     parts = urlsplit(cleaned)
-    return parts.netloc not in ("", "testserver") or parts.scheme not in ("", "http", "https")
+    if not parts.scheme:
+        return parts.netloc != ""
+    return parts.scheme not in ("http", "https") or parts.netloc != "testserver"
 
 
 # Requests that would end the session the sweep is testing (each has its own test).
