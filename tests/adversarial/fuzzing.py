@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote_from_bytes, urljoin, urlsplit
 
 from django.urls import URLPattern, URLResolver, get_resolver
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 # --- The patterns that take a POST --------------------------------------------------------
@@ -80,10 +80,16 @@ class Field:
     options: list[str] = dataclasses.field(default_factory=list)
     multiple: bool = False
     checked: list[str] = dataclasses.field(default_factory=list)
+    autocomplete: str = ""
 
     @property
     def typed(self) -> bool:
         return self.kind in TYPED_KINDS
+
+    @property
+    def secret(self) -> bool:
+        """A password or a one-time code: never written back into the page."""
+        return self.kind == "password" or self.autocomplete == "one-time-code"
 
 
 @dataclasses.dataclass
@@ -159,7 +165,9 @@ class _FormParser(HTMLParser):
                 if kind != "button":
                     self._add(Field(name, "submit", options=[value]))
             elif kind != "reset":
-                self._add(Field(name, kind, value=value))
+                self._add(
+                    Field(name, kind, value=value, autocomplete=attrs.get("autocomplete", ""))
+                )
         elif tag == "button" and name and attrs.get("type", "submit") == "submit":
             self._add(Field(name, "submit", options=[attrs.get("value", "")]))
         elif tag == "select" and name:
@@ -414,11 +422,18 @@ ERROR_MARKERS = ("invalid-feedback", "errorlist", "alert-danger", 'aria-invalid=
 
 def register_hypothesis_profiles() -> None:
     """'ci': the same examples on every run, no example database, no deadline (a slow first
-    request is not a bug here); 'dev': random examples, for looking for new failures."""
+    request is not a bug here) and no shrinking (a failure is reported as found, so a
+    broken build stays within its time; 'dev' shrinks it); 'dev': random examples."""
     common: dict[str, Any] = {
         "deadline": None,
         "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
         "print_blob": True,
     }
-    settings.register_profile("ci", derandomize=True, database=None, **common)
+    settings.register_profile(
+        "ci",
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        **common,
+    )
     settings.register_profile("dev", database=None, **common)

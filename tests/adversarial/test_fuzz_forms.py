@@ -435,25 +435,33 @@ def _check(target: Target, data: dict[str, Any], response: Any, url: str) -> Non
         assert marker not in body, f"{where}: the answer shows {marker!r}"
     if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
         return
+    fields = target.form.fields
+    extra = data["__extra__"][0] if data["__extra__"] is not fuzzing.OMIT else None
     sent = {
         name: value
         for name, value in data.items()
-        if name in target.form.fields
-        and target.form.fields[name].typed
-        and target.form.fields[name].kind != "password"
+        if name in fields
+        and fields[name].typed
+        and not fields[name].secret
         and isinstance(value, str)
-        and not (data["__extra__"] is not fuzzing.OMIT and data["__extra__"][0] == name)
+        and name != extra
     }
-    if not sent:
+    # What a person typed must come back when the form is refused. A tampered hidden field
+    # (no person sends one) may be refused in a message instead, and a form answered 200
+    # without an error is a success page (a revealed date, the form emptied for the next).
+    tampered = any(
+        f.kind == "hidden" and data.get(name, fuzzing.OMIT) != f.value for name, f in fields.items()
+    )
+    if not sent or tampered or not any(m in body for m in fuzzing.ERROR_MARKERS):
         return
     again = [
         f
         for f in fuzzing.parse_forms(body, url)
         if _name_of(f.action) == _name_of(target.form.action)
     ]
-    assert again, f"{where}: a 200 answer that does not show the form again"
-    assert any(m in body for m in fuzzing.ERROR_MARKERS), f"{where}: refused without an error"
-    shown = again[0].fields
+    assert again, f"{where}: refused, and the form is not shown again"
+    # A page can hold two forms that post to one URL (a position and its funding).
+    shown = max(again, key=lambda f: len(set(f.signature) & set(target.form.signature))).fields
     for name, value in sent.items():
         if name in shown and shown[name].typed:
             assert _as_seen(shown[name].value) == _as_seen(fuzzing.as_received(value)), (
