@@ -332,12 +332,47 @@ def field_values(field: Field) -> st.SearchStrategy[Any]:
     return st.one_of(st.just(OMIT), single)
 
 
+PLAUSIBLE = {
+    "date": "2025-02-03",
+    "time": "10:00",
+    "datetime-local": "2025-02-03T10:00",
+    "number": "1",
+    "email": "fuzz@example.org",
+    "url": "https://example.org/",
+    "file": FILE_CONTENTS[0],
+}
+
+
+def plausible(field: Field) -> Any:
+    """A value a person could have sent: the page's own, else an ordinary one."""
+    if field.kind in {"select", "radio", "checkbox", "submit"}:
+        if field.checked:
+            return field.checked if field.multiple else field.checked[0]
+        usable = [o for o in field.options if o] or field.options
+        if not usable:
+            return OMIT
+        return [usable[0]] if field.multiple else usable[0]
+    if field.value:
+        return field.value
+    return PLAUSIBLE.get(field.kind, "Fuzz 1")
+
+
 def submission(form: Form) -> st.SearchStrategy[dict[str, Any]]:
-    """A whole submission: every field, each hostile, missing or left as the page gave it,
-    plus now and then a field the form does not have; the page's CSRF token is kept."""
-    strategies = {name: field_values(f) for name, f in form.fields.items()}
-    strategies["__extra__"] = st.one_of(st.just(OMIT), st.tuples(hostile_text, hostile_text))
-    return st.fixed_dictionaries(strategies)
+    """A submission of the form, with the page's CSRF token. Two kinds, equally often: an
+    ordinary submission with one to three fields made hostile (so a bad value reaches the
+    code behind the fields that pass), or every field hostile, missing or as the page gave
+    it, with now and then a field the form does not have."""
+    fields = form.fields
+    every = {name: field_values(f) for name, f in fields.items()}
+    every["__extra__"] = st.one_of(st.just(OMIT), st.tuples(hostile_text, hostile_text))
+    anything = st.fixed_dictionaries(every)
+    if not fields:
+        return anything
+    base = {name: plausible(f) for name, f in fields.items()} | {"__extra__": OMIT}
+    one_bad = st.lists(
+        st.sampled_from(sorted(fields)), min_size=1, max_size=3, unique=True
+    ).flatmap(lambda chosen: st.fixed_dictionaries({n: field_values(fields[n]) for n in chosen}))
+    return st.one_of(one_bad.map(lambda bad: {**base, **bad}), anything)
 
 
 # --- Sending it as the browser does -------------------------------------------------------
