@@ -47,8 +47,9 @@ from tests.programs.test_isolation import OBJECT_URLS, _objects_of
 
 pytestmark = pytest.mark.django_db
 
-# Examples per form. 60-odd forms; sized so the file runs in about four minutes on the 2-core
-# CI machine on PostgreSQL (see the README's "The adversarial suite").
+# Examples per POST pattern (shared among its forms, at least 5 each): about 90 patterns,
+# sized so the file runs in about four minutes on the 2-core CI machine on PostgreSQL.
+# HYPOTHESIS_PROFILE=dev draws new examples on every run (tests/adversarial/conftest.py).
 EXAMPLES = 20
 
 ROLES = {
