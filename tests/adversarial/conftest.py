@@ -3,11 +3,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+from tests.adversarial.fuzzing import register_hypothesis_profiles
 
 HERE = Path(__file__).parent
+
+# The same examples on every run, in CI too; HYPOTHESIS_PROFILE=dev draws new ones.
+register_hypothesis_profiles()
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

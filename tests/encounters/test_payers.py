@@ -228,6 +228,17 @@ def test_the_rate_form_shows_a_refused_value_by_the_field(setup, client_for):
     assert payer.rates.count() == 1
 
 
+def test_the_terms_form_on_a_refused_rate_page_still_posts_to_the_payer(setup, client_for):
+    # The refused rate comes back at the rate URL; a terms form without its own action
+    # would post there, to the rate view, and lose what was typed (found by the form fuzzer).
+    payer = county_payer(setup)
+    c = client_for(setup.admin)
+    response = c.post(reverse("rate_add", args=[payer.pk]), {"effective_from": "1990-01-01"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'action="{reverse("payer_detail", args=[payer.pk])}"' in html
+
+
 def test_removing_a_rate_bills_its_encounters_at_the_one_before(setup, client_for):
     payer = county_payer(setup, amount="10.00")
     wrong, _ = payers.rate_add(
