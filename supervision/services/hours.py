@@ -149,6 +149,6 @@ def hours_confirm(
         event=supervision_events.HOURS_CONFIRMED,
         subject=peer,
         ip_address=ip_address,
-        data={"days": {r.date.isoformat(): str(r.hours) for r in rows}},
+        data={"days": {r.date.isoformat(): f"{r.hours.normalize():f}" for r in rows}},
     )
     return len(rows)
