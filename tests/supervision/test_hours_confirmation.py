@@ -194,3 +194,14 @@ def test_the_ratio_csv_command_and_funder_report_say_which_months_rest_on_report
         figures["supervision_months_with_unconfirmed_hours"],
         figures["supervision_unconfirmed_hours"],
     ) == (2, 1, D(14))
+
+
+def test_the_record_for_the_board_shows_the_hours_not_yet_confirmed(sup):
+    from supervision.record import record_context
+
+    _reported_by_the_peer(sup.peer)
+    hours_set(peer=sup.peer, actor=sup.manager.user, days={dt.date(2025, 2, 3): D(5)})
+    context = record_context(sup.peer, dt.date(2025, 2, 1), dt.date(2025, 3, 31), sup.admin)
+    shown = {month: r.unconfirmed_hours for month, r in context["months"]}
+    assert shown == {dt.date(2025, 2, 1): 0, dt.date(2025, 3, 1): 14}
+    assert context["unconfirmed_months"] == 1
