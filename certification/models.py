@@ -272,8 +272,18 @@ class Requirement(models.TextChoices):
     ADDITIONAL_TRAINING = "additional_training", "12 or more hours of additional training"
 
 
+class VerifiedAs(models.TextChoices):
+    """Who stands behind a checklist step: the peer, a manager or admin, or a record the
+    app keeps itself (a training certificate, a signed supervision agreement)."""
+
+    PEER = "peer", "the peer"
+    MANAGER = "manager", "a manager"
+    RECORD = "record", "the app's records"
+
+
 class ChecklistItem(models.Model):
-    """One requirement of a peer's certification application, with its date and evidence."""
+    """One requirement of a peer's certification application, with its date and evidence,
+    and who verified it (`updated_by`, in the capacity `verified_as`)."""
 
     profile = models.ForeignKey(PeerProfile, on_delete=models.PROTECT, related_name="checklist")
     requirement = models.CharField(max_length=32, choices=Requirement.choices)
@@ -289,6 +299,7 @@ class ChecklistItem(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    verified_as = models.CharField(max_length=16, choices=VerifiedAs.choices, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -303,6 +314,14 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.get_requirement_display()
+
+    @property
+    def verified_by_manager(self) -> bool:
+        """Done on a manager's word or the app's own records: not the peer's to change."""
+        return self.completed_on is not None and self.verified_as in (
+            VerifiedAs.MANAGER,
+            VerifiedAs.RECORD,
+        )
 
 
 class CeuSource(models.TextChoices):

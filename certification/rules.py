@@ -194,6 +194,17 @@ TRAIL_REQUIREMENTS = {
 }
 
 
+# Steps only the organization can vouch for: the fingerprint background check, and on the
+# employment route the employment or job offer, which the employer verifies (the guide's
+# words). A peer may mark the other steps done themself.
+MANAGER_VERIFIED_REQUIREMENTS = frozenset({"background_check", "employment_verified"})
+
+
+def verified_by_manager_only(requirement: str) -> bool:
+    """Whether only a manager or admin may mark this checklist step done."""
+    return requirement in MANAGER_VERIFIED_REQUIREMENTS
+
+
 def requirements_for_trail(trail: str) -> tuple[str, ...]:
     """Every route ends in the same state steps; each route adds its own first steps."""
     return TRAIL_REQUIREMENTS.get(trail, ()) + COMMON_REQUIREMENTS

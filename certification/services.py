@@ -28,6 +28,7 @@ from certification.models import (
     PeerProfile,
     Renewal,
     SentReminder,
+    VerifiedAs,
 )
 from certification.selectors import PeerHistory, ceu_year_for, peer_history
 from config.accounts.models import User
@@ -145,25 +146,65 @@ def ceu_delete(*, entry: CeuEntry, actor: User, ip_address: str | None = None) -
     entry.delete()
 
 
+MANAGER_VERIFIES_STEP = (
+    "Your program manager verifies this step and marks it done; you cannot mark it yourself."
+)
+MANAGER_VERIFIED_STEP = (
+    "This step was verified by {who}; only a manager can change it. Ask your program "
+    "manager if something is wrong."
+)
+
+
+def checklist_verified_as(*, profile: PeerProfile, actor: User | None) -> str:
+    """In what capacity `actor` marks a step of `profile`'s checklist: the peer themself, a
+    manager or admin of the organization, or (no person, or someone else such as the
+    supervisor signing the agreement) the app's own records."""
+    if actor is None:
+        return VerifiedAs.RECORD
+    if actor.pk == profile.membership.user_id:
+        return VerifiedAs.PEER
+    role = (
+        Membership.objects.filter(
+            user=actor, organization=profile.membership.organization_id, is_active=True
+        )
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role in (Role.ORG_ADMIN, Role.PROGRAM_MANAGER):
+        return VerifiedAs.MANAGER
+    return VerifiedAs.RECORD
+
+
 @transaction.atomic
 def checklist_mark(
     *,
     profile: PeerProfile,
     requirement: str,
-    actor: User,
+    actor: User | None,
     completed_on: dt.date | None,
     evidence: File | None = None,
     note: str = "",
     ip_address: str | None = None,
 ) -> ChecklistItem:
+    """Mark a step done (or not), with its date, evidence and note. A peer cannot mark a
+    step only a manager verifies, nor change or undo a step a manager (or the app's own
+    records) verified; a manager can."""
     if requirement not in rules.requirements_for_trail(profile.trail):
         raise ValidationError({"requirement": "This step is not part of this route."})
+    verified_as = checklist_verified_as(profile=profile, actor=actor)
     item, _ = ChecklistItem.objects.select_for_update().get_or_create(
         profile=profile, requirement=requirement
     )
+    if verified_as == VerifiedAs.PEER:
+        if item.verified_by_manager:
+            who = item.updated_by or item.get_verified_as_display()
+            raise ValidationError(MANAGER_VERIFIED_STEP.format(who=who))
+        if rules.verified_by_manager_only(requirement):
+            raise ValidationError(MANAGER_VERIFIES_STEP)
     item.completed_on = completed_on
     item.note = note
     item.updated_by = actor
+    item.verified_as = verified_as
     if evidence is not None:
         item.evidence = evidence
     item.full_clean(validate_constraints=False)
@@ -174,7 +215,11 @@ def checklist_mark(
         event=audit.CHECKLIST_UPDATED,
         subject=item,
         ip_address=ip_address,
-        data={"requirement": requirement, "completed_on": str(completed_on or "")},
+        data={
+            "requirement": requirement,
+            "completed_on": str(completed_on or ""),
+            "verified_as": verified_as,
+        },
     )
     return item
 

@@ -44,13 +44,17 @@ from programs.uploads import ACCEPT
 from programs.web import MemberRequiredMixin, ScopedObjectMixin, client_ip
 
 
-def _record_context(profile: PeerProfile, *, today: Any) -> dict[str, Any]:
-    """What a peer's record page shows, for the peer or for a manager."""
-    done = {i.requirement: i for i in profile.checklist.all()}
-    checklist = [
-        (code, Requirement(code).label, done.get(code))
-        for code in rules.requirements_for_trail(profile.trail)
-    ]
+def _record_context(profile: PeerProfile, *, today: Any, own: bool = False) -> dict[str, Any]:
+    """What a peer's record page shows, for the peer (`own`) or for a manager. Each step
+    says whether only a manager verifies it and, for the peer, whether it is theirs to
+    change (not a manager's step, not one a manager verified)."""
+    done = {i.requirement: i for i in profile.checklist.select_related("updated_by")}
+    checklist = []
+    for code in rules.requirements_for_trail(profile.trail):
+        item = done.get(code)
+        manager_only = rules.verified_by_manager_only(code)
+        locked = own and (manager_only or (item is not None and item.verified_by_manager))
+        checklist.append((code, Requirement(code).label, item, manager_only, locked))
     return {
         "profile": profile,
         "standing": selectors.ceu_year_for(profile, year=today.year, today=today),
@@ -79,7 +83,10 @@ class MyCertificationView(MemberRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         profile = services.profile_for(self.membership)
         today = self.membership.organization.today()
-        return {**super().get_context_data(**kwargs), **_record_context(profile, today=today)}
+        return {
+            **super().get_context_data(**kwargs),
+            **_record_context(profile, today=today, own=True),
+        }
 
 
 class CeuAddView(MemberRequiredMixin, View):

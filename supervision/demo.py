@@ -103,15 +103,29 @@ def people(ctx: DemoContext) -> None:
 
 
 def _hours(ctx: DemoContext, rng: random.Random, first: dt.date, today: dt.date) -> None:
+    """Past months' hours came from payroll (confirmed); this month's the peers entered
+    themselves, so they are reported until a supervisor or manager confirms them."""
     rows = []
+    month_start = today.replace(day=1)
+    now = timezone.now()
     for peers in PAIRS.values():
         for email in peers:
+            peer = ctx.staff[email]
             # Full time, most of it, or part time; always in quarter hours.
             per_day = rng.choice([Decimal(8), Decimal("6.5"), Decimal("4.75")])
             day = first
             while day < today:
                 if day.weekday() < 5 and rng.random() > 0.04:  # a few days off
-                    rows.append(HoursWorked(peer=ctx.staff[email], date=day, hours=per_day))
+                    reported = day >= month_start
+                    rows.append(
+                        HoursWorked(
+                            peer=peer,
+                            date=day,
+                            hours=per_day,
+                            entered_by=peer.user if reported else None,
+                            confirmed_at=None if reported else now,
+                        )
+                    )
                 day += dt.timedelta(days=1)
     HoursWorked.objects.bulk_create(rows, ignore_conflicts=True)
 

@@ -10,6 +10,7 @@ AGREEMENT_DOCUMENT_DOWNLOADED = event(
     "agreement.document_downloaded", "Signed agreement downloaded"
 )
 AGREEMENT_UPDATED = event("agreement.updated", "Supervision agreement changed")
+HOURS_CONFIRMED = event("hours.confirmed", "Reported hours worked confirmed")
 HOURS_UPDATED = event("hours.updated", "Hours worked changed")
 SUPERVISION_ACKNOWLEDGED = event("supervision.acknowledged", "Supervision log acknowledged")
 SUPERVISION_ADDENDUM = event("supervision.addendum", "Signed addendum added")

@@ -80,3 +80,27 @@ class HoursWeekForm(forms.Form):
             for day in self.days
             if day <= self.today and self.add_prefix(day_field(day)) in self.data
         }
+
+
+CONFIRM_SPAN_DAYS = 31
+LAST_BEFORE_FIRST = "The last day must not come before the first."
+SPAN_TOO_LONG = f"Confirm at most {CONFIRM_SPAN_DAYS} days at a time."
+
+
+class HoursConfirmForm(forms.Form):
+    """The days whose reported hours are confirmed (a week or a month as shown), and the
+    page to go back to."""
+
+    first = forms.DateField()
+    last = forms.DateField()
+    back = forms.ChoiceField(choices=[("ratio", "ratio"), ("week", "week")], required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("first"), data.get("last")
+        if first and last:
+            if last < first:
+                self.add_error("last", LAST_BEFORE_FIRST)
+            elif (last - first).days >= CONFIRM_SPAN_DAYS:
+                self.add_error("last", SPAN_TOO_LONG)
+        return data

@@ -125,6 +125,14 @@ class HoursWorked(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Hours a peer enters themself are "reported" (confirmed_at empty) until a supervisor of
+    # theirs, a manager or an admin confirms them; hours from payroll (the import) or entered
+    # by a manager are confirmed on entry. An import run without a person leaves
+    # confirmed_by empty.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -142,6 +150,10 @@ class HoursWorked(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.hours} h"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
 
 class Topic(models.TextChoices):

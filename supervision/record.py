@@ -57,6 +57,7 @@ def record_context(
         "logs": [(log, signature_holds(log) if log.is_signed else None) for log in logs],
         "months": months,
         "unsigned": sum(1 for log in logs if not log.is_signed),
+        "unconfirmed_months": sum(1 for _, r in months if r.rests_on_unconfirmed_hours),
     }
 
 

@@ -45,6 +45,13 @@ class MonthRatio:
     hours_worked: Decimal
     required_minutes: Decimal
     received_minutes: int
+    # Of hours_worked, those the peer reported that nobody has confirmed yet. They still
+    # count (the peer owes supervision for them), but a figure resting on them says so.
+    unconfirmed_hours: Decimal = Decimal(0)
+
+    @property
+    def rests_on_unconfirmed_hours(self) -> bool:
+        return self.unconfirmed_hours > 0
 
     @property
     def balance_minutes(self) -> Decimal:
@@ -56,8 +63,12 @@ class MonthRatio:
         return self.balance_minutes >= 0
 
 
-def month_ratio(hours_worked: Decimal, received_minutes: int) -> MonthRatio:
-    return MonthRatio(hours_worked, required_minutes(hours_worked), received_minutes)
+def month_ratio(
+    hours_worked: Decimal, received_minutes: int, unconfirmed_hours: Decimal = Decimal(0)
+) -> MonthRatio:
+    return MonthRatio(
+        hours_worked, required_minutes(hours_worked), received_minutes, unconfirmed_hours
+    )
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:

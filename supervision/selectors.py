@@ -122,6 +122,22 @@ def peers_for(membership: Membership, *, active_only: bool = True) -> QuerySet[M
     return peers
 
 
+CONFIRMING_ROLES = (Role.ORG_ADMIN, Role.PROGRAM_MANAGER, Role.CLINICAL_SUPERVISOR)
+
+
+def hours_confirmable_by(by: Membership | None) -> QuerySet[Membership]:
+    """The peers whose reported hours `by` may confirm: a supervisor's supervisees (an
+    agreement in force), a manager's programs' peers, every peer for an admin; nobody for
+    a peer (not even themself) or a trainer."""
+    if by is None or not by.is_active or by.role not in CONFIRMING_ROLES:
+        return Membership.objects.none()
+    return peers_for(by, active_only=False).exclude(pk=by.pk)
+
+
+def may_confirm_hours(by: Membership | None, peer: Membership) -> bool:
+    return hours_confirmable_by(by).filter(pk=peer.pk).exists()
+
+
 def peers_in_month(peers: QuerySet[Membership], *, year: int, month: int) -> QuerySet[Membership]:
     """Of `peers`, those active now or with hours or supervision in the month: a peer who
     has since left still shows in the months they worked."""
@@ -137,8 +153,10 @@ def monthly_ratios(
     """The monthly ratio of each of `peers` in each calendar month from `start`'s to
     `end`'s, keyed by (peer id, the month's first day): hours worked, minutes owed for them,
     minutes had in signed sessions they attended (a session counts at its full length for
-    each attendee), the balance and whether it complies. A month with neither hours nor
-    supervision is left out: it owes and has nothing. Two queries, whatever the span.
+    each attendee), the balance and whether it complies, and how many of the hours are
+    reported by the peer and not yet confirmed (they count, but the figure says so). A
+    month with neither hours nor supervision is left out: it owes and has nothing. Two
+    queries, whatever the span.
 
     The ratio page, its CSV, `supervision_compliance`, the short-month warning, the record
     for the Board and the reports all read the ratio from here."""
@@ -146,14 +164,14 @@ def monthly_ratios(
     last = rules.month_bounds(end.year, end.month)[1]
     ids = peers.values("pk")
     hours = {
-        (peer, month): total
-        for peer, month, total in HoursWorked.objects.filter(
+        (peer, month): (total, unconfirmed)
+        for peer, month, total, unconfirmed in HoursWorked.objects.filter(
             peer__in=ids, date__range=(first, last)
         )
         .annotate(month=TruncMonth("date"))
         .values_list("peer", "month")
-        .annotate(total=Sum("hours"))
-        .values_list("peer", "month", "total")
+        .annotate(total=Sum("hours"), unconfirmed=Sum("hours", filter=Q(confirmed_at__isnull=True)))
+        .values_list("peer", "month", "total", "unconfirmed")
     }
     received = {
         (peer, month): total
@@ -165,8 +183,13 @@ def monthly_ratios(
         .annotate(total=Sum("log__minutes"))
         .values_list("supervisee", "month", "total")
     }
+    none = (Decimal(0), Decimal(0))
     return {
-        key: rules.month_ratio(hours.get(key) or Decimal(0), received.get(key) or 0)
+        key: rules.month_ratio(
+            hours.get(key, none)[0] or Decimal(0),
+            received.get(key) or 0,
+            hours.get(key, none)[1] or Decimal(0),
+        )
         for key in hours.keys() | received.keys()
     }
 
@@ -198,6 +221,8 @@ COMPLIANCE_COLUMNS = (
     "received_minutes",
     "balance_minutes",
     "compliant",
+    "unconfirmed_hours",
+    "includes_unconfirmed_hours",
 )
 
 
@@ -210,6 +235,8 @@ def compliance_row(row: PeerMonth) -> dict[str, Any]:
         "received_minutes": r.received_minutes,
         "balance_minutes": r.balance_minutes,
         "compliant": r.compliant,
+        "unconfirmed_hours": r.unconfirmed_hours,
+        "includes_unconfirmed_hours": r.rests_on_unconfirmed_hours,
     }
 
 
@@ -225,6 +252,7 @@ def compliance_cells(row: PeerMonth) -> dict[str, Any]:
     """A compliance row as exports write it: plain numbers, compliant as true/false."""
     cells = {k: plain_number(v) for k, v in compliance_row(row).items()}
     cells["compliant"] = bool(cells["compliant"])
+    cells["includes_unconfirmed_hours"] = bool(cells["includes_unconfirmed_hours"])
     return cells
 
 

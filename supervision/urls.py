@@ -32,4 +32,5 @@ urlpatterns = [
     ),
     path("hours/", hours.HoursWeekView.as_view(), name="hours_week"),
     path("hours/<int:pk>/", hours.HoursPeerView.as_view(), name="hours_peer"),
+    path("hours/<int:pk>/confirm/", hours.HoursConfirmView.as_view(), name="hours_confirm"),
 ]

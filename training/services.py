@@ -416,7 +416,7 @@ def credit(enrollment: Enrollment) -> None:
                     checklist_mark(
                         profile=profile,
                         requirement=requirement,
-                        actor=None,  # type: ignore[arg-type]
+                        actor=None,
                         completed_on=enrollment.completed_on,
                         note=f"{course.title}, certificate {enrollment.certificate_code}",
                     )

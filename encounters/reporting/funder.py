@@ -219,6 +219,9 @@ def staff_figures(scope: Scope) -> dict[str, Any]:
     ratios = supervision.monthly_ratios(peers, start=scope.start, end=scope.end)
     worked = [r for r in ratios.values() if r.hours_worked]  # peer-months with hours worked
     months, compliant_months = len(worked), sum(1 for r in worked if r.compliant)
+    # The share counts hours a peer reported that nobody has confirmed yet; say how many
+    # of its peer-months rest on them.
+    unconfirmed = [r for r in worked if r.rests_on_unconfirmed_hours]
     return {
         "staff_headcount": moved.headcount_end,
         "staff_left": moved.left,
@@ -227,4 +230,9 @@ def staff_figures(scope: Scope) -> dict[str, Any]:
         else moved.rate.quantize(Decimal("0.0001")),
         "ceu_on_track_share": share(on_track, len(standings)),
         "supervision_compliant_share": share(compliant_months, months),
+        "supervision_months": months,
+        "supervision_months_with_unconfirmed_hours": len(unconfirmed),
+        "supervision_unconfirmed_hours": sum(
+            (r.unconfirmed_hours for r in unconfirmed), Decimal(0)
+        ),
     }

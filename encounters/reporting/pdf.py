@@ -338,7 +338,21 @@ def _funder(f: dict[str, Any]) -> dict[str, Any]:
         "turnover": share_text(f["staff_turnover_rate"]),
         "ceu_on_track": share_text(f["ceu_on_track_share"]),
         "supervision_compliant": share_text(f["supervision_compliant_share"]),
+        "supervision_unconfirmed": _unconfirmed(f),
     }
+
+
+def _unconfirmed(f: dict[str, Any]) -> str | None:
+    """ "3 of 12 months include 41.5 reported hours not yet confirmed", or None when every
+    month's hours are confirmed (figures made before hours were confirmed have no count)."""
+    months = f.get("supervision_months_with_unconfirmed_hours")
+    if not months:
+        return None
+    hours = number_text(f["supervision_unconfirmed_hours"])
+    return (
+        f"{number_text(months)} of {number_text(f['supervision_months'])} months include "
+        f"{hours} reported hours not yet confirmed"
+    )
 
 
 def _of(part: Any, whole: Any) -> str | None:

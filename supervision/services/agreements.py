@@ -151,7 +151,7 @@ def _mark_written_agreement(
     checklist_mark(
         profile=profile,
         requirement=requirement,
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor,
         completed_on=signed,
         note=f"Agreement with {agreement.supervisor.user} from {agreement.starts_on}",
     )

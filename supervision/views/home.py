@@ -14,7 +14,8 @@ from programs.access import Capability
 from programs.models import Role
 from programs.spreadsheets import CsvWriter
 from programs.web import MemberRequiredMixin
-from supervision import selectors
+from supervision import rules, selectors
+from supervision.hours_forms import HoursConfirmForm
 from supervision.models import (
     Acknowledgment,
     SupervisionLog,
@@ -104,6 +105,7 @@ class RatioView(MemberRequiredMixin, View):
             selectors.peers_for(m, active_only=False), year=year, month=month
         )
         rows = selectors.month_ratios(peers, year=year, month=month)
+        first, last = rules.month_bounds(year, month)
         if request.GET.get("format") == "csv":
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = (
@@ -113,7 +115,8 @@ class RatioView(MemberRequiredMixin, View):
             writer.writerow(selectors.COMPLIANCE_COLUMNS)
             for row in rows:
                 cells = selectors.compliance_cells(row)
-                cells["compliant"] = "true" if cells["compliant"] else "false"
+                for flag in ("compliant", "includes_unconfirmed_hours"):
+                    cells[flag] = "true" if cells[flag] else "false"
                 writer.writerow(cells.values())
             return response
         return render(
@@ -126,5 +129,12 @@ class RatioView(MemberRequiredMixin, View):
                 "previous": _shift(year, month, -1),
                 "next": _shift(year, month, 1) if (year, month) < (today.year, today.month) else "",
                 "short": sum(1 for r in rows if not r.ratio.compliant),
+                "unconfirmed": sum(1 for r in rows if r.ratio.rests_on_unconfirmed_hours),
+                "confirm_form": HoursConfirmForm(initial={"first": first, "last": last}),
+                "may_confirm": set(
+                    selectors.hours_confirmable_by(m)
+                    .filter(pk__in=[r.peer.pk for r in rows if r.ratio.rests_on_unconfirmed_hours])
+                    .values_list("pk", flat=True)
+                ),
             },
         )

@@ -9,18 +9,20 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 
 from programs.access import Capability
 from programs.models import Membership
 from programs.web import MemberRequiredMixin
-from supervision.hours_forms import HoursWeekForm
+from supervision.hours_forms import HoursConfirmForm, HoursWeekForm
 from supervision.models import HoursWorked
-from supervision.selectors import peers_for
-from supervision.services.hours import hours_set
+from supervision.selectors import may_confirm_hours, peers_for
+from supervision.services.hours import hours_confirm, hours_set
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,13 @@ class HoursWeekMixin(MemberRequiredMixin):
         rows = self._hours().filter(date__range=(week.monday, week.sunday))
         return dict(rows.values_list("date", "hours"))
 
+    def _reported(self, week: Week) -> list[dt.date]:
+        """The week's days whose hours the peer reported and nobody has confirmed yet."""
+        rows = self._hours().filter(
+            date__range=(week.monday, week.sunday), confirmed_at__isnull=True
+        )
+        return sorted(rows.values_list("date", flat=True))
+
     def _totals(self, week: Week) -> dict[str, Decimal]:
         """The week's hours and the current month's so far, as stored, in one query."""
         month_start = week.today.replace(day=1)
@@ -138,6 +147,8 @@ class HoursWeekMixin(MemberRequiredMixin):
                 "own": self.peer.pk == self.membership.pk,
                 "week_total": totals["week"],
                 "month_total": totals["month"],
+                "reported_days": self._reported(week),
+                "may_confirm": may_confirm_hours(self.membership, self.peer),
             },
         )
 
@@ -166,3 +177,39 @@ class HoursPeerView(HoursWeekMixin, View):
     @property
     def peer(self) -> Membership:
         return self.object
+
+
+class HoursConfirmView(MemberRequiredMixin, View):
+    """Confirm the hours a peer reported over some days (a week or a month as shown): their
+    supervisor, a manager of their program or an admin. The peer is looked up among the
+    peers the member follows first (anyone else's is a 404); the peer themself, or anyone
+    else who follows them without the right to confirm, is refused (403)."""
+
+    capability = Capability.VIEW_SUPERVISION
+    object: Membership
+
+    def get_object(self) -> Membership:
+        peers = peers_for(self.membership, active_only=False).select_related("user", "organization")
+        return get_object_or_404(peers, pk=self.kwargs["pk"])
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        peer = self.object
+        if not may_confirm_hours(self.membership, peer):
+            raise PermissionDenied
+        form = HoursConfirmForm(request.POST)
+        if not form.is_valid():
+            problems = [str(e) for errors in form.errors.values() for e in errors]
+            messages.error(request, "Nothing confirmed: " + " ".join(problems))
+            return redirect("supervision_ratio")
+        first, last = form.cleaned_data["first"], form.cleaned_data["last"]
+        confirmed = self.call_service(
+            form, hours_confirm, peer=peer, by=self.membership, first=first, last=last
+        )
+        if confirmed is None:
+            messages.info(request, " ".join(str(e) for e in form.non_field_errors()))
+        else:
+            days = f"{confirmed} day{'s' if confirmed != 1 else ''}"
+            messages.success(request, f"Confirmed {peer.user}'s hours: {days}.")
+        if form.cleaned_data.get("back") == "week":
+            return redirect(f"{reverse('hours_peer', args=[peer.pk])}?week={first.isoformat()}")
+        return redirect(f"{reverse('supervision_ratio')}?month={first:%Y-%m}")

@@ -74,6 +74,7 @@ OBJECT_URLS: dict[str, tuple[tuple[str, ...], ObjectKwargs]] = {
     "record_status": (("get",), lambda o: {"pk": o["record"].pk}),
     "record_download": (("get",), lambda o: {"pk": o["record"].pk}),
     "hours_peer": (("get", "post"), lambda o: {"pk": o["membership"].pk}),
+    "hours_confirm": (("post",), lambda o: {"pk": o["membership"].pk}),
     "report_run": (("get",), lambda o: {"pk": o["report"].pk}),
     "report_file": (("get",), lambda o: {"pk": o["report"].pk, "fmt": "pdf"}),
     "report_schedule_remove": (("post",), lambda o: {"pk": o["report_schedule"].pk}),

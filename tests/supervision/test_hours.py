@@ -105,6 +105,7 @@ def test_a_peer_saves_a_week_and_sees_the_week_and_month_totals(team, client_for
     assert event.data == {
         "days": {"2025-03-10": "7.5", "2025-03-11": "8", "2025-03-12": "0.25"},
         "source": "app",
+        "confirmed": False,
     }
 
 

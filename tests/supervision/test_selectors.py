@@ -164,6 +164,9 @@ def test_the_compliance_command_prints_json_and_csv(sup, capsys):
         "received_minutes": 20,
         "balance_minutes": -10,
         "compliant": False,
+        # Entered straight into the table, so nobody confirmed them: they count, flagged.
+        "unconfirmed_hours": 10,
+        "includes_unconfirmed_hours": True,
     }
     assert rows[sup.peer2.user.email]["compliant"] is True
     call_command(
@@ -176,10 +179,11 @@ def test_the_compliance_command_prints_json_and_csv(sup, capsys):
         "csv",
     )
     lines = capsys.readouterr().out.strip().splitlines()
-    assert (
-        lines[0] == "email,hours_worked,required_minutes,received_minutes,balance_minutes,compliant"
+    assert lines[0] == (
+        "email,hours_worked,required_minutes,received_minutes,balance_minutes,compliant,"
+        "unconfirmed_hours,includes_unconfirmed_hours"
     )
-    assert f"{sup.peer.user.email},10,30,20,-10,false" in lines
+    assert f"{sup.peer.user.email},10,30,20,-10,false,10,true" in lines
 
 
 def test_the_ratio_page_and_its_spreadsheet_agree(sup, client_for):

@@ -20,7 +20,8 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 class Command(BaseCommand):
     help = (
         "Supervision compliance per peer for a month: email, hours_worked, required_minutes, "
-        "received_minutes, balance_minutes, compliant."
+        "received_minutes, balance_minutes, compliant, unconfirmed_hours (reported by the peer, "
+        "not yet confirmed) and includes_unconfirmed_hours."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -47,4 +48,5 @@ class Command(BaseCommand):
             return
         writer = CsvDictWriter(self.stdout, fieldnames=COMPLIANCE_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({**r, "compliant": "true" if r["compliant"] else "false"} for r in rows)
+        flags = ("compliant", "includes_unconfirmed_hours")
+        writer.writerows({**r, **{f: "true" if r[f] else "false" for f in flags}} for r in rows)
