@@ -296,6 +296,11 @@ def _second_states(
 
     admin, peer, supervisor = people["admin"], people["peer"], people["supervisor"]
     today = organization.today()
+    # Hours the peer reported this month and nobody has confirmed: the ratio page's form
+    # that confirms them.
+    from supervision.models import HoursWorked
+
+    HoursWorked.objects.create(peer=peer, date=today.replace(day=1), hours=6, entered_by=peer.user)
     cert.certification_record(
         profile=objects["profile"],
         actor=admin.user,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import importlib
 import threading
 import uuid
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from django.urls import reverse
 from certification.models import Certification
 from certification.services import profile_for
 from encounters import events as encounter_events
-from encounters.models import Client, Encounter, SurveyChannel, SurveyResponse
+from encounters.models import BillingTerms, Client, Encounter, SurveyChannel, SurveyResponse
 from encounters.selectors import shared_payer
 from encounters.services.survey import survey_link_create
 from programs import audit
@@ -36,9 +37,9 @@ from supervision.services.supervisors import supervisor_profile_save
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [
-    # serialized_rollback: each test starts with the rows the migrations seed (the shared
-    # Medicaid payer), which the flush after a transactional test removes
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The shared Medicaid payer the migrations seed is put back by _shared_medicaid: the
+    # flush after a transactional test removes it.
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real row locks"),
 ]
 
@@ -88,10 +89,30 @@ def events(name: str) -> int:
     return AuditEvent.objects.filter(event=name).count()
 
 
+def _shared_medicaid() -> None:
+    """The shared Medicaid payer and its first terms, as the migrations seed them: a
+    transactional test elsewhere may have flushed them before serialized_rollback's copy
+    was taken, so the suite's order must not decide whether these tests can run."""
+    if shared_payer("medicaid") is not None:
+        return
+    from django.apps import apps as django_apps
+
+    importlib.import_module("encounters.migrations.0002_seed_medicaid").forwards(django_apps, None)
+    earliest = importlib.import_module("encounters.migrations.0007_billing_terms").EARLIEST
+    medicaid = shared_payer("medicaid")
+    assert medicaid is not None
+    BillingTerms.objects.get_or_create(
+        payer=medicaid,
+        effective_from=earliest,
+        defaults={"requires_certification": medicaid.requires_certification},
+    )
+
+
 @pytest.fixture
 def world(org, member_of, program_in) -> Any:
     """A certified peer with a client, their eligible supervisor under an agreement, and
     an organization admin."""
+    _shared_medicaid()
     program = program_in(org, name="Recovery Coaching")
     peer = member_of(org, Role.PEER_SUPPORTER, programs=[program], first_name="Pat")
     supervisor = member_of(org, Role.CLINICAL_SUPERVISOR, programs=[program], first_name="Sam")
