@@ -416,7 +416,9 @@ def _survey_reads(path: Path, source: str) -> list[str]:
             if not (isinstance(node.value, ast.Name) and node.value.id == "SurveyResponse"):
                 continue
             # Walk up the chain: SurveyResponse.objects.<method>(...)[.<method>(...)]...
-            methods, top, up = [], node, parents.get(node)
+            methods: list[str] = []
+            top: ast.AST = node
+            up = parents.get(node)
             while (isinstance(up, ast.Attribute) and up.value is top) or (
                 isinstance(up, ast.Call) and up.func is top
             ):
