@@ -423,3 +423,61 @@ def test_an_encounter_entered_late_for_a_capped_day_gets_that_day_s_cap_less_wha
     assert _billed(late)[:2] == (True, 1)  # 4 units asked; April's cap 2 less the 1 billed
     may = log_encounter(s, county, date=D(2025, 5, 10), duration_minutes=60)
     assert _billed(may)[:2] == (True, 4)  # May's cap leaves it whole
+
+
+class _RebillFailed(Exception):
+    pass
+
+
+def test_a_history_change_and_its_rebilling_are_one_transaction(setup, monkeypatch):
+    """A re-bill that fails takes the renewal with it: neither is stored without the
+    other (the re-bill runs inside the change's transaction, not after it)."""
+    from encounters.services import billing
+
+    s = setup
+    cert = _expiring(s)
+    after, _ = save_encounter(s, date=D(2025, 8, 20))
+
+    def failing(*args, **kwargs):
+        raise _RebillFailed
+
+    monkeypatch.setattr(billing, "encounters_rebill", failing)
+    with pytest.raises(_RebillFailed):
+        cert_services.certification_renew(
+            certification=cert,
+            actor=s.manager.user,
+            effective_on=D(2025, 8, 15),
+            expires_on=D(2027, 6, 30),
+        )
+    assert not cert.renewals.exists() and _billed(after)[0] is False
+    monkeypatch.undo()
+    renewal = cert_services.certification_renew(
+        certification=cert,
+        actor=s.manager.user,
+        effective_on=D(2025, 8, 15),
+        expires_on=D(2027, 6, 30),
+    )
+    assert renewal.rebilled == 1 and _billed(after)[0] is True
+
+
+def test_a_terms_change_and_its_rebilling_are_one_transaction(setup, monkeypatch):
+    from encounters.models import BillingTerms
+    from encounters.services import payers
+
+    s = setup
+    county = county_payer(s)
+    log_encounter(s, county, date=D(2025, 5, 10), duration_minutes=60)
+
+    def failing(*args, **kwargs):
+        raise _RebillFailed
+
+    monkeypatch.setattr(payers, "payer_rebill", failing)
+    with pytest.raises(_RebillFailed):
+        payer_update(
+            payer=county,
+            actor=s.admin.user,
+            terms=PayerTerms(name="County contract", daily_unit_cap=2),
+            rebill_from=D(2025, 5, 1),
+        )
+    assert not BillingTerms.objects.filter(payer=county, daily_unit_cap=2).exists()
+    assert Encounter.objects.get().units == 4
