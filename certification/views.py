@@ -371,7 +371,9 @@ class CertificationRecordView(_PeerFormView):
                 **form.cleaned_data,
             )
             if recorded is not None:
-                messages.success(request, "Certification recorded.")
+                messages.success(
+                    request, "Certification recorded." + rebilled_note(recorded.rebilled)
+                )
                 return self.back()
         return self.render_to_response(self.get_context_data(certification_form=form))
 

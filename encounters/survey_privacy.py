@@ -137,13 +137,18 @@ class SurveyDisclosure:
     whole_quarters: bool = False
 
     def withheld_cells(self, question: str, *, month: dt.date | None = None) -> list[Cell]:
-        return [
-            cell
-            for cell, n in self.people.items()
-            if cell.question == question
-            and (month is None or cell.month == month)
-            and cell_withheld(n, self.minimum)
-        ]
+        """The small cells of `question`, by program name, then program (names may repeat),
+        then month: the order a reason names them in."""
+        return sorted(
+            (
+                cell
+                for cell, n in self.people.items()
+                if cell.question == question
+                and (month is None or cell.month == month)
+                and cell_withheld(n, self.minimum)
+            ),
+            key=lambda c: (c.program, c.program_id, c.month),
+        )
 
     def answered(self, question: str, *, month: dt.date | None = None) -> bool:
         """Whether anyone answered `question` in the period (or in `month`)."""
@@ -226,7 +231,7 @@ def survey_disclosure(
         .annotate(month=TruncMonth("encounter__date"))
         .values("encounter__program", "encounter__program__name", "month")
         .annotate(**{q: people(q) for q in QUESTIONS})
-        .order_by("encounter__program__name", "encounter__program", "month")
+        .order_by()  # in no order: `withheld_cells` sorts what it names
     )
     counts = {
         Cell(row["encounter__program"], row["encounter__program__name"], row["month"], q): row[q]

@@ -438,6 +438,88 @@ def test_every_pdf_is_drawn_through_the_one_fetcher():
     assert "HTML(" in drawer and _drawn_without_the_fetcher(drawer) == []
 
 
+# --- every survey figure is decided by encounters.survey_privacy --------------------------
+
+SURVEY_PRIVACY = ROOT / "encounters" / "survey_privacy.py"
+# What code outside survey_privacy may do with SurveyResponse.objects: write a response, or
+# ask whether an encounter has one (never what it says).
+_SURVEY_WRITES = {"create", "bulk_create"}
+
+
+def _survey_reads(path: Path, source: str) -> list[str]:
+    """Where the source reads survey answers other than through survey_privacy: a query
+    of SurveyResponse.objects that is not a write or an existence check, a lookup or an
+    attribute through an encounter's `survey_response`, or answers taken from
+    `survey_responses(...)` / a scope's `.responses()` in a module that never asks
+    `survey_disclosure` what may be shown."""
+    import ast
+
+    tree = ast.parse(source)
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    found: list[str] = []
+    takes_answers = asks_disclosure = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "objects":
+            if not (isinstance(node.value, ast.Name) and node.value.id == "SurveyResponse"):
+                continue
+            # Walk up the chain: SurveyResponse.objects.<method>(...)[.<method>(...)]...
+            methods: list[str] = []
+            top: ast.AST = node
+            up = parents.get(node)
+            while (isinstance(up, ast.Attribute) and up.value is top) or (
+                isinstance(up, ast.Call) and up.func is top
+            ):
+                if isinstance(up, ast.Attribute):
+                    methods.append(up.attr)
+                top, up = up, parents.get(up)
+            wrapped = (
+                isinstance(up, ast.Call)
+                and isinstance(up.func, ast.Name)
+                and up.func.id == "Exists"
+                and top in up.args
+            )
+            allowed = (
+                (len(methods) == 1 and methods[0] in _SURVEY_WRITES)
+                or methods == ["filter", "exists"]
+                or (methods == ["filter"] and wrapped)
+            )
+            if not allowed:
+                chain = ".".join(["SurveyResponse.objects", *methods])
+                found.append(f"{path}:{node.lineno} reads {chain}")
+        elif isinstance(node, ast.Attribute) and node.attr == "survey_response":
+            found.append(f"{path}:{node.lineno} reads an encounter's survey_response")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if node.value.startswith("survey_response__"):
+                found.append(f"{path}:{node.lineno} looks up {node.value}")
+        elif isinstance(node, ast.keyword) and (node.arg or "").startswith("survey_response__"):
+            found.append(f"{path}:{node.lineno} looks up {node.arg}")
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == "survey_responses" or (
+                name == "responses" and isinstance(func, ast.Attribute)
+            ):
+                takes_answers = True
+            elif name == "survey_disclosure":
+                asks_disclosure = True
+    if takes_answers and not asks_disclosure:
+        found.append(f"{path} takes survey answers but never asks survey_disclosure")
+    return found
+
+
+def test_every_survey_figure_is_shown_or_withheld_by_survey_privacy():
+    """Reports, the dashboard, the survey results page and every export read survey
+    answers only through encounters.survey_privacy, whose one rule decides what may be
+    shown (README, "Small numbers"); a new path that read them itself would bypass it."""
+    found = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if path == SURVEY_PRIVACY or "migrations" in path.parts:
+                continue
+            found += _survey_reads(path.relative_to(ROOT), path.read_text())
+    assert found == []
+
+
 @pytest.mark.parametrize(
     "source",
     [
@@ -456,3 +538,32 @@ def test_the_pdf_check_finds_a_drawing_without_the_fetcher():
     assert _drawn_without_the_fetcher("HTML(string=x).write_pdf()\n") == [1]
     assert _drawn_without_the_fetcher("weasyprint.CSS(string=x)\n") == [1]
     assert _drawn_without_the_fetcher("HTML(string=x, url_fetcher=fetcher())\n") == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "SurveyResponse.objects.aggregate(m=Avg('satisfaction'))\n",
+        "SurveyResponse.objects.filter(organization=org).values('wellbeing')\n",
+        "n = SurveyResponse.objects.filter(relapse='yes').count()\n",
+        "qs = Encounter.objects.filter(survey_response__satisfaction=5)\n",
+        "x = encounter.survey_response.wellbeing\n",
+        "def f(scope):\n    return scope.responses().aggregate(m=Avg('satisfaction'))\n",
+        "rows = survey_responses(org, start=a, end=b).values('alternative')\n",
+    ],
+)
+def test_the_survey_check_finds_a_path_that_bypasses_the_rule(source: str):
+    assert _survey_reads(Path("encounters/planted.py"), source)
+
+
+def test_the_survey_check_lets_writes_existence_and_decided_figures_through():
+    source = (
+        "SurveyResponse.objects.create(encounter=e)\n"
+        "SurveyResponse.objects.bulk_create(rows)\n"
+        "done = SurveyResponse.objects.filter(encounter=e).exists()\n"
+        "qs = qs.annotate(s=Exists(SurveyResponse.objects.filter(encounter=OuterRef('pk'))))\n"
+        "def f(scope):\n"
+        "    d = scope.survey_disclosure()\n"
+        "    return scope.responses().aggregate(m=Avg('satisfaction')), d\n"
+    )
+    assert _survey_reads(Path("encounters/planted.py"), source) == []

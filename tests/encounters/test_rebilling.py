@@ -345,3 +345,139 @@ def test_a_new_cap_rebills_each_client_s_day_on_its_own_and_leaves_groups_uncapp
     assert rebilled == 2
     rows = AuditEvent.objects.filter(event=events.ENCOUNTER_REBILLED)
     assert {r.organization_id for r in rows} == {org.pk}
+
+
+def test_a_late_renewal_leaves_the_lapse_s_reason_on_the_days_it_does_not_cover(setup):
+    s = setup
+    cert = _expiring(s)
+    in_lapse, _ = save_encounter(s, date=D(2025, 7, 10))
+    last_lapsed_day, _ = save_encounter(s, date=D(2025, 8, 14))
+    cert_services.certification_renew(
+        certification=cert,
+        actor=s.manager.user,
+        effective_on=D(2025, 8, 15),
+        expires_on=D(2027, 6, 30),
+    )
+    lapsed = rules.CERTIFICATION_LAPSED.format(payer=s.medicaid.name, lapsed_on=D(2025, 7, 1))
+    assert _billed(in_lapse) == (False, 0, lapsed)
+    assert _billed(last_lapsed_day) == (False, 0, lapsed)
+
+
+def test_recording_a_first_certification_tells_the_manager_how_many_encounters_it_rebilled(
+    setup, client_for
+):
+    s = setup
+    for day in (D(2025, 5, 1), D(2025, 5, 2)):
+        save_encounter(s, s.other_peer, client=s.other_client, date=day)
+    assert Encounter.objects.filter(peer=s.other_peer, billable=True).count() == 0
+    response = client_for(s.manager).post(
+        reverse("certification_record", args=[profile_for(s.other_peer).pk]),
+        {"number": "CBHPSS-2", "issued_on": "2025-01-01"},
+        follow=True,
+    )
+    assert "Certification recorded. 2 encounters re-billed." in response.content.decode()
+    assert Encounter.objects.filter(peer=s.other_peer, billable=True).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "told"),
+    [
+        ("certification_lapse", {"lapsed_on": "2025-03-01", "reason": "Board"}, "Lapse recorded."),
+        (
+            "certification_correct",
+            {"issued_on": "2025-03-05", "expires_on": ""},
+            "Dates corrected.",
+        ),
+    ],
+)
+def test_each_history_change_on_the_page_says_how_many_encounters_it_rebilled(
+    setup, client_for, path, data, told
+):
+    s = setup
+    save_encounter(s, date=D(2025, 3, 3))
+    cert = Certification.objects.get(profile__membership=s.peer)
+    response = client_for(s.manager).post(
+        reverse(path, args=[cert.profile_id]), {"certification": cert.pk, **data}, follow=True
+    )
+    assert f"{told} 1 encounter re-billed." in response.content.decode()
+    assert Encounter.objects.get().billable is False
+
+
+def test_an_encounter_entered_late_for_a_capped_day_gets_that_day_s_cap_less_what_it_billed(
+    setup,
+):
+    """The cap was 2 units a day in April and 8 from May: an April day entered in June is
+    cut to April's cap, less the unit an earlier encounter of that client's day billed."""
+    s = setup
+    county = county_payer(s, daily_unit_cap=2)
+    april = D(2025, 4, 10)
+    first = log_encounter(s, county, date=april, start_time=dt.time(9), duration_minutes=15)
+    payer_update(
+        payer=county,
+        actor=s.admin.user,
+        terms=PayerTerms(name="County contract", daily_unit_cap=8),
+        rebill_from=D(2025, 5, 1),
+    )
+    late = log_encounter(s, county, date=april, start_time=dt.time(14), duration_minutes=60)
+    assert _billed(first)[:2] == (True, 1)
+    assert _billed(late)[:2] == (True, 1)  # 4 units asked; April's cap 2 less the 1 billed
+    may = log_encounter(s, county, date=D(2025, 5, 10), duration_minutes=60)
+    assert _billed(may)[:2] == (True, 4)  # May's cap leaves it whole
+
+
+class _RebillFailed(Exception):
+    pass
+
+
+def test_a_history_change_and_its_rebilling_are_one_transaction(setup, monkeypatch):
+    """A re-bill that fails takes the renewal with it: neither is stored without the
+    other (the re-bill runs inside the change's transaction, not after it)."""
+    from encounters.services import billing
+
+    s = setup
+    cert = _expiring(s)
+    after, _ = save_encounter(s, date=D(2025, 8, 20))
+
+    def failing(*args, **kwargs):
+        raise _RebillFailed
+
+    monkeypatch.setattr(billing, "encounters_rebill", failing)
+    with pytest.raises(_RebillFailed):
+        cert_services.certification_renew(
+            certification=cert,
+            actor=s.manager.user,
+            effective_on=D(2025, 8, 15),
+            expires_on=D(2027, 6, 30),
+        )
+    assert not cert.renewals.exists() and _billed(after)[0] is False
+    monkeypatch.undo()
+    renewal = cert_services.certification_renew(
+        certification=cert,
+        actor=s.manager.user,
+        effective_on=D(2025, 8, 15),
+        expires_on=D(2027, 6, 30),
+    )
+    assert renewal.rebilled == 1 and _billed(after)[0] is True
+
+
+def test_a_terms_change_and_its_rebilling_are_one_transaction(setup, monkeypatch):
+    from encounters.models import BillingTerms
+    from encounters.services import payers
+
+    s = setup
+    county = county_payer(s)
+    log_encounter(s, county, date=D(2025, 5, 10), duration_minutes=60)
+
+    def failing(*args, **kwargs):
+        raise _RebillFailed
+
+    monkeypatch.setattr(payers, "payer_rebill", failing)
+    with pytest.raises(_RebillFailed):
+        payer_update(
+            payer=county,
+            actor=s.admin.user,
+            terms=PayerTerms(name="County contract", daily_unit_cap=2),
+            rebill_from=D(2025, 5, 1),
+        )
+    assert not BillingTerms.objects.filter(payer=county, daily_unit_cap=2).exists()
+    assert Encounter.objects.get().units == 4

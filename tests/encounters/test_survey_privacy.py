@@ -28,7 +28,7 @@ from encounters.survey_privacy import (
 )
 from tests.encounters.conftest import encounter_input
 
-APRIL, MAY = dt.date(2025, 4, 1), dt.date(2025, 5, 1)
+APRIL, MAY, JUNE = dt.date(2025, 4, 1), dt.date(2025, 5, 1), dt.date(2025, 6, 1)
 TODAY = dt.date(2025, 6, 18)
 
 
@@ -317,17 +317,26 @@ def test_programs_of_the_same_name_are_cells_of_their_own_named_in_order(setup, 
     org = s.program.organization
     twins = [program_in(org, name="Outreach", slug=f"outreach-{i}") for i in (1, 2)]
     s.peer.programs.add(*twins)
-    _answer(s, dt.date(2025, 5, 2), program=twins[1], satisfaction=4)
-    _answer(s, dt.date(2025, 4, 2), program=twins[0], satisfaction=4)
-    _answer(s, dt.date(2025, 4, 3), program=twins[0], satisfaction=4)
+    # The first twin's small cells are in May and June, the second's in April: each
+    # program's cells come together, the first program's first, each in month order.
+    _answer(s, dt.date(2025, 6, 2), program=twins[0], satisfaction=4)
+    _answer(s, dt.date(2025, 5, 2), program=twins[0], satisfaction=4)
+    _answer(s, dt.date(2025, 5, 3), program=twins[0], satisfaction=4)
+    _answer(s, dt.date(2025, 4, 2), program=twins[1], satisfaction=4)
     _answer(s, dt.date(2025, 4, 2), program=s.program, satisfaction=4)
-    d = survey_disclosure(org, start=APRIL, end=dt.date(2025, 5, 31))
+    d = survey_disclosure(org, start=APRIL, end=dt.date(2025, 6, 30))
     assert sorted((c.program_id, c.month, n) for c, n in d.people.items()) == sorted(
-        [(twins[0].pk, APRIL, 2), (twins[1].pk, MAY, 1), (s.program.pk, APRIL, 1)]
+        [
+            (twins[0].pk, MAY, 2),
+            (twins[0].pk, JUNE, 1),
+            (twins[1].pk, APRIL, 1),
+            (s.program.pk, APRIL, 1),
+        ]
     )
     assert d.reason("satisfaction") == FEW_PEOPLE.format(
         minimum=5,
-        cells="Outreach in April 2025; Outreach in May 2025; Recovery Coaching in April 2025",
+        cells="Outreach in May 2025; Outreach in June 2025; Outreach in April 2025; "
+        "Recovery Coaching in April 2025",
     )
 
 
