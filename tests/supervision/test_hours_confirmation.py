@@ -6,6 +6,7 @@ figure built on them says so."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import json
 from decimal import Decimal as D
@@ -97,7 +98,9 @@ def test_the_peers_supervisor_confirms_the_month_from_the_ratio_page_audited(sup
     assert page.context["unconfirmed"] == 1
     assert sup.peer.pk in page.context["may_confirm"]
     assert _confirm_url(sup.peer) in page.content.decode()
-    assert "1 peer's figures this month rest on reported hours" in page.content.decode()
+    assert "1 peer's figures this month rest on reported hours" in html.unescape(
+        page.content.decode()
+    )
 
     response = browser.post(_confirm_url(sup.peer), MARCH)
 
