@@ -111,9 +111,10 @@ class Form:
 
 
 class _FormParser(HTMLParser):
-    def __init__(self, page: str) -> None:
+    def __init__(self, page: str, method: str = "post") -> None:
         super().__init__(convert_charrefs=True)
         self.page = page
+        self.method = method
         self.forms: list[Form] = []
         self._form: Form | None = None
         self._select: Field | None = None
@@ -135,7 +136,7 @@ class _FormParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
         attrs = {k: (v or "") for k, v in attrs_list}
         if tag == "form":
-            if attrs.get("method", "get").lower() == "post":
+            if attrs.get("method", "get").lower() == self.method:
                 action = urljoin(self.page, attrs.get("action") or self.page)
                 self._form = Form(
                     action=urlsplit(action).path
@@ -213,8 +214,9 @@ class _FormParser(HTMLParser):
             self._form = None
 
 
-def parse_forms(html: str, page: str) -> list[Form]:
-    parser = _FormParser(page)
+def parse_forms(html: str, page: str, method: str = "post") -> list[Form]:
+    """The page's forms that send with `method` (the filters of a list are GET forms)."""
+    parser = _FormParser(page, method)
     parser.feed(html)
     parser.close()
     return parser.forms
