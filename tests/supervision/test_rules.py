@@ -118,3 +118,14 @@ def test_a_month_runs_from_its_first_to_its_last_calendar_day(year, month, last)
 )
 def test_a_sessions_minutes_run_from_its_start_to_its_end(start, end, minutes):
     assert rules.minutes_between(dt.time(*start), dt.time(*end)) == minutes
+
+
+def test_a_month_says_how_many_of_its_hours_are_reported_and_not_yet_confirmed() -> None:
+    reported = rules.month_ratio(Decimal(40), 120, Decimal("6.5"))
+    assert reported.unconfirmed_hours == Decimal("6.5")
+    assert reported.rests_on_unconfirmed_hours
+    # The ratio itself counts every hour, confirmed or not.
+    assert reported.required_minutes == rules.month_ratio(Decimal(40), 120).required_minutes
+    confirmed = rules.month_ratio(Decimal(40), 120)
+    assert confirmed.unconfirmed_hours == 0
+    assert not confirmed.rests_on_unconfirmed_hours
