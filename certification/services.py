@@ -175,6 +175,14 @@ def checklist_verified_as(*, profile: PeerProfile, actor: User | None) -> str:
     return VerifiedAs.RECORD
 
 
+def peer_may_mark(requirement: str, item: ChecklistItem | None) -> bool:
+    """Whether the peer may mark this step themself: not a step only a manager verifies,
+    and not one a manager (or the app's own records) verified."""
+    return not rules.verified_by_manager_only(requirement) and not (
+        item is not None and item.verified_by_manager
+    )
+
+
 @transaction.atomic
 def checklist_mark(
     *,
@@ -195,12 +203,11 @@ def checklist_mark(
     item, _ = ChecklistItem.objects.select_for_update().get_or_create(
         profile=profile, requirement=requirement
     )
-    if verified_as == VerifiedAs.PEER:
+    if verified_as == VerifiedAs.PEER and not peer_may_mark(requirement, item):
         if item.verified_by_manager:
             who = item.updated_by or item.get_verified_as_display()
             raise ValidationError(MANAGER_VERIFIED_STEP.format(who=who))
-        if rules.verified_by_manager_only(requirement):
-            raise ValidationError(MANAGER_VERIFIES_STEP)
+        raise ValidationError(MANAGER_VERIFIES_STEP)
     item.completed_on = completed_on
     item.note = note
     item.updated_by = actor

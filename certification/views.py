@@ -53,7 +53,7 @@ def _record_context(profile: PeerProfile, *, today: Any, own: bool = False) -> d
     for code in rules.requirements_for_trail(profile.trail):
         item = done.get(code)
         manager_only = rules.verified_by_manager_only(code)
-        locked = own and (manager_only or (item is not None and item.verified_by_manager))
+        locked = own and not services.peer_may_mark(code, item)
         checklist.append((code, Requirement(code).label, item, manager_only, locked))
     return {
         "profile": profile,
