@@ -170,8 +170,9 @@ class ProgramCostListView(_CostsMixin, View):
         org = self.membership.organization
         today = self.today
         programs = list(assumptions.programs_for_costs(self.membership))
-        # One figure per program, by the report's own proration rule.
-        rows = [(p, assumptions.year_cost(org, p, today.year)) for p in programs]
+        # One figure per program, by the report's own proration rule, from the lines
+        # already loaded with the programs.
+        rows = assumptions.year_costs(org, programs, today.year)
         return render(
             self.request,
             "reporting/costs/program_costs.html",

@@ -10,6 +10,7 @@ Which survey figures are withheld (None, with the reason under "withheld") is de
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -141,8 +142,15 @@ def program_cost(scope: Scope) -> dict[str, Any]:
     )
     if scope.program is not None:
         lines = lines.filter(program=scope.program)
+    return prorated_cost(lines.only("category", "amount", "starts_on", "ends_on"), scope)
+
+
+def prorated_cost(lines: Iterable[ProgramCost], scope: Scope) -> dict[str, Any]:
+    """`program_cost` of lines already loaded: those outside the period count nothing."""
     by_category: dict[str, Decimal] = {}
-    for line in lines.only("category", "amount", "starts_on", "ends_on"):
+    for line in lines:
+        if line.starts_on > scope.end or line.ends_on < scope.start:
+            continue
         shared = (min(line.ends_on, scope.end) - max(line.starts_on, scope.start)).days + 1
         span = (line.ends_on - line.starts_on).days + 1
         part = line.amount * shared / span

@@ -571,3 +571,33 @@ def test_the_demo_costs_are_labelled_examples_and_seeded_once(org, program_in):
     # Four categories for each program, for last year and this year.
     assert ProgramCost.objects.count() == 2 * 4 * 2
     assert program_cost(Scope(org, JAN_1, DEC_31))["total"] > Decimal(200_000)
+
+
+def test_the_program_costs_page_takes_the_same_queries_for_1_or_5_programs(
+    setup, client_for, program_in
+):
+    browser = client_for(setup.admin)
+
+    def count() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = browser.get(reverse("program_costs"))
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response.content.decode()
+
+    add_line(setup)
+    one, _ = count()
+    org = setup.program.organization
+    for i in range(4):
+        program = program_in(org, name=f"Program {i}")
+        # A line wholly inside the year and one reaching into the next: each is prorated.
+        add_line(
+            setup,
+            program=program,
+            amount=Decimal("730.00"),
+            starts_on=dt.date(2025, 7, 1),
+            ends_on=dt.date(2026, 6, 30),
+        )
+    five, page = count()
+    assert five == one
+    # Each program's own year figure (184 of the line's 365 days), not one for all of them.
+    assert page.count("$368.00") == 4 and "$3,650.00" in page
