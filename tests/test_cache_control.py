@@ -49,6 +49,7 @@ def pages(sup):  # noqa: F811
         (sup.supervisor, reverse("supervision_log", args=[log.pk])),
         (sup.supervisor, reverse("supervision_home")),
         (sup.peer, reverse("encounter_detail", args=[encounter.pk])),
+        (sup.peer, reverse("encounter_create")),
         (sup.peer, reverse("encounter_list")),
         (sup.manager, reverse("encounter_list")),
         (sup.peer, reverse("client_detail", args=[sup.client.pk])),
@@ -104,3 +105,27 @@ def test_an_anonymous_response_is_left_as_its_view_made_it(rf):
     request.user = AnonymousUser()
     response = PrivateNoStoreMiddleware(lambda r: HttpResponse("ok"))(request)
     assert "Cache-Control" not in response
+
+
+def test_the_phone_encounter_form_is_compressed_and_not_stored(sup, client_for):  # noqa: F811
+    """The form lists the peer's client codes: compressed for a slow phone connection, never
+    kept by a browser or proxy. Against BREACH, its one secret (the CSRF token) is masked
+    anew in each response, so no two responses carry the same bytes for it."""
+    import gzip
+    import re
+
+    browser = client_for(sup.peer)
+    url = reverse("encounter_create")
+    pages = [browser.get(url, headers={"accept-encoding": "gzip, br"}) for _ in range(2)]
+    tokens = []
+    for page in pages:
+        assert page["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in page["Vary"]
+        assert {"no-store", "private"} <= _directives(page)
+        html = gzip.decompress(page.content).decode()
+        assert sup.client.code in html
+        tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1])
+    assert tokens[0] != tokens[1]
+    # A browser that does not ask for compression gets the page as it is.
+    plain = browser.get(url)
+    assert "Content-Encoding" not in plain and sup.client.code in plain.content.decode()
