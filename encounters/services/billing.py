@@ -88,11 +88,14 @@ def _bill(encounter: Encounter, inputs: _Inputs, *, units_left_today: int | None
     encounter.rate = rate if decision.billable else None
 
 
-def encounter_bill(encounter: Encounter, *, units_left_today: int | None) -> None:
+def encounter_bill(encounter: Encounter, *, units_left_today: int | None) -> TermsOnDay | None:
     """Set one encounter's billing from its payer's rate and terms and the peer's
-    certification on its date."""
+    certification on its date; returns the payer's terms on that date (None: no payer)."""
     payer_ids = {encounter.payer_id} if encounter.payer_id else set()
-    _bill(encounter, _inputs(payer_ids, {encounter.peer_id}), units_left_today=units_left_today)
+    inputs = _inputs(payer_ids, {encounter.peer_id})
+    _bill(encounter, inputs, units_left_today=units_left_today)
+    payer = encounter.payer
+    return inputs.terms_for(payer, encounter.date) if payer is not None else None
 
 
 def _billing(enc: Encounter) -> tuple[Any, ...]:

@@ -16,7 +16,12 @@ from certification.models import PeerProfile
 from config.accounts.models import User
 from encounters import events as encounter_events
 from encounters.models import Client, Encounter, Format, Payer, SupportType
-from encounters.services.billing import client_day_rebill, encounter_bill, terms_on
+from encounters.services.billing import (
+    BILLING_FIELDS,
+    client_day_rebill,
+    encounter_bill,
+    terms_on,
+)
 from encounters.services.clients import CLIENT_OF_OTHER_PROGRAM
 from programs.audit import audit_record
 from programs.models import Membership, Organization, Program, Role
@@ -68,8 +73,6 @@ def _validate(
     *,
     peer: Membership,
     today: dt.date,
-    kept_payer_id: int | None = None,
-    source: str = "app",
 ) -> None:
     errors: dict[str, str] = {}
     if data.date > today:
@@ -91,13 +94,6 @@ def _validate(
         peer.organization_id,
     ):
         errors["payer"] = PAYER_OF_OTHER_ORG
-    elif (
-        data.payer is not None
-        and source == "app"
-        and data.payer.pk != kept_payer_id
-        and not Payer.objects.filter(pk=data.payer.pk, is_active=True).exists()
-    ):
-        errors["payer"] = PAYER_NOT_OFFERED
     client = data.client
     if client is not None:
         if client.program_id != data.program.pk:
@@ -168,13 +164,7 @@ def encounter_save(
             return existing, False
     elif _is_own_correction_too_late(actor=actor, peer=peer, encounter=encounter):
         raise ValidationError(TOO_OLD_TO_CORRECT.format(days=settings.ENCOUNTER_CORRECTION_DAYS))
-    _validate(
-        data,
-        peer=peer,
-        today=org.today(),
-        kept_payer_id=encounter.payer_id if encounter is not None else None,
-        source=source,
-    )
+    _validate(data, peer=peer, today=org.today())
     try:
         with transaction.atomic():
             saved = _write_encounter(
@@ -232,16 +222,36 @@ def _write_encounter(
     # payers, the encounter, the clients, then a client's day. Neither the peer's
     # certification nor a payer's rate or terms can change mid-save.
     PeerProfile.objects.select_for_update().filter(membership=peer).exists()
-    payer_ids = {data.payer.pk if data.payer is not None else None}
-    if encounter is not None:
-        payer_ids.add(
-            Encounter.objects.filter(pk=encounter.pk).values_list("payer_id", flat=True)[0]
-        )
-    list(
-        Payer.objects.select_for_update()
-        .filter(pk__in=[i for i in payer_ids if i], organization__isnull=False)
-        .order_by("pk")
+    # Only the organization's own payers change through the app (and are locked); a shared
+    # payer as the caller loaded it is as it is now.
+    own_payer_ids = (
+        {data.payer.pk} if data.payer is not None and data.payer.organization_id else set()
     )
+    if encounter is not None:
+        own_payer_ids |= set(
+            Encounter.objects.filter(
+                pk=encounter.pk, payer__organization__isnull=False
+            ).values_list("payer_id", flat=True)
+        )
+    locked_payers = (
+        {
+            p.pk: p
+            for p in Payer.objects.select_for_update()
+            .filter(pk__in=own_payer_ids, organization__isnull=False)
+            .order_by("pk")
+        }
+        if own_payer_ids
+        else {}
+    )
+    # The payer's terms as they are now, not as the caller's copy last saw them.
+    payer = locked_payers.get(data.payer.pk, data.payer) if data.payer is not None else None
+    if (
+        payer is not None
+        and source == "app"
+        and payer.pk != (encounter.payer_id if encounter is not None else None)
+        and not payer.is_active
+    ):
+        raise ValidationError({"payer": PAYER_NOT_OFFERED})
     if encounter is None:
         encounter = Encounter(
             organization=peer.organization,
@@ -256,11 +266,18 @@ def _write_encounter(
     # Lock the clients involved (in a fixed order) so that two saves for one client cannot
     # both use the same daily cap or race on the client's phase.
     client_ids = {i for i in (encounter.client_id, data.client.pk if data.client else None) if i}
-    list(Client.objects.select_for_update().filter(pk__in=client_ids).order_by("pk"))
+    clients = (
+        {
+            c.pk: c
+            for c in Client.objects.select_for_update().filter(pk__in=client_ids).order_by("pk")
+        }
+        if client_ids
+        else {}
+    )
     before = {f: getattr(encounter, f) for f in _ENCOUNTER_FIELDS}
     old_client_id, old_date, old_payer = encounter.client_id, encounter.date, encounter.payer
     encounter.program = data.program
-    encounter.client = data.client
+    encounter.client = clients.get(data.client.pk) if data.client is not None else None
     individual = data.format == Format.INDIVIDUAL
     encounter.head_count = 1 if individual else data.head_count
     encounter.date = data.date
@@ -272,28 +289,50 @@ def _write_encounter(
     for support in SupportType.values:
         setattr(encounter, support, support in data.support_types)
     encounter.service_type = data.service_type
-    # The payer's terms as they are now, not as the caller's copy last saw them.
-    encounter.payer = Payer.objects.get(pk=data.payer.pk) if data.payer is not None else None
+    encounter.payer = payer
     encounter.note_data = data.note_data.strip()
     encounter.note_assessment = data.note_assessment.strip()
     encounter.note_plan = data.note_plan.strip()
     encounter.referrals = data.referrals.strip()
-    encounter_bill(encounter, units_left_today=None)
+    terms = encounter_bill(encounter, units_left_today=None)
+    # The related objects were loaded (and checked) above: their foreign keys are not
+    # looked up again; every other field is cleaned.
     encounter.full_clean(
-        exclude=["submission_key", "created_by", "rate"], validate_constraints=False
+        exclude=[
+            "submission_key",
+            "created_by",
+            "rate",
+            "organization",
+            "program",
+            "peer",
+            "client",
+            "payer",
+        ],
+        validate_constraints=False,
     )
     encounter.save()
-    # A payer's daily cap shares a day's units among the client's encounters.
-    for client_id, day, payer in {
-        (encounter.client_id, encounter.date, encounter.payer),
-        (old_client_id, old_date, old_payer),
-    }:
-        # (the cap in force on that day: terms have dates)
-        if client_id and day and payer is not None and terms_on(payer, day).daily_unit_cap:
-            client_day_rebill(client_id=client_id, day=day, payer=payer, actor=actor)
-    encounter.refresh_from_db()
-    old_client = Client.objects.filter(pk=old_client_id).first() if old_client_id else None
-    for client in {c for c in (encounter.client, old_client) if c is not None}:
+    # A payer's daily cap shares a day's units among the client's encounters (the cap in
+    # force on that day: terms have dates).
+    rebilled = False
+    if encounter.client_id and terms is not None and terms.daily_unit_cap:
+        client_day_rebill(
+            client_id=encounter.client_id, day=encounter.date, payer=payer, actor=actor
+        )
+        rebilled = True
+    if (
+        old_client_id
+        and old_date
+        and old_payer is not None
+        and (old_client_id, old_date, old_payer.pk)
+        != (encounter.client_id, encounter.date, encounter.payer_id)
+        and terms_on(old_payer, old_date).daily_unit_cap
+    ):
+        client_day_rebill(client_id=old_client_id, day=old_date, payer=old_payer, actor=actor)
+        rebilled = True
+    if rebilled:
+        # Sharing the day's units may have changed this encounter's billing too.
+        encounter.refresh_from_db(fields=BILLING_FIELDS)
+    for client in {clients[i] for i in (encounter.client_id, old_client_id) if i in clients}:
         _follow_latest_phase(client)
     changed = [f for f in _ENCOUNTER_FIELDS if getattr(encounter, f) != before[f]]
     audit_record(

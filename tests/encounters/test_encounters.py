@@ -557,3 +557,31 @@ def test_a_manager_correcting_picks_only_clients_of_their_own_programs(
     assert response.status_code == 200 and "client" in response.context["form"].errors
     encounter.refresh_from_db()
     assert encounter.client == s.client
+
+
+# ----- What a POST costs -------------------------------------------------------------------
+
+
+def _statements(ctx: CaptureQueriesContext) -> list[str]:
+    # Savepoints are the test's own transaction around the request, not queries.
+    return [
+        q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+
+
+def test_logging_an_encounter_looks_nothing_up_twice(setup, client_for):
+    """The form loads the client and the payer; the service locks the client (reading it
+    afresh) and bills from what it has: no foreign key is probed again (full_clean's
+    `SELECT 1`), the payer is not fetched again, the encounter is not read back."""
+    s = setup
+    browser = client_for(s.peer)
+    with CaptureQueriesContext(connection) as ctx:
+        assert browser.post(reverse("encounter_create"), _form(s)).status_code == 302
+    sql = _statements(ctx)
+    probes = [q for q in sql if q.startswith('SELECT 1 AS "a" FROM') and "FOR UPDATE" not in q]
+    # (the sign-in check of elevated roles and the peer's own program are the only ones)
+    assert len(probes) == 2, probes
+    assert sum(q.startswith('SELECT "encounters_payer"') for q in sql) == 1
+    assert sum(q.startswith('SELECT "encounters_client"') for q in sql) == 2  # form, lock
+    assert not [q for q in sql if q.startswith('SELECT "encounters_encounter"."id"')][1:]
+    assert len(sql) <= 20
