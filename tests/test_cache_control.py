@@ -124,7 +124,9 @@ def test_the_phone_encounter_form_is_compressed_and_not_stored(sup, client_for):
         assert {"no-store", "private"} <= _directives(page)
         html = gzip.decompress(page.content).decode()
         assert sup.client.code in html
-        tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1])
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert token is not None
+        tokens.append(token[1])
     assert tokens[0] != tokens[1]
     # A browser that does not ask for compression gets the page as it is.
     plain = browser.get(url)

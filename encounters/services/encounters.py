@@ -314,7 +314,7 @@ def _write_encounter(
     # A payer's daily cap shares a day's units among the client's encounters (the cap in
     # force on that day: terms have dates).
     rebilled = False
-    if encounter.client_id and terms is not None and terms.daily_unit_cap:
+    if encounter.client_id and payer is not None and terms is not None and terms.daily_unit_cap:
         client_day_rebill(
             client_id=encounter.client_id, day=encounter.date, payer=payer, actor=actor
         )
