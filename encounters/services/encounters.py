@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from certification.models import PeerProfile
 from config.accounts.models import User
 from encounters import events as encounter_events
-from encounters.models import Client, Encounter, Format, Payer, SupportType
+from encounters.models import Client, Encounter, Format, Payer, SupportType, SurveyResponse
 from encounters.services.billing import client_day_rebill, encounter_bill, terms_on
 from encounters.services.clients import CLIENT_OF_OTHER_PROGRAM
 from programs.audit import audit_record
@@ -283,6 +283,9 @@ def _write_encounter(
         exclude=["submission_key", "created_by", "rate"], validate_constraints=False
     )
     encounter.save()
+    if encounter.date != old_date and not creating:
+        # The survey's copy of the encounter's date (SurveyResponse.encounter_date).
+        SurveyResponse.objects.filter(encounter=encounter).update(encounter_date=encounter.date)
     # A payer's daily cap shares a day's units among the client's encounters.
     for client_id, day, payer in {
         (encounter.client_id, encounter.date, encounter.payer),

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -107,6 +108,10 @@ class Item:
     floor: str | None = None  # the name of the item that is this one's floor
     queries: int = 0
     seconds: dict[str, list[float]] = field(default_factory=dict)  # by JIT setting
+
+
+def _report_json(kind: str, scope: Scope) -> str:
+    return formats.to_json(formats.build(kind, scope))
 
 
 def _table(model: type[Model]) -> str:
@@ -395,6 +400,7 @@ class Command(BaseCommand):
             other_services=rng.choices([YesNo.NO, YesNo.YES, YesNo.PREFER_NOT], [70, 22, 8])[0],
             relapse=rng.choices([YesNo.NO, YesNo.YES, YesNo.PREFER_NOT], [78, 12, 10])[0],
             submitted_on=e.date,
+            encounter_date=e.date,
         )
 
     # --- what is timed ---------------------------------------------------------------------
@@ -419,11 +425,11 @@ class Command(BaseCommand):
                 items.append(
                     Item(
                         name,
-                        lambda k=kind, s=scope: formats.to_json(formats.build(k, s)),
+                        partial(_report_json, kind, scope),
                         floor=f"{name} floor",
                     )
                 )
-                items.append(Item(f"{name} floor", lambda f=floor, s=scope: f(s)))
+                items.append(Item(f"{name} floor", partial(floor, scope)))
         admin = Membership(organization=org, role=Role.ORG_ADMIN)
         items.append(Item("dashboard admin", lambda: dashboard(admin, today)))
         manager = (
