@@ -149,7 +149,7 @@ Span = tuple[AlternativeCost, dt.date | None]
 def _spans(versions: list[AlternativeCost]) -> list[Span]:
     """Each cost version (ordered by alternative, then date) with the first day it no
     longer applies: the next version's date for the same alternative."""
-    nexts = [*versions[1:], None]
+    nexts = [*versions[1:], None][: len(versions)]
     return [
         (
             cost,
