@@ -39,7 +39,11 @@ def _old_funder(scope: Scope) -> dict[str, Any]:
     agg = _old_responses(scope).aggregate(
         surveys=Count("pk"), sat=Avg("satisfaction"), wb=Avg("wellbeing")
     )
-    part = [F("encounter__client"), F("encounter__program"), TruncQuarter("encounter__date")]
+    part: list[Any] = [
+        F("encounter__client"),
+        F("encounter__program"),
+        TruncQuarter("encounter__date"),
+    ]
     order = ("encounter__date", "encounter__start_time", "pk")
     rows = (
         _old_responses(scope)
