@@ -159,6 +159,7 @@ def _encounters(ctx: DemoContext) -> None:
             question_set=question_set,
             channel=SurveyChannel.HANDOVER if rng.random() < 0.8 else SurveyChannel.LINK,
             submitted_on=encounters[i].date,
+            encounter_date=encounters[i].date,
             **a,
         )
         for i, a in answers

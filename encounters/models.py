@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -358,6 +358,11 @@ class SurveyResponse(models.Model):
     extra = models.JSONField(default=dict, blank=True)
     # The day only: the time of answering adds nothing to any figure.
     submitted_on = models.DateField()
+    # A copy of the encounter's date, by which every survey figure is counted: with it an
+    # index finds a period's responses without reading each one's encounter. Set when the
+    # response is written (`save`, below, for a caller that did not) and again when the
+    # encounter's date is corrected (encounter_save).
+    encounter_date = models.DateField()
 
     objects = ScopedQuerySet.as_manager()
     organization_lookup: ClassVar[str] = "organization"
@@ -373,9 +378,19 @@ class SurveyResponse(models.Model):
                 name="wellbeing_1_to_10",
             ),
         ]
+        indexes = [
+            models.Index(
+                fields=["organization", "encounter_date"], name="survey_org_encounter_date"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Survey response #{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.encounter_date is None:
+            self.encounter_date = self.encounter.date
+        super().save(*args, **kwargs)
 
 
 class SurveyLink(models.Model):

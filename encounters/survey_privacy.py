@@ -48,9 +48,10 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Aggregate, Count, Q, QuerySet
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import TruncMonth
 
@@ -128,6 +129,15 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class CellFigures:
+    """The counts and sums asked for over one program's responses in one month."""
+
+    program_id: int
+    month: dt.date
+    figures: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class SurveyDisclosure:
     """What may be shown of the survey figures over one set of whole cells."""
 
@@ -135,6 +145,15 @@ class SurveyDisclosure:
     minimum: int
     people: dict[Cell, int] = field(default_factory=dict)  # every cell with answers
     whole_quarters: bool = False
+    # The figures asked for with the disclosure, by program and month (`survey_disclosure`).
+    cell_figures: list[CellFigures] = field(default_factory=list)
+
+    def total(self, name: str, *, month: dt.date | None = None) -> Any:
+        """A figure asked for with the disclosure, added over the period's cells (or over
+        one `month`'s): a count or a sum, never a mean."""
+        return sum(
+            (c.figures[name] or 0) for c in self.cell_figures if month is None or c.month == month
+        )
 
     def withheld_cells(self, question: str, *, month: dt.date | None = None) -> list[Cell]:
         """The small cells of `question`, by program name, then program (names may repeat),
@@ -205,7 +224,7 @@ def survey_responses(
     """Whole cells: every response of the organization, or of these whole programs, whose
     encounter falls in the period. Figures are built over these and nothing narrower."""
     qs = SurveyResponse.objects.filter(
-        organization=organization, encounter__date__gte=start, encounter__date__lte=end
+        organization=organization, encounter_date__gte=start, encounter_date__lte=end
     )
     return qs.filter(encounter__program__in=programs) if programs is not None else qs
 
@@ -216,9 +235,13 @@ def survey_disclosure(
     start: dt.date,
     end: dt.date,
     programs: Iterable[Program] | QuerySet[Program] | None = None,
+    figures: Mapping[str, Aggregate] | None = None,
 ) -> SurveyDisclosure:
-    """The people in each cell of the period (one query) and the period rule, from which
-    every survey figure over these cells is shown or withheld."""
+    """The people in each cell of the period and the period rule, from which every survey
+    figure over these cells is shown or withheld, in one pass over the responses. The
+    counts and sums in `figures` are taken in the same pass, cell by cell (`total` adds
+    them up), so that a report reads the responses once."""
+    figures = dict(figures or {})
 
     def people(question: str) -> CombinedExpression:
         said = answered(question)
@@ -228,20 +251,27 @@ def survey_disclosure(
 
     rows = (
         survey_responses(organization, start=start, end=end, programs=programs)
-        .annotate(month=TruncMonth("encounter__date"))
+        .annotate(month=TruncMonth("encounter_date"))
         .values("encounter__program", "encounter__program__name", "month")
-        .annotate(**{q: people(q) for q in QUESTIONS})
+        .annotate(**{f"people_{q}": people(q) for q in QUESTIONS}, **figures)
         .order_by()  # in no order: `withheld_cells` sorts what it names
     )
+    cells = list(rows)
     counts = {
-        Cell(row["encounter__program"], row["encounter__program__name"], row["month"], q): row[q]
-        for row in rows
+        Cell(row["encounter__program"], row["encounter__program__name"], row["month"], q): row[
+            f"people_{q}"
+        ]
+        for row in cells
         for q in QUESTIONS
-        if row[q]
+        if row[f"people_{q}"]
     }
     return SurveyDisclosure(
         whole_months=whole_months(start, end, organization.today()),
         whole_quarters=whole_quarters(start, end, organization.today()),
         minimum=int(settings.SURVEY_MIN_RESPONSES),
         people=counts,
+        cell_figures=[
+            CellFigures(row["encounter__program"], row["month"], {k: row[k] for k in figures})
+            for row in cells
+        ],
     )

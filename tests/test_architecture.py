@@ -478,10 +478,18 @@ def _survey_reads(path: Path, source: str) -> list[str]:
                 and up.func.id == "Exists"
                 and top in up.args
             )
+            # ...or keep the copy of the encounter's date in step (nothing else).
+            follows_date = (
+                methods == ["filter", "update"]
+                and isinstance(top, ast.Call)
+                and not top.args
+                and [k.arg for k in top.keywords] == ["encounter_date"]
+            )
             allowed = (
                 (len(methods) == 1 and methods[0] in _SURVEY_WRITES)
                 or methods == ["filter", "exists"]
                 or (methods == ["filter"] and wrapped)
+                or follows_date
             )
             if not allowed:
                 chain = ".".join(["SurveyResponse.objects", *methods])
@@ -546,6 +554,8 @@ def test_the_pdf_check_finds_a_drawing_without_the_fetcher():
         "SurveyResponse.objects.aggregate(m=Avg('satisfaction'))\n",
         "SurveyResponse.objects.filter(organization=org).values('wellbeing')\n",
         "n = SurveyResponse.objects.filter(relapse='yes').count()\n",
+        "SurveyResponse.objects.filter(pk=1).update(wellbeing=10)\n",
+        "n = SurveyResponse.objects.filter(pk=1).update(encounter_date=d, relapse='yes')\n",
         "qs = Encounter.objects.filter(survey_response__satisfaction=5)\n",
         "x = encounter.survey_response.wellbeing\n",
         "def f(scope):\n    return scope.responses().aggregate(m=Avg('satisfaction'))\n",
@@ -560,6 +570,7 @@ def test_the_survey_check_lets_writes_existence_and_decided_figures_through():
     source = (
         "SurveyResponse.objects.create(encounter=e)\n"
         "SurveyResponse.objects.bulk_create(rows)\n"
+        "SurveyResponse.objects.filter(encounter=e).update(encounter_date=e.date)\n"
         "done = SurveyResponse.objects.filter(encounter=e).exists()\n"
         "qs = qs.annotate(s=Exists(SurveyResponse.objects.filter(encounter=OuterRef('pk'))))\n"
         "def f(scope):\n"

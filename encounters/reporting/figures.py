@@ -10,12 +10,12 @@ Which survey figures are withheld (None, with the reason under "withheld") is de
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Aggregate, QuerySet
 
 from encounters.models import (
     Alternative,
@@ -100,10 +100,15 @@ class Scope:
             self.organization, start=self.start, end=self.end, programs=self._programs()
         )
 
-    def survey_disclosure(self) -> SurveyDisclosure:
-        """Which of the scope's survey figures may be shown (one query)."""
+    def survey_disclosure(self, figures: Mapping[str, Aggregate] | None = None) -> SurveyDisclosure:
+        """Which of the scope's survey figures may be shown, with the counts and sums in
+        `figures` by cell (one query)."""
         return survey_disclosure(
-            self.organization, start=self.start, end=self.end, programs=self._programs()
+            self.organization,
+            start=self.start,
+            end=self.end,
+            programs=self._programs(),
+            figures=figures,
         )
 
     def _programs(self) -> list[Program] | None:

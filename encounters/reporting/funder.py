@@ -3,11 +3,12 @@ and phases, survey aggregates (withheld by survey_privacy's rule), staff and sup
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
-    Avg,
     Count,
     DecimalField,
     F,
@@ -98,25 +99,50 @@ def _percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP) if whole else None
 
 
+CELL_FIGURES = (
+    "surveys",
+    "wellbeing_sum",
+    "wellbeing_answered",
+    "other_yes",
+    "other_answered",
+    "relapse_yes",
+    "relapse_answered",
+    "emergency",
+    *(f"sat_{i}" for i in range(1, 6)),
+)
+
+
 def _survey_aggregates(scope: Scope) -> dict[str, Any]:
     """The survey's aggregates. Each is withheld (None, with its reason under "withheld")
     when its question's cells may not be shown (survey_privacy); the counts of surveys are
-    not answers and are always given."""
-    disclosure = scope.survey_disclosure()
-    agg = scope.responses().aggregate(
-        surveys=Count("pk"),
-        satisfaction_mean=Avg("satisfaction"),
-        wellbeing_mean=Avg("wellbeing"),
-        other_yes=Count("pk", filter=Q(other_services=YesNo.YES)),
-        other_answered=Count("pk", filter=answered("other_services")),
-        relapse_yes=Count("pk", filter=Q(relapse=YesNo.YES)),
-        relapse_answered=Count("pk", filter=answered("relapse")),
-        emergency=Count("pk", filter=Q(alternative__in=EMERGENCY)),
-        **{f"sat_{i}": Count("pk", filter=Q(satisfaction=i)) for i in range(1, 6)},
+    not answers and are always given. One pass over the responses: the counts and sums
+    come cell by cell with the disclosure, and the means are their sums over their counts."""
+    disclosure = scope.survey_disclosure(
+        {
+            "surveys": Count("pk"),
+            "wellbeing_sum": Sum("wellbeing"),
+            "wellbeing_answered": Count("wellbeing"),
+            "other_yes": Count("pk", filter=Q(other_services=YesNo.YES)),
+            "other_answered": Count("pk", filter=answered("other_services")),
+            "relapse_yes": Count("pk", filter=Q(relapse=YesNo.YES)),
+            "relapse_answered": Count("pk", filter=answered("relapse")),
+            "emergency": Count("pk", filter=Q(alternative__in=EMERGENCY)),
+            **{f"sat_{i}": Count("pk", filter=Q(satisfaction=i)) for i in range(1, 6)},
+        }
+    )
+    agg: dict[str, Any] = {name: disclosure.total(name) for name in CELL_FIGURES}
+    satisfied = sum(agg[f"sat_{i}"] for i in range(1, 6))
+    agg["satisfaction_mean"] = (
+        Decimal(sum(i * agg[f"sat_{i}"] for i in range(1, 6))) / satisfied if satisfied else None
+    )
+    agg["wellbeing_mean"] = (
+        Decimal(agg["wellbeing_sum"]) / agg["wellbeing_answered"]
+        if agg["wellbeing_answered"]
+        else None
     )
 
-    def mean(value: Any) -> Decimal | None:
-        return None if value is None else Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
+    def mean(value: Decimal | None) -> Decimal | None:
+        return None if value is None else value.quantize(CENT, ROUND_HALF_UP)
 
     change = _wellbeing_change(scope)
     # Each figure, with the question whose cells decide it.
@@ -153,39 +179,11 @@ def _wellbeing_change(scope: Scope) -> dict[str, Any]:
     """Within each calendar quarter and program, each client's latest minus first
     well-being answer (two answers or more): the mean of those changes, how many there are
     ("clients", a client counted once per quarter) and how many in each program's quarter,
-    the cells that decide whether it is shown (survey_privacy). One query: window functions
-    give each client-quarter's first and latest answer."""
-    quarter = TruncQuarter("encounter__date")
-    part: list[BaseExpression | F] = [F("encounter__client"), F("encounter__program"), quarter]
-    ordered = ("encounter__date", "encounter__start_time", "pk")
-    earliest = [F(f).asc() for f in ordered]
-    newest = [F(f).desc() for f in ordered]
-    per_client = (
-        scope.responses()
-        .filter(wellbeing__isnull=False, encounter__client__isnull=False)
-        .annotate(
-            quarter=quarter,
-            first_wb=Window(FirstValue("wellbeing"), partition_by=part, order_by=earliest),
-            latest_wb=Window(FirstValue("wellbeing"), partition_by=part, order_by=newest),
-            answers=Window(Count("pk"), partition_by=part),
-        )
-        .values_list(
-            "encounter__client",
-            "encounter__program",
-            "encounter__program__name",
-            "quarter",
-            "first_wb",
-            "latest_wb",
-            "answers",
-        )
-        .order_by()
-        .distinct()
-    )
+    the cells that decide whether it is shown (survey_privacy). One query, grouped by
+    client, program and quarter."""
     changes: dict[tuple[int, int, Any], int] = {}
     cells: dict[QuarterCell, int] = {}
-    for client, program, name, q, first, latest, answers in per_client:
-        if answers < 2 or (client, program, q) in changes:
-            continue
+    for client, program, name, q, first, latest in _client_quarters(scope):
         changes[(client, program, q)] = latest - first
         cell = QuarterCell(program, name, q)
         cells[cell] = cells.get(cell, 0) + 1
@@ -195,6 +193,61 @@ def _wellbeing_change(scope: Scope) -> dict[str, Any]:
         "mean": None if mean is None else mean.quantize(CENT, ROUND_HALF_UP),
         "cells": cells,
     }
+
+
+# A client's answers within a quarter, earliest first: by the encounter's date and start,
+# then the order the answers were written in.
+ANSWER_ORDER = ("encounter_date", "encounter__start_time", "pk")
+
+
+def _client_quarters(scope: Scope) -> Iterator[tuple[int, int, str, Any, int, int]]:
+    """(client, program, program name, quarter, first answer, latest answer) for each
+    client who answered the well-being question twice or more within a program's quarter."""
+    answers = scope.responses().filter(wellbeing__isnull=False, encounter__client__isnull=False)
+    quarter = TruncQuarter("encounter_date")
+    keys = ("encounter__client", "encounter__program", "encounter__program__name", "quarter")
+    if connection.vendor == "postgresql":
+        # One grouped pass: each group's answers in order, as an array.
+        from django.contrib.postgres.aggregates import ArrayAgg
+
+        grouped = (
+            answers.annotate(quarter=quarter)
+            .values(*keys)
+            .annotate(n=Count("pk"), marks=ArrayAgg("wellbeing", order_by=ANSWER_ORDER))
+            .filter(n__gte=2)
+            .values_list(*keys, "marks")
+            .order_by()
+        )
+        for client, program, name, q, marks in grouped:
+            yield client, program, name, q, marks[0], marks[-1]
+        return
+    # Elsewhere (SQLite has no ordered aggregate): window functions give each group's
+    # first and latest answer on every row, and DISTINCT keeps one row a group.
+    part: list[BaseExpression | F] = [F("encounter__client"), F("encounter__program"), quarter]
+    per_client = (
+        answers.annotate(
+            quarter=quarter,
+            first_wb=Window(
+                FirstValue("wellbeing"),
+                partition_by=part,
+                order_by=[F(f).asc() for f in ANSWER_ORDER],
+            ),
+            latest_wb=Window(
+                FirstValue("wellbeing"),
+                partition_by=part,
+                order_by=[F(f).desc() for f in ANSWER_ORDER],
+            ),
+            answers=Window(Count("pk"), partition_by=part),
+        )
+        .values_list(*keys, "first_wb", "latest_wb", "answers")
+        .order_by()
+        .distinct()
+    )
+    seen = set()
+    for client, program, name, q, first, latest, n in per_client:
+        if n >= 2 and (client, program, q) not in seen:
+            seen.add((client, program, q))
+            yield client, program, name, q, first, latest
 
 
 def staff_figures(scope: Scope) -> dict[str, Any]:

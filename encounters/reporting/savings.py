@@ -8,13 +8,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import (
-    Count,
-    DecimalField,
-    OuterRef,
-    Subquery,
-    Sum,
-)
+from django.db.models import Aggregate, Count, Q
 from django.db.models.functions import TruncMonth
 
 from encounters.models import (
@@ -25,13 +19,12 @@ from encounters.reporting.figures import (
     COMPARISONS,
     ZERO,
     Scope,
-    costs_in_force,
     money,
     program_cost,
     share,
 )
 from encounters.reporting.models import AlternativeCost
-from encounters.survey_privacy import SurveyDisclosure, answered
+from encounters.survey_privacy import SurveyDisclosure
 
 # The figures of the whole period drawn from the answers, withheld together.
 PERIOD_FIGURES = (
@@ -58,23 +51,30 @@ def cost_savings(
     enc = scope.encounters().aggregate(
         encounters=Count("pk"), clients=Count("client", distinct=True)
     )
-    surveys = scope.responses().count()
-    disclosure = scope.survey_disclosure()
+    versions = list(
+        AlternativeCost.objects.filter(
+            organization=scope.organization, effective_from__lte=scope.end
+        ).order_by("alternative", "effective_from")
+    )
+    spans = _spans(versions)
+    disclosure = scope.survey_disclosure(_cell_figures(scope, spans))
+    surveys = disclosure.total("surveys")
     # Every figure below but the counts of encounters and surveys is built from the
     # answers to "what would you have done", so that question's cells decide them all.
     reason = disclosure.reason("alternative")
-    priced = _priced_answers(scope)
     by_code: dict[str, tuple[int, Decimal]] = {}
     by_month: dict[Any, dict[str, tuple[int, Decimal]]] = {}
-    for month, code, n, total in priced:
+    for month, code, n, priced in _priced_answers(disclosure, spans):
         if code in unit_costs:
-            total = unit_costs[code] * n
+            priced = unit_costs[code] * n
         prev = by_code.get(code, (0, ZERO))
-        by_code[code] = (prev[0] + n, prev[1] + (total or ZERO))
-        by_month.setdefault(month, {})[code] = (n, total or ZERO)
+        by_code[code] = (prev[0] + n, prev[1] + priced)
+        got = by_month.setdefault(month, {}).get(code, (0, ZERO))
+        by_month[month][code] = (got[0] + n, got[1] + priced)
     withheld = bool(reason)
-    in_force = costs_in_force(scope.organization, scope.end)
-    used = _costs_used(scope) if not withheld else []
+    # The cost in force on the last day: each alternative's latest version.
+    in_force = {cost.alternative: cost for cost in versions}
+    used = _costs_used(scope, spans) if not withheld else []
     alternatives: dict[str, dict[str, Any]] = {}
     gross = ZERO
     for code, label in Alternative.choices:
@@ -142,45 +142,70 @@ def cost_savings(
     }
 
 
-def _cost_on_date() -> Subquery:
-    """The unit cost of a response's alternative in force on its encounter's date."""
-    return Subquery(
-        AlternativeCost.objects.filter(
-            organization=OuterRef("organization"),
-            alternative=OuterRef("alternative"),
-            effective_from__lte=OuterRef("encounter__date"),
+# A cost version and the day its successor takes over (None: still in force).
+Span = tuple[AlternativeCost, dt.date | None]
+
+
+def _spans(versions: list[AlternativeCost]) -> list[Span]:
+    """Each cost version (ordered by alternative, then date) with the first day it no
+    longer applies: the next version's date for the same alternative."""
+    nexts = [*versions[1:], None][: len(versions)]
+    return [
+        (
+            cost,
+            nxt.effective_from if nxt is not None and nxt.alternative == cost.alternative else None,
         )
-        .order_by("-effective_from")
-        .values("unit_cost")[:1],
-        output_field=DecimalField(max_digits=10, decimal_places=2),
-    )
+        for cost, nxt in zip(versions, nexts, strict=True)
+    ]
 
 
-def _priced_answers(scope: Scope) -> list[tuple[Any, str, int, Decimal | None]]:
-    """(month, alternative, answers, their cost) in one query."""
-    return list(
-        scope.responses()
-        .filter(answered("alternative"))
-        .annotate(month=TruncMonth("encounter__date"), cost=_cost_on_date())
-        .values_list("month", "alternative")
-        .annotate(n=Count("pk"), total=Sum("cost"))
-        .values_list("month", "alternative", "n", "total")
-        .order_by("month", "alternative")
-    )
+def _cell_figures(scope: Scope, spans: list[Span]) -> dict[str, Aggregate]:
+    """What the report counts in the disclosure's pass over the responses, by program and
+    month: surveys, answers of each alternative, and answers on the days each cost version
+    was in force, so that each answer is priced by its encounter's date in the same pass
+    (a condition on the date per version, not a lookup per answer)."""
+    figures: dict[str, Aggregate] = {"surveys": Count("pk")}
+    for code in Alternative.values:
+        figures[f"answers_{code}"] = Count("pk", filter=Q(alternative=code))
+    for cost, until in spans:
+        if until is not None and until <= scope.start:
+            continue  # replaced before the period began
+        on_its_days = Q(alternative=cost.alternative, encounter_date__gte=cost.effective_from)
+        if until is not None:
+            on_its_days &= Q(encounter_date__lt=until)
+        figures[f"priced_{cost.pk}"] = Count("pk", filter=on_its_days)
+    return figures
 
 
-def _costs_used(scope: Scope) -> list[dict[str, Any]]:
+def _priced_answers(
+    disclosure: SurveyDisclosure, spans: list[Span]
+) -> list[tuple[Any, str, int, Decimal]]:
+    """(month, alternative, answers, their cost) of each program's month, each answer at
+    the cost in force on its encounter's date (nothing when none was)."""
+    rows = []
+    for cell in disclosure.cell_figures:
+        for code in Alternative.values:
+            n = cell.figures[f"answers_{code}"]
+            if not n:
+                continue
+            total = sum(
+                (
+                    cost.unit_cost * cell.figures.get(f"priced_{cost.pk}", 0)
+                    for cost, _ in spans
+                    if cost.alternative == code
+                ),
+                ZERO,
+            )
+            rows.append((cell.month, code, n, total))
+    return rows
+
+
+def _costs_used(scope: Scope, spans: list[Span]) -> list[dict[str, Any]]:
     """Every cost version in force at some point of the period, with its source: the
     assumptions table a funder can trace each total to."""
-    rows = list(
-        AlternativeCost.objects.filter(
-            organization=scope.organization, effective_from__lte=scope.end
-        ).order_by("alternative", "effective_from")
-    )
     used = []
-    for cost, nxt in zip(rows, [*rows[1:], None][: len(rows)], strict=True):
-        same = nxt is not None and nxt.alternative == cost.alternative
-        until = nxt.effective_from - dt.timedelta(days=1) if same and nxt else None
+    for cost, starts_after in spans:
+        until = starts_after - dt.timedelta(days=1) if starts_after is not None else None
         if until is not None and until < scope.start:
             continue
         used.append(
@@ -211,13 +236,9 @@ def _monthly(
         .annotate(n=Count("pk"))
         .values_list("month", "n")
     )
-    surveys = dict(
-        scope.responses()
-        .annotate(month=TruncMonth("encounter__date"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
+    surveys: dict[Any, int] = {}
+    for cell in disclosure.cell_figures:
+        surveys[cell.month] = surveys.get(cell.month, 0) + cell.figures["surveys"]
     rows = []
     month = scope.start.replace(day=1)
     while month <= scope.end:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from certification.models import PeerProfile
 from config.accounts.models import User
 from encounters import events as encounter_events
-from encounters.models import Client, Encounter, Format, Payer, SupportType
+from encounters.models import Client, Encounter, Format, Payer, SupportType, SurveyResponse
 from encounters.services.billing import (
     BILLING_FIELDS,
     client_day_rebill,
@@ -311,6 +311,9 @@ def _write_encounter(
         validate_constraints=False,
     )
     encounter.save()
+    if encounter.date != old_date and not creating:
+        # The survey's copy of the encounter's date (SurveyResponse.encounter_date).
+        SurveyResponse.objects.filter(encounter=encounter).update(encounter_date=encounter.date)
     # A payer's daily cap shares a day's units among the client's encounters (the cap in
     # force on that day: terms have dates).
     rebilled = False

@@ -260,6 +260,7 @@ def survey_submit(*, token: str, answers: dict[str, Any]) -> SurveyResponse | No
         relapse=standard["relapse"] or "",
         extra={k: v for k, v in answers.items() if k not in STANDARD_KEYS and k in keys and v},
         submitted_on=link.organization.today(),
+        encounter_date=link.encounter.date,
     )
     response.full_clean(exclude=["encounter", "organization", "question_set"])
     response.save()
@@ -299,5 +300,6 @@ def survey_import(
         other_services=other_services,
         relapse=relapse,
         submitted_on=encounter.date,
+        encounter_date=encounter.date,
     )
     return True
