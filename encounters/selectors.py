@@ -356,8 +356,10 @@ def not_billable_q(code: str) -> Q:
     "other" for a reason none of them words)."""
     from encounters.rules import NOT_BILLABLE_REASONS, not_billable_pattern
 
-    known = {r.code: Q(not_billable_reason__regex=not_billable_pattern(r.template)) for r in
-             NOT_BILLABLE_REASONS}
+    known = {
+        r.code: Q(not_billable_reason__regex=not_billable_pattern(r.template))
+        for r in NOT_BILLABLE_REASONS
+    }
     if code in known:
         return Q(billable=False) & known[code]
     other = Q(billable=False)

@@ -276,6 +276,8 @@ def logs_to_acknowledge(supervisee: Membership) -> QuerySet[SupervisionLog]:
 
 def logs_to_sign(supervisor: Membership) -> QuerySet[SupervisionLog]:
     """The supervisor's logs still unsigned, oldest (so the overdue) first."""
-    return SupervisionLog.objects.unsigned().filter(supervisor=supervisor).order_by(
-        "date", "start_time", "pk"
+    return (
+        SupervisionLog.objects.unsigned()
+        .filter(supervisor=supervisor)
+        .order_by("date", "start_time", "pk")
     )

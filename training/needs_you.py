@@ -35,14 +35,14 @@ def trainer_items(m: Membership, today: dt.date) -> list[NeedsYou]:
                 distinct=True,
             ),
         )
-        .order_by("course__name", "pk")
+        .order_by("course__title", "pk")
     )
     for session in sessions_today:
         missing = session.enrolled - session.recorded  # type: ignore[attr-defined]
         if missing:
             items.append(
                 NeedsYou(
-                    f"{session.course.name} runs today: attendance of {missing} of "
+                    f"{session.course.title} runs today: attendance of {missing} of "
                     f"{session.enrolled} to record",  # type: ignore[attr-defined]
                     reverse("session_attendance", args=[session.pk]),
                     "Record today's attendance",
@@ -51,7 +51,7 @@ def trainer_items(m: Membership, today: dt.date) -> list[NeedsYou]:
         else:
             items.append(
                 NeedsYou(
-                    f"{session.course.name} runs today ({session.place})",
+                    f"{session.course.title} runs today ({session.place})",
                     reverse("session_detail", args=[session.pk]),
                     "Open the session",
                 )

@@ -177,7 +177,9 @@ def supervisor_items(m: Membership, today: dt.date) -> list[NeedsYou]:
     to_sign = supervision_selectors.logs_to_sign(m)
     counts = to_sign.aggregate(
         n=Count("pk"),
-        overdue=Count("pk", filter=Q(date__lt=supervision_selectors.overdue_cutoff(m.organization))),
+        overdue=Count(
+            "pk", filter=Q(date__lt=supervision_selectors.overdue_cutoff(m.organization))
+        ),
     )
     if counts["n"]:
         oldest = to_sign.values_list("pk", flat=True)[0]
