@@ -18,6 +18,7 @@ from certification.models import Certification
 from certification.services import profile_for
 from encounters.models import Client, Encounter
 from encounters.reporting.needs_you import needs_you_section
+from encounters.services.payers import PayerTerms, RateTerms, payer_create
 from programs.models import Role
 from supervision.models import HoursWorked, LicenseType, SupervisionAgreement
 from supervision.services.supervisors import supervisor_profile_save
@@ -137,12 +138,21 @@ def test_a_manager_sees_not_billable_encounters_by_reason_each_with_its_filter(s
     ]
     no_payer, _ = save_encounter(s, date=TODAY, start_time=dt.time(14), payer=None)
     save_encounter(s, date=TODAY, start_time=dt.time(15))  # bills
+    county = payer_create(
+        organization=s.program.organization,
+        actor=s.admin.user,
+        code="county",
+        terms=PayerTerms(name="County contract"),
+        first_rate=RateTerms(dt.date(2026, 6, 1), Decimal("12.00")),  # from June only
+    )
+    no_rate, _ = save_encounter(s, date=TODAY, start_time=dt.time(16), payer=county)
     browser = client_for(s.manager)
 
     panel = _panel(browser)
 
     assert "2 encounters since Dec 1 did not bill: no billable service chosen" in panel
     assert "1 encounter since Dec 1 did not bill: no payer chosen" in panel
+    assert "1 encounter since Dec 1 did not bill: the payer had no rate on the day" in panel
     assert "choose the service given" in panel  # the way to fix it
     links = {u for u in _links(panel) if u.startswith(reverse("encounter_list"))}
     by_reason = {}
@@ -155,6 +165,7 @@ def test_a_manager_sees_not_billable_encounters_by_reason_each_with_its_filter(s
     assert by_reason == {
         "no_service_type": {e.pk for e in no_service},
         "no_payer": {no_payer.pk},
+        "no_rate": {no_rate.pk},
     }
 
 
@@ -183,7 +194,6 @@ def test_a_manager_sees_lapsed_certifications_and_caseloads_over_the_limit(setup
 
 
 def test_an_admin_sees_invitations_reports_and_payers_without_a_rate(setup, client_for):
-    from encounters.services.payers import PayerTerms, RateTerms, payer_create
     from programs.services import invitation_create
 
     s = setup
