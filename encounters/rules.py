@@ -127,7 +127,8 @@ NOT_BILLABLE_REASONS = (
         "no_service_type",
         NO_SERVICE_TYPE,
         "No billable service chosen",
-        "Open each one and choose the service given; peers can correct theirs for two weeks.",
+        "Open each one and choose the service given; a peer can correct their own for a "
+        "while after saving.",
     ),
     NotBillableReason(
         "no_payer",

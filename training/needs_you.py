@@ -1,5 +1,6 @@
 """The trainer's "Needs you" items (programs.needs_you): sessions running today and the
-attendance still to record in them, and exam scores still to enter, in three queries."""
+attendance still to record in them (else the next session), and exam scores still to
+enter, in four queries at most."""
 
 from __future__ import annotations
 
@@ -38,12 +39,12 @@ def trainer_items(m: Membership, today: dt.date) -> list[NeedsYou]:
         .order_by("course__title", "pk")
     )
     for session in sessions_today:
-        missing = session.enrolled - session.recorded  # type: ignore[attr-defined]
+        missing = session.enrolled - session.recorded
         if missing:
             items.append(
                 NeedsYou(
                     f"{session.course.title} runs today: attendance of {missing} of "
-                    f"{session.enrolled} to record",  # type: ignore[attr-defined]
+                    f"{session.enrolled} to record",
                     reverse("session_attendance", args=[session.pk]),
                     "Record today's attendance",
                 )
@@ -54,6 +55,19 @@ def trainer_items(m: Membership, today: dt.date) -> list[NeedsYou]:
                     f"{session.course.title} runs today ({session.place})",
                     reverse("session_detail", args=[session.pk]),
                     "Open the session",
+                )
+            )
+    if not items:
+        upcoming = (
+            selectors.sessions_run_by(m).filter(starts_on__gt=today).order_by("starts_on").first()
+        )
+        if upcoming is not None:
+            items.append(
+                NeedsYou(
+                    f"Your next session: {upcoming.course.title}, from "
+                    f"{upcoming.starts_on:%b} {upcoming.starts_on.day} ({upcoming.place})",
+                    reverse("session_detail", args=[upcoming.pk]),
+                    "See who is coming",
                 )
             )
     # A score is entered once the course's hours are done: from the session's last day.

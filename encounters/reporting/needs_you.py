@@ -9,7 +9,7 @@ Reporting holds them because it is the layer that may read every app they come f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -388,7 +388,7 @@ def admin_items(m: Membership, today: dt.date) -> list[NeedsYou]:
     return items
 
 
-ROLE_ITEMS = {
+ROLE_ITEMS: dict[str, Callable[[Membership, dt.date], list[NeedsYou]]] = {
     Role.PEER_SUPPORTER: peer_items,
     Role.CLINICAL_SUPERVISOR: supervisor_items,
     Role.PROGRAM_MANAGER: manager_items,

@@ -159,7 +159,7 @@ def test_a_manager_sees_not_billable_encounters_by_reason_each_with_its_filter(s
     for url in links:
         page = browser.get(url)
         assert page.status_code == 200
-        by_reason[re.search(r"not_billable=(\w+)", url)[1]] = {
+        by_reason[url.split("not_billable=")[1].split("&")[0]] = {
             e.pk for e in page.context["page_obj"].object_list
         }
     assert by_reason == {
@@ -246,7 +246,7 @@ def test_a_trainer_sees_todays_session_and_the_attendance_to_record(org, member_
     assert browser.get(_links(panel)[0]).status_code == 200
     with CaptureQueriesContext(connection) as ctx:
         trainer_section(trainer)
-    assert len(ctx.captured_queries) <= 3
+    assert len(ctx.captured_queries) <= 4
 
 
 def _queries(member) -> int:
