@@ -18,7 +18,8 @@ from encounters.models import (
     Setting,
     SupportType,
 )
-from encounters.rules import UNIT_MINUTES
+from encounters.rules import NOT_BILLABLE_REASONS, OTHER_REASON, UNIT_MINUTES
+from encounters.selectors import not_billable_q
 from encounters.services.encounters import CLIENT_NEEDED, MAX_MINUTES
 from encounters.services.payers import MAX_DAILY_CAP, MAX_UNIT_MINUTES, PayerTerms, RateTerms
 from encounters.services.survey import CHOICE, MAX_CUSTOM_QUESTIONS, SCALE, YES_NO, Question
@@ -293,6 +294,11 @@ class EncounterFilter(django_filters.FilterSet):
     payer = django_filters.ModelChoiceFilter(queryset=Payer.objects.none())
     setting = django_filters.ChoiceFilter(choices=Setting.choices)
     billable = django_filters.BooleanFilter(label="Billable")
+    not_billable = django_filters.ChoiceFilter(
+        choices=[(r.code, r.label) for r in (*NOT_BILLABLE_REASONS, OTHER_REASON)],
+        method="filter_not_billable",
+        label="Why it did not bill",
+    )
 
     class Meta:
         model = Encounter
@@ -327,6 +333,11 @@ class EncounterFilter(django_filters.FilterSet):
 
     def filter_support(self, qs: QuerySet[Encounter], name: str, value: str) -> QuerySet[Encounter]:
         return qs.filter(**{value: True}) if value in SupportType.values else qs
+
+    def filter_not_billable(
+        self, qs: QuerySet[Encounter], name: str, value: str
+    ) -> QuerySet[Encounter]:
+        return qs.filter(not_billable_q(value))
 
     def filter_service(self, qs: QuerySet[Encounter], name: str, value: str) -> QuerySet[Encounter]:
         return qs.filter(service_type="" if value == "none" else value)

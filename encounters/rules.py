@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -111,3 +112,76 @@ def billing_decision(
         if units == 0:
             return Billing(False, 0, Decimal(0), DAILY_CAP_REACHED.format(payer=payer_name))
     return Billing(True, units, billable_amount(units, unit_rate))
+
+
+@dataclass(frozen=True)
+class NotBillableReason:
+    code: str
+    template: str  # the reason as billing_decision words it
+    label: str  # what a manager reads in a count
+    fix: str  # what to do about it
+
+
+NOT_BILLABLE_REASONS = (
+    NotBillableReason(
+        "no_service_type",
+        NO_SERVICE_TYPE,
+        "No billable service chosen",
+        "Open each one and choose the service given; a peer can correct their own for a "
+        "while after saving.",
+    ),
+    NotBillableReason(
+        "no_payer",
+        NO_PAYER,
+        "No payer chosen",
+        "Open each one and choose who pays (Medicaid, a grant, another payer).",
+    ),
+    NotBillableReason(
+        "no_rate",
+        NO_RATE,
+        "The payer had no rate on the day",
+        "Add the payer's rate from the day it started; saved encounters are billed again.",
+    ),
+    NotBillableReason(
+        "not_certified",
+        NOT_CERTIFIED,
+        "The peer was not certified",
+        "Record the peer's certification, or bill these to a payer that does not require it.",
+    ),
+    NotBillableReason(
+        "certification_lapsed",
+        CERTIFICATION_LAPSED,
+        "The peer's certification had lapsed",
+        "Record the renewal if it was renewed; otherwise these cannot bill.",
+    ),
+    NotBillableReason(
+        "too_short",
+        TOO_SHORT,
+        "Too short for a unit",
+        "Check the minutes recorded; under half a unit cannot bill.",
+    ),
+    NotBillableReason(
+        "daily_cap",
+        DAILY_CAP_REACHED,
+        "The payer's daily limit was reached",
+        "Nothing to fix: the payer pays no more units for that client that day.",
+    ),
+)
+OTHER_REASON = NotBillableReason(
+    "other", "", "Another reason", "Open one to read why it did not bill."
+)
+
+
+def not_billable_pattern(template: str) -> str:
+    """A regular expression matching every reason worded from `template` (its fields, such
+    as the payer's name and the date, match anything), anchored at both ends."""
+    parts = re.split(r"\{[a-z_]+\}", template)
+    return "^" + ".*".join(re.escape(p) for p in parts) + "$"
+
+
+def not_billable_reason_code(reason: str) -> str:
+    """Which of NOT_BILLABLE_REASONS a stored reason is ("other" for none of them)."""
+    for r in NOT_BILLABLE_REASONS:
+        if re.match(not_billable_pattern(r.template), reason):
+            return r.code
+    return OTHER_REASON.code

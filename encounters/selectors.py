@@ -348,3 +348,60 @@ def terms_history(payer: Payer) -> list[TermsRow]:
         out.append(TermsRow(row, until, from_the_start=i == len(rows) - 1))
         next_start = row.effective_from
     return out
+
+
+# --- What needs doing (the home page's "Needs you") ---------------------------------------
+def not_billable_q(code: str) -> Q:
+    """The not-billable encounters whose reason is `code` (rules.NOT_BILLABLE_REASONS, or
+    "other" for a reason none of them words)."""
+    from encounters.rules import NOT_BILLABLE_REASONS, not_billable_pattern
+
+    known = {
+        r.code: Q(not_billable_reason__regex=not_billable_pattern(r.template))
+        for r in NOT_BILLABLE_REASONS
+    }
+    if code in known:
+        return Q(billable=False) & known[code]
+    other = Q(billable=False)
+    for q in known.values():
+        other &= ~q
+    return other
+
+
+def not_billable_counts(encounters: QuerySet[Encounter]) -> dict[str, int]:
+    """How many of `encounters` did not bill, by reason code, in one query (only the
+    reasons with at least one)."""
+    from encounters.rules import NOT_BILLABLE_REASONS, OTHER_REASON
+
+    codes = [r.code for r in NOT_BILLABLE_REASONS] + [OTHER_REASON.code]
+    counts = encounters.filter(billable=False).aggregate(
+        **{code: Count("pk", filter=not_billable_q(code)) for code in codes}
+    )
+    return {code: n for code, n in counts.items() if n}
+
+
+def incomplete_notes_q() -> Q:
+    """An encounter whose note (data, assessment, plan) is not all written."""
+    return Q(note_data="") | Q(note_assessment="") | Q(note_plan="")
+
+
+def surveys_not_offered(peer: Membership, *, since: dt.date) -> QuerySet[Encounter]:
+    """The peer's encounters with a client since `since` whose survey was never offered
+    (no link made, no answer), newest first."""
+    return (
+        Encounter.objects.filter(peer=peer, client__isnull=False, date__gte=since)
+        .exclude(Exists(SurveyLink.objects.filter(encounter=OuterRef("pk"))))
+        .exclude(Exists(SurveyResponse.objects.filter(encounter=OuterRef("pk"))))
+        .order_by("-date", "-start_time", "-pk")
+    )
+
+
+def payers_without_current_rate(organization: Organization, *, today: dt.date) -> QuerySet[Payer]:
+    """The organization's own payers with no rate in force today (none started on or
+    before it): encounters billed to them do not bill."""
+    started = Rate.objects.filter(payer=OuterRef("pk"), effective_from__lte=today)
+    return (
+        Payer.objects.filter(organization=organization, is_active=True)
+        .exclude(Exists(started))
+        .order_by("name")
+    )

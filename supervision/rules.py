@@ -7,6 +7,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from django.conf import settings
 
@@ -78,3 +79,20 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 def minutes_between(start: dt.time, end: dt.time) -> int:
     return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+
+class MonthStanding(StrEnum):
+    MET = "met"
+    BEHIND_PACE = "behind_pace"
+    SHORT = "short"
+
+
+def month_standing(ratio: MonthRatio, *, year: int, month: int, today: dt.date) -> MonthStanding:
+    """Where a peer's month of supervision stands on `today`: met when the minutes had
+    cover the minutes owed so far; otherwise "behind pace" while the month still runs (a
+    session can still make it up) and "short" only once its last day has passed."""
+    if ratio.compliant:
+        return MonthStanding.MET
+    if today <= month_bounds(year, month)[1]:
+        return MonthStanding.BEHIND_PACE
+    return MonthStanding.SHORT

@@ -16,6 +16,7 @@ from programs.access import rule_for
 from programs.models import Membership, Organization, Program, Role
 from supervision import rules
 from supervision.models import (
+    Acknowledgment,
     HoursWorked,
     LogAttendee,
     RecordExport,
@@ -259,3 +260,24 @@ def compliance_cells(row: PeerMonth) -> dict[str, Any]:
 def overdue_cutoff(organization: Organization) -> dt.date:
     """Unsigned logs dated before this day are overdue."""
     return organization.today() - dt.timedelta(days=settings.SUPERVISION_SIGN_DAYS)
+
+
+def logs_to_acknowledge(supervisee: Membership) -> QuerySet[SupervisionLog]:
+    """The signed logs of sessions the supervisee attended and has not acknowledged yet,
+    oldest first: the order in which they are read and acknowledged."""
+    acked = Acknowledgment.objects.filter(supervisee=supervisee).values("log_id")
+    return (
+        SupervisionLog.objects.filter(attendees__supervisee=supervisee)
+        .signed()
+        .exclude(pk__in=acked)
+        .order_by("date", "start_time", "pk")
+    )
+
+
+def logs_to_sign(supervisor: Membership) -> QuerySet[SupervisionLog]:
+    """The supervisor's logs still unsigned, oldest (so the overdue) first."""
+    return (
+        SupervisionLog.objects.unsigned()
+        .filter(supervisor=supervisor)
+        .order_by("date", "start_time", "pk")
+    )

@@ -11,8 +11,9 @@ class ReportingConfig(AppConfig):
 
     def ready(self) -> None:
         # Audit labels and visibility rules register themselves when imported.
-        from encounters.reporting import events, sections, selectors  # noqa: F401
+        from encounters.reporting import events, needs_you, sections, selectors  # noqa: F401
         from programs.extensions import add_home_section, set_billing_estimator
 
         add_home_section(sections.dashboard_section)
+        add_home_section(needs_you.needs_you_section)
         set_billing_estimator(sections.medicaid_estimate)

@@ -16,10 +16,7 @@ from programs.spreadsheets import CsvWriter
 from programs.web import MemberRequiredMixin
 from supervision import rules, selectors
 from supervision.hours_forms import HoursConfirmForm
-from supervision.models import (
-    Acknowledgment,
-    SupervisionLog,
-)
+from supervision.models import SupervisionLog
 from supervision.services.supervisors import supervisor_eligible_on
 
 
@@ -58,13 +55,7 @@ class SupervisionHomeView(MemberRequiredMixin, View):
         )
         waiting: Any = []
         if m.role == Role.PEER_SUPPORTER:
-            acked = Acknowledgment.objects.filter(supervisee=m).values("log_id")
-            waiting = (
-                SupervisionLog.objects.for_member(m)
-                .signed()
-                .exclude(pk__in=acked)
-                .select_related("supervisor__user")
-            )
+            waiting = selectors.logs_to_acknowledge(m).select_related("supervisor__user")
         overdue = []
         if m.role == Role.CLINICAL_SUPERVISOR:
             overdue = list(

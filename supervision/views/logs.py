@@ -239,7 +239,16 @@ class AcknowledgeView(LogDetailView):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, "Acknowledged.")
+            # Read and acknowledge in turn: on to the oldest log still waiting, if any.
+            waiting = selectors.logs_to_acknowledge(self.membership)
+            following = waiting.first()
+            if following is not None:
+                left = waiting.count()
+                messages.success(
+                    request, f"Acknowledged. {left} more to read and acknowledge: the next one."
+                )
+                return redirect("supervision_log", pk=following.pk)
+            messages.success(request, "Acknowledged. No more logs are waiting for you.")
         return redirect("supervision_log", pk=pk)
 
 

@@ -185,3 +185,57 @@ def test_each_refusal_bills_nothing_and_names_its_payer_and_day():
         D(0),
         f"Medicaid pays only for certified peers; the peer held no active certification on {day}.",
     )
+
+
+def test_every_not_billable_reason_is_known_by_its_code_whatever_payer_and_date():
+    from encounters.rules import (
+        NOT_BILLABLE_REASONS,
+        billing_decision,
+        not_billable_reason_code,
+    )
+
+    day = dt.date(2026, 3, 4)
+    worded = {
+        "no_service_type": billing_decision(
+            minutes=30, date=day, service_type="", payer_name="X", unit_rate=None
+        ).reason,
+        "no_payer": billing_decision(
+            minutes=30, date=day, service_type="s", payer_name=None, unit_rate=None
+        ).reason,
+        "no_rate": billing_decision(
+            minutes=30, date=day, service_type="s", payer_name="Medicaid (MT)", unit_rate=None
+        ).reason,
+        "not_certified": billing_decision(
+            minutes=30, date=day, service_type="s", payer_name="M", unit_rate=D(5)
+        ).reason,
+        "certification_lapsed": billing_decision(
+            minutes=30,
+            date=day,
+            service_type="s",
+            payer_name="M",
+            unit_rate=D(5),
+            lapsed_on=dt.date(2026, 1, 2),
+        ).reason,
+        "too_short": billing_decision(
+            minutes=5,
+            date=day,
+            service_type="s",
+            payer_name="M",
+            unit_rate=D(5),
+            peer_certified=True,
+        ).reason,
+        "daily_cap": billing_decision(
+            minutes=30,
+            date=day,
+            service_type="s",
+            payer_name="M",
+            unit_rate=D(5),
+            peer_certified=True,
+            units_left_today=0,
+        ).reason,
+    }
+    assert set(worded) == {r.code for r in NOT_BILLABLE_REASONS}
+    assert {code: not_billable_reason_code(reason) for code, reason in worded.items()} == {
+        code: code for code in worded
+    }
+    assert not_billable_reason_code("Typed by hand long ago.") == "other"

@@ -129,3 +129,25 @@ def test_a_month_says_how_many_of_its_hours_are_reported_and_not_yet_confirmed()
     confirmed = rules.month_ratio(Decimal(40), 120)
     assert confirmed.unconfirmed_hours == 0
     assert not confirmed.rests_on_unconfirmed_hours
+
+
+@pytest.mark.parametrize(
+    ("today", "standing"),
+    [
+        (dt.date(2026, 2, 1), rules.MonthStanding.BEHIND_PACE),  # the month's first day
+        (dt.date(2026, 2, 28), rules.MonthStanding.BEHIND_PACE),  # its last day: still time
+        (dt.date(2026, 3, 1), rules.MonthStanding.SHORT),  # over: short, never "behind"
+        (dt.date(2027, 1, 15), rules.MonthStanding.SHORT),
+    ],
+)
+def test_a_month_owing_supervision_is_behind_pace_while_it_runs_and_short_once_over(
+    today, standing
+):
+    owing = rules.month_ratio(Decimal(20), 59)  # 60 minutes owed, 59 had
+    assert rules.month_standing(owing, year=2026, month=2, today=today) == standing
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 2, 10), dt.date(2026, 3, 10)])
+def test_a_month_whose_minutes_cover_what_is_owed_is_met_during_and_after_it(today):
+    met = rules.month_ratio(Decimal(20), 60)
+    assert rules.month_standing(met, year=2026, month=2, today=today) == rules.MonthStanding.MET
